@@ -1,0 +1,1 @@
+"""Sora API: a filter-and-weigh scheduling service."""

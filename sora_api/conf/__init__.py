@@ -1,0 +1,36 @@
+"""Configuration options of Sora API, one module per option group.
+
+The config object is created at the process edge (``sora_api.cmd``) and
+passed down; nothing in the package keeps a global ``CONF``.
+"""
+
+from oslo_config import cfg
+from oslo_log import log
+
+from sora_api.conf import api
+from sora_api.conf import database
+from sora_api.conf import filter_scheduler
+from sora_api.conf import paths
+from sora_api.conf import scheduler
+
+_MODULES = (api, database, filter_scheduler, paths, scheduler)
+
+
+def register_opts(conf):
+    """Register every Sora option (and oslo.log's) on ``conf``."""
+    for module in _MODULES:
+        module.register_opts(conf)
+    log.register_options(conf)
+
+
+def new_config(args=(), default_config_files=None):
+    """Build and parse a fresh ``ConfigOpts`` with every option registered.
+
+    ``default_config_files=None`` lets oslo.config look for ``sora.conf`` in
+    its standard places; tests pass ``[]`` to read nothing implicitly.
+    """
+    conf = cfg.ConfigOpts()
+    register_opts(conf)
+    conf(list(args), project='sora', prog='sora-api',
+         default_config_files=default_config_files)
+    return conf

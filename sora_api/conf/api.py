@@ -1,0 +1,71 @@
+"""Options of the ``[api]`` group: serving HTTP."""
+
+from oslo_config import cfg
+
+api_group = cfg.OptGroup('api', title='API server options')
+
+api_opts = [
+    cfg.HostAddressOpt(
+        'bind_host', default='127.0.0.1',
+        help='Address the API server listens on.'),
+    cfg.PortOpt(
+        'bind_port', default=8770,
+        help='TCP port the API server listens on. 0 picks a free port.'),
+    cfg.IntOpt(
+        'workers', default=1, min=1,
+        help="""
+Number of worker processes serving the API.
+
+With more than one, the parent process forks that many workers that share the
+listening socket, and replaces any worker that dies.
+"""),
+    cfg.StrOpt(
+        'api_paste_config', default='api-paste.ini',
+        help="""
+Paste Deploy configuration of the WSGI pipeline.
+
+A relative name is looked up next to the configuration files, then in the
+``etc/`` directory shipped with the package.
+"""),
+    cfg.StrOpt(
+        'auth_strategy', default='token',
+        choices=[('token', 'Tokens issued by sora-manage token create'),
+                 ('noauth', 'Development only: identity from X-User-Id, '
+                            'X-Project-Id and X-Roles headers'),
+                 ('keystone', 'keystonemiddleware.auth_token in front')],
+        help='How requests are authenticated; it picks the Paste pipeline.'),
+    cfg.IntOpt(
+        'max_request_body_size', default=1024 * 1024, min=1,
+        help='Largest request body accepted, in bytes; larger gets 413.'),
+    cfg.IntOpt(
+        'max_limit', default=1000, min=1,
+        help='Largest number of items a list returns in one page.'),
+    cfg.IntOpt(
+        'max_header_line', default=16384, min=1,
+        help='Largest size of one request header line, in bytes.'),
+    cfg.IntOpt(
+        'client_socket_timeout', default=900, min=0,
+        help='Seconds an idle client connection is kept open; 0 is forever.'),
+    cfg.IntOpt(
+        'graceful_shutdown_timeout', default=60, min=0,
+        help="""
+Seconds a worker waits for in-flight requests after SIGTERM before it exits.
+"""),
+    cfg.StrOpt(
+        'policy_file', default='policy.yaml',
+        help="""
+Operator overrides of the policy-in-code rules (YAML or JSON).
+
+Looked up like the other configuration files; a missing file means the
+defaults apply.
+"""),
+]
+
+
+def register_opts(conf):
+    conf.register_group(api_group)
+    conf.register_opts(api_opts, group=api_group)
+
+
+def list_opts():
+    return {api_group: api_opts}

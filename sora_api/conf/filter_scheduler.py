@@ -1,0 +1,93 @@
+"""Options of the ``[filter_scheduler]`` group."""
+
+from oslo_config import cfg
+
+filter_scheduler_group = cfg.OptGroup(
+    'filter_scheduler', title='Filter scheduler options')
+
+ALL_FILTERS = [
+    'AvailabilityZoneFilter', 'ComputeFilter', 'RamFilter', 'CoreFilter',
+    'DiskFilter', 'TraitsFilter', 'MetadataFilter', 'SameHostFilter',
+    'DifferentHostFilter', 'ServerGroupAffinityFilter',
+    'ServerGroupAntiAffinityFilter', 'JsonFilter', 'IgnoreHostsFilter',
+    'ForceHostsFilter', 'NumInstancesFilter', 'IoOpsFilter',
+]
+
+ALL_WEIGHERS = [
+    'RAMWeigher', 'CPUWeigher', 'DiskWeigher', 'IoOpsWeigher',
+    'NumInstancesWeigher', 'ServerGroupSoftAffinityWeigher',
+    'ServerGroupSoftAntiAffinityWeigher',
+]
+
+filter_scheduler_opts = [
+    cfg.ListOpt(
+        'enabled_filters', default=ALL_FILTERS,
+        help="""
+Filters applied to every request, in this order.
+
+Each is a name in the ``sora.scheduler.filters`` namespace. A filter whose
+hint or field is absent from the request passes every host. An unknown name
+stops the server at start-up.
+"""),
+    cfg.ListOpt(
+        'weighers', default=ALL_WEIGHERS,
+        help="""
+Weighers that rank the hosts that pass the filters.
+
+Each is a name in the ``sora.scheduler.weighers`` namespace. Each weigher's
+raw values are normalised to [0, 1] over the candidates, multiplied by the
+weigher's multiplier and summed; the highest total wins.
+"""),
+    cfg.IntOpt(
+        'host_subset_size', default=1, min=1,
+        help="""
+Pick the host uniformly at random among this many best-weighed hosts.
+
+1 always picks the best host; larger values trade placement quality for less
+contention between concurrent requests.
+"""),
+    cfg.BoolOpt(
+        'shuffle_best_same_weighed_hosts', default=False,
+        help='Break ties among the best equally weighed hosts at random.'),
+    cfg.IntOpt(
+        'max_instances_per_host', default=50, min=1,
+        help='NumInstancesFilter: most instances one host may carry.'),
+    cfg.IntOpt(
+        'max_io_ops_per_host', default=8, min=0,
+        help='IoOpsFilter: hosts with this many io_ops or more are skipped.'),
+    cfg.FloatOpt(
+        'ram_weight_multiplier', default=1.0,
+        help='RAMWeigher: positive spreads by free RAM, negative stacks.'),
+    cfg.FloatOpt(
+        'cpu_weight_multiplier', default=1.0,
+        help='CPUWeigher: positive spreads by free vCPUs, negative stacks.'),
+    cfg.FloatOpt(
+        'disk_weight_multiplier', default=1.0,
+        help='DiskWeigher: positive spreads by free disk, negative stacks.'),
+    cfg.FloatOpt(
+        'io_ops_weight_multiplier', default=-1.0,
+        help="""
+IoOpsWeigher: negative prefers idle hosts, positive prefers busy ones.
+"""),
+    cfg.FloatOpt(
+        'num_instances_weight_multiplier', default=0.0,
+        help="""
+NumInstancesWeigher: positive prefers hosts with more instances, negative
+fewer.
+"""),
+    cfg.FloatOpt(
+        'soft_affinity_weight_multiplier', default=1.0, min=0.0,
+        help='ServerGroupSoftAffinityWeigher: pull toward group members.'),
+    cfg.FloatOpt(
+        'soft_anti_affinity_weight_multiplier', default=1.0, min=0.0,
+        help='ServerGroupSoftAntiAffinityWeigher: push away from members.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(filter_scheduler_group)
+    conf.register_opts(filter_scheduler_opts, group=filter_scheduler_group)
+
+
+def list_opts():
+    return {filter_scheduler_group: filter_scheduler_opts}

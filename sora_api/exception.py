@@ -1,0 +1,80 @@
+"""Domain exceptions.
+
+They carry a message and the facts behind it, never an HTTP status: the API
+controllers translate them into responses (``sora_api.api.errors``).
+"""
+
+
+class SoraException(Exception):
+    """Base of every Sora domain error; ``msg_fmt`` is filled from kwargs."""
+
+    msg_fmt = 'An unknown error occurred.'
+
+    def __init__(self, message=None, **kwargs):
+        self.kwargs = kwargs
+        if message is None:
+            message = self.msg_fmt % kwargs
+        super().__init__(message)
+
+    @property
+    def message(self):
+        return str(self)
+
+
+class ConfigurationError(SoraException):
+    msg_fmt = 'Invalid configuration: %(reason)s'
+
+
+class PluginNotFound(ConfigurationError):
+    msg_fmt = ('No %(kind)s named %(names)s in the entry-point namespace '
+               '%(namespace)s. Check the option %(option)s and the installed '
+               'packages.')
+
+
+class HostNotFound(SoraException):
+    msg_fmt = 'Host %(host_id)s could not be found.'
+
+
+class HostNameExists(SoraException):
+    msg_fmt = 'A host named %(name)s already exists.'
+
+
+class HostInUse(SoraException):
+    msg_fmt = 'Host %(host_id)s has live allocations: %(reason)s'
+
+
+class GenerationConflict(SoraException):
+    msg_fmt = ('Host %(host_id)s is at generation %(actual)s, not the '
+               'expected %(expected)s.')
+
+
+class ScheduleNotFound(SoraException):
+    msg_fmt = 'Schedule %(schedule_id)s could not be found.'
+
+
+class InvalidHint(SoraException):
+    msg_fmt = 'Invalid scheduler hint: %(reason)s'
+
+
+class NoValidHost(SoraException):
+    """No host can take the request; ``explanation`` is the filter funnel."""
+
+    msg_fmt = 'No valid host was found. %(reason)s'
+
+    def __init__(self, message=None, explanation=None, **kwargs):
+        kwargs.setdefault('reason', '')
+        super().__init__(message, **kwargs)
+        self.explanation = list(explanation or [])
+
+
+class IdempotencyMismatch(SoraException):
+    msg_fmt = ('Idempotency-Key %(key)s was already used with a different '
+               'request body.')
+
+
+class TokenNotFound(SoraException):
+    msg_fmt = 'Token %(token_id)s could not be found.'
+
+
+class DatabaseUnavailable(SoraException):
+    msg_fmt = 'The database is unavailable.'
