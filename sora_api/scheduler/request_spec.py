@@ -1,0 +1,62 @@
+"""What one schedule request asks of the scheduler, free of HTTP and SQL."""
+
+import dataclasses
+
+from sora_api import exception
+
+GROUP_POLICIES = frozenset(
+    ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'])
+
+
+@dataclasses.dataclass
+class RequestSpec:
+    """The resources of one instance and every placement constraint.
+
+    The caller resolves everything that needs the database before the
+    scheduler runs: ``group_hosts`` maps host id to the number of group
+    members already there, and ``same_host`` / ``different_host`` hold host
+    ids. For those two, ``None`` means the hint is absent, while an empty set
+    means the hint named schedules that have no host (so ``same_host``
+    passes no host, as in Nova). ``ignore_hosts`` and ``force_hosts`` hold
+    host names; empty means absent. ``query`` is a parsed JsonFilter query
+    that ``filters.json_filter.validate_query`` has accepted.
+
+    The driver adds each host it picks to ``group_hosts``, so the spec is
+    not reusable as is for a second attempt: rebuild it (or pass a copy made
+    with ``dataclasses.replace(spec, group_hosts=dict(spec.group_hosts))``).
+    """
+
+    project_id: str
+    vcpus: int
+    memory_mb: int
+    disk_gb: int
+    num_instances: int = 1
+    availability_zone: str | None = None
+    required_traits: frozenset = frozenset()
+    forbidden_traits: frozenset = frozenset()
+    metadata: dict = dataclasses.field(default_factory=dict)
+    group: str | None = None
+    group_policy: str | None = None
+    group_hosts: dict = dataclasses.field(default_factory=dict)
+    same_host: set | None = None
+    different_host: set | None = None
+    query: list | None = None
+    ignore_hosts: frozenset = frozenset()
+    force_hosts: frozenset = frozenset()
+
+    def __post_init__(self):
+        if (self.group_policy is not None
+                and self.group_policy not in GROUP_POLICIES):
+            policies = ', '.join(sorted(GROUP_POLICIES))
+            raise exception.InvalidHint(
+                reason=f'group_policy must be one of {policies}, '
+                       f'not {self.group_policy!r}')
+        # Callers hand over lists from JSON; the filters rely on set algebra.
+        self.required_traits = frozenset(self.required_traits)
+        self.forbidden_traits = frozenset(self.forbidden_traits)
+        self.ignore_hosts = frozenset(self.ignore_hosts)
+        self.force_hosts = frozenset(self.force_hosts)
+        if self.same_host is not None:
+            self.same_host = set(self.same_host)
+        if self.different_host is not None:
+            self.different_host = set(self.different_host)
