@@ -1,0 +1,33 @@
+"""Leave out, or insist on, hosts by name."""
+
+from oslo_log import log as logging
+
+from sora_api.scheduler import filters
+
+LOG = logging.getLogger(__name__)
+
+
+class IgnoreHostsFilter(filters.BaseHostFilter):
+    """Hosts named in ``ignore_hosts`` are never picked."""
+
+    def host_passes(self, host_state, spec):
+        if host_state.name not in spec.ignore_hosts:
+            return True
+        LOG.debug('%s: host %s is in ignore_hosts', self.name,
+                  host_state.name)
+        return False
+
+
+class ForceHostsFilter(filters.BaseHostFilter):
+    """When ``force_hosts`` is given, only the hosts it names are picked.
+
+    Unlike Nova, forcing does not bypass the other filters: a forced host
+    must still have room, so the claim cannot overcommit it.
+    """
+
+    def host_passes(self, host_state, spec):
+        if not spec.force_hosts or host_state.name in spec.force_hosts:
+            return True
+        LOG.debug('%s: host %s is not in force_hosts', self.name,
+                  host_state.name)
+        return False

@@ -1,0 +1,19 @@
+"""MetadataFilter: every requested key=value must be on the host."""
+
+from sora_api.scheduler.filters import metadata
+
+
+def test_no_metadata_requested_passes_every_host(conf, make_host, make_spec):
+    f = metadata.MetadataFilter(conf)
+    assert f.host_passes(make_host(metadata={}), make_spec())
+
+
+def test_every_pair_must_match(conf, make_host, make_spec):
+    f = metadata.MetadataFilter(conf)
+    spec = make_spec(metadata={'tier': 'gold', 'rack': 'r1'})
+    assert f.host_passes(
+        make_host(metadata={'tier': 'gold', 'rack': 'r1', 'x': 'y'}), spec)
+    assert not f.host_passes(make_host(metadata={'tier': 'gold'}), spec)
+    assert not f.host_passes(
+        make_host(metadata={'tier': 'silver', 'rack': 'r1'}), spec)
+    assert not f.host_passes(make_host(metadata={}), spec)
