@@ -1,0 +1,15 @@
+"""Weigh hosts by their in-flight work."""
+
+from sora_api.scheduler import weighers
+
+
+class IoOpsWeigher(weighers.BaseHostWeigher):
+    """More io_ops weighs more: the default negative multiplier prefers idle
+    hosts (spreading the work), a positive one prefers busy hosts.
+    """
+
+    def weight_multiplier(self):
+        return self.conf.filter_scheduler.io_ops_weight_multiplier
+
+    def _weigh_object(self, host_state, spec):
+        return host_state.io_ops

@@ -1,0 +1,39 @@
+"""Soft server-group policies: prefer, rather than require, a placement."""
+
+from sora_api.scheduler import weighers
+
+
+class _GroupMembersWeigher(weighers.BaseHostWeigher):
+    """Counts the members of the request's group already on the host, as
+    Nova does, but only when the request's policy is this weigher's.
+    """
+
+    policy = None
+
+    def _weigh_object(self, host_state, spec):
+        if spec.group_policy != self.policy:
+            return 0
+        return spec.group_hosts.get(host_state.id, 0)
+
+
+class ServerGroupSoftAffinityWeigher(_GroupMembersWeigher):
+    """Policy ``soft-affinity``: hosts with more members weigh more."""
+
+    policy = 'soft-affinity'
+
+    def weight_multiplier(self):
+        return self.conf.filter_scheduler.soft_affinity_weight_multiplier
+
+
+class ServerGroupSoftAntiAffinityWeigher(_GroupMembersWeigher):
+    """Policy ``soft-anti-affinity``: hosts with fewer members weigh more,
+    so the group spreads when it can and stacks only when it must.
+    """
+
+    policy = 'soft-anti-affinity'
+
+    def weight_multiplier(self):
+        return self.conf.filter_scheduler.soft_anti_affinity_weight_multiplier
+
+    def _weigh_object(self, host_state, spec):
+        return -super()._weigh_object(host_state, spec)

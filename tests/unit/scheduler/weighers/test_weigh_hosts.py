@@ -1,0 +1,90 @@
+"""weigh_hosts: normalise, multiply, sum, sort best first."""
+
+import pytest
+
+from sora_api.scheduler import weighers
+
+
+class RawWeigher(weighers.BaseHostWeigher):
+    """Weighs a host by a number looked up by its name."""
+
+    def __init__(self, conf, values, multiplier=1.0, name='Raw'):
+        super().__init__(conf)
+        self.values = values
+        self.multiplier = multiplier
+        self.name = name
+
+    def weight_multiplier(self):
+        return self.multiplier
+
+    def _weigh_object(self, host_state, spec):
+        return self.values[host_state.name]
+
+
+def test_normalize_maps_min_to_zero_and_max_to_one():
+    assert weighers.normalize([10, 20, 15]) == [0.0, 1.0, 0.5]
+    assert weighers.normalize([-4, 0]) == [0.0, 1.0]
+
+
+def test_normalize_all_equal_is_all_zero():
+    assert weighers.normalize([7, 7, 7]) == [0.0, 0.0, 0.0]
+    assert weighers.normalize([5]) == [0.0]
+
+
+def test_normalize_nothing_is_nothing():
+    assert weighers.normalize([]) == []
+
+
+def test_weights_are_summed_and_sorted_best_first(conf, make_host,
+                                                  make_spec):
+    a, b, c = make_host('a'), make_host('b'), make_host('c')
+    chain = [RawWeigher(conf, {'a': 0, 'b': 10, 'c': 5}, 1.0, 'One'),
+             RawWeigher(conf, {'a': 100, 'b': 0, 'c': 0}, 2.0, 'Two')]
+    weighed = weighers.weigh_hosts(chain, [a, b, c], make_spec())
+    assert [w.host for w in weighed] == [a, b, c]
+    assert [w.weight for w in weighed] == [2.0, 1.0, 0.5]
+    assert weighed[0].weights == {'One': 0.0, 'Two': 2.0}
+    assert weighed[2].weights == {'One': 0.5, 'Two': 0.0}
+
+
+def test_negative_multiplier_reverses_the_order(conf, make_host, make_spec):
+    a, b = make_host('a'), make_host('b')
+    chain = [RawWeigher(conf, {'a': 1, 'b': 2}, -1.0)]
+    weighed = weighers.weigh_hosts(chain, [a, b], make_spec())
+    assert [w.host for w in weighed] == [a, b]
+    assert [w.weight for w in weighed] == [0.0, -1.0]
+    # -0.0 would show as "-0.0" in the API's JSON.
+    assert str(weighed[0].weights['Raw']) == '0.0'
+
+
+def test_all_equal_raw_values_weigh_zero_and_keep_input_order(
+        conf, make_host, make_spec):
+    hosts = [make_host() for _ in range(4)]
+    chain = [RawWeigher(conf, {h.name: 3 for h in hosts}, 5.0)]
+    weighed = weighers.weigh_hosts(chain, hosts, make_spec())
+    assert [w.host for w in weighed] == hosts
+    assert {w.weight for w in weighed} == {0.0}
+
+
+def test_zero_multiplier_contributes_nothing(conf, make_host, make_spec):
+    a, b = make_host('a'), make_host('b')
+    chain = [RawWeigher(conf, {'a': 1, 'b': 2}, 0.0)]
+    weighed = weighers.weigh_hosts(chain, [a, b], make_spec())
+    assert [w.weights for w in weighed] == [{'Raw': 0.0}, {'Raw': 0.0}]
+
+
+def test_no_weighers_weigh_every_host_zero(make_host, make_spec):
+    hosts = [make_host(), make_host()]
+    weighed = weighers.weigh_hosts([], hosts, make_spec())
+    assert [(w.host, w.weight, w.weights) for w in weighed] == [
+        (hosts[0], 0.0, {}), (hosts[1], 0.0, {})]
+
+
+def test_no_hosts_is_no_candidates(conf, make_spec):
+    assert weighers.weigh_hosts([RawWeigher(conf, {})], [], make_spec()) == []
+
+
+def test_base_weigher_needs_a_metric(conf, make_host, make_spec):
+    with pytest.raises(NotImplementedError):
+        weighers.BaseHostWeigher(conf).weigh_objects([make_host()],
+                                                     make_spec())
