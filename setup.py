@@ -66,7 +66,7 @@ setuptools.setup(
         'console_scripts': [
             'sora-api = sora_api.cmd.api:main',
             'sora-manage = sora_api.cmd.manage:main',
-            'sora = sora_api.cmd.client:main',
+            'sora = sora_api.client.shell:main',
         ],
         'oslo.config.opts': ['sora = sora_api.conf.opts:list_opts'],
         'oslo.policy.policies': ['sora = sora_api.policies:list_rules'],

@@ -31,6 +31,10 @@ class PluginNotFound(ConfigurationError):
                'packages.')
 
 
+class Forbidden(SoraException):
+    msg_fmt = 'Policy does not allow %(action)s to be performed.'
+
+
 class HostNotFound(SoraException):
     msg_fmt = 'Host %(host_id)s could not be found.'
 
@@ -78,3 +82,19 @@ class TokenNotFound(SoraException):
 
 class DatabaseUnavailable(SoraException):
     msg_fmt = 'The database is unavailable.'
+
+
+class MarkerNotFound(SoraException):
+    msg_fmt = 'Marker %(marker)s could not be found.'
+
+
+class ClaimConflict(SoraException):
+    """A claim lost a race in the database; the request is placed again."""
+
+    msg_fmt = 'Claim lost a race: %(reason)s'
+
+
+class IdempotencyKeyTaken(SoraException):
+    """A concurrent request stored the same Idempotency-Key first."""
+
+    msg_fmt = 'Idempotency-Key %(key)s was stored by a concurrent request.'

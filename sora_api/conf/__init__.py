@@ -6,6 +6,7 @@ passed down; nothing in the package keeps a global ``CONF``.
 
 from oslo_config import cfg
 from oslo_log import log
+from oslo_policy import opts as policy_opts
 
 from sora_api.conf import api
 from sora_api.conf import database
@@ -21,6 +22,7 @@ def register_opts(conf):
     for module in _MODULES:
         module.register_opts(conf)
     log.register_options(conf)
+    policy_opts.set_defaults(conf, policy_file='policy.yaml')
 
 
 def new_config(args=(), default_config_files=None):

@@ -51,14 +51,6 @@ A relative name is looked up next to the configuration files, then in the
         help="""
 Seconds a worker waits for in-flight requests after SIGTERM before it exits.
 """),
-    cfg.StrOpt(
-        'policy_file', default='policy.yaml',
-        help="""
-Operator overrides of the policy-in-code rules (YAML or JSON).
-
-Looked up like the other configuration files; a missing file means the
-defaults apply.
-"""),
 ]
 
 

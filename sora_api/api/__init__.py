@@ -1,0 +1,1 @@
+"""The HTTP API: Paste pipeline pieces, router, controllers, schemas."""

@@ -1,0 +1,118 @@
+"""``/v1/hosts``: the compute hosts Sora schedules onto (admin only)."""
+
+import webob
+
+from sora_api.api import controllers
+from sora_api.api import errors
+from sora_api.api.schemas import hosts as schema
+from sora_api.api import wsgi
+from sora_api.db import hosts as db_hosts
+from sora_api import liveness
+from sora_api import timeutils
+
+_RATIOS = ('cpu_allocation_ratio', 'ram_allocation_ratio',
+           'disk_allocation_ratio')
+_FIELDS = ('id', 'name', 'availability_zone', 'enabled', 'disabled_reason',
+           'vcpus', 'memory_mb', 'disk_gb') + _RATIOS + (
+           'reserved_vcpus', 'reserved_memory_mb', 'reserved_disk_gb',
+           'vcpus_used', 'memory_mb_used', 'disk_gb_used', 'instances',
+           'io_ops', 'generation')
+
+
+class HostsController(controllers.Controller):
+
+    def _view(self, host, now=None):
+        now = now or timeutils.utcnow()
+        body = {field: getattr(host, field) for field in _FIELDS}
+        body.update(
+            traits=sorted(t.trait for t in host.traits),
+            metadata={m.key: m.value for m in host.metadata_items},
+            last_heartbeat=timeutils.isotime(host.last_heartbeat),
+            status='up' if liveness.is_up(
+                host.last_heartbeat, now,
+                self.conf.scheduler.service_down_time) else 'down',
+            created_at=timeutils.isotime(host.created_at),
+            updated_at=timeutils.isotime(host.updated_at))
+        return body
+
+    def _response(self, host, status=200, headers=None):
+        headers = dict(headers or {}, ETag='"%d"' % host.generation)
+        return wsgi.json_response({'host': self._view(host)}, status,
+                                  headers)
+
+    def index(self, req):
+        """GET /v1/hosts: filtered, paginated list, ordered by id."""
+        self.authorize(req, 'sora:host:list')
+        params = wsgi.query_params(req, schema.list_query)
+        limit = wsgi.limit(params, self.conf)
+        enabled = params.get('enabled', [None])[0]
+        rows = db_hosts.list_hosts(
+            self.services.db, limit + 1,
+            marker=params.get('marker', [None])[0],
+            name=params.get('name', [None])[0],
+            availability_zone=params.get('availability_zone', [None])[0],
+            enabled=None if enabled is None else enabled == 'true',
+            status=params.get('status', [None])[0],
+            traits=params.get('trait', []),
+            now=timeutils.utcnow(),
+            service_down_time=self.conf.scheduler.service_down_time)
+        rows, links = wsgi.page(req, rows, limit)
+        now = timeutils.utcnow()
+        body = {'hosts': [self._view(h, now) for h in rows]}
+        if links:
+            body['links'] = links
+        return wsgi.json_response(body)
+
+    def create(self, req):
+        """POST /v1/hosts: 201 with Location; a taken name is 409."""
+        self.authorize(req, 'sora:host:create')
+        values = wsgi.json_body(req, schema.create)
+        defaults = {
+            'availability_zone':
+                self.conf.scheduler.default_availability_zone,
+            'enabled': True, 'disabled_reason': None,
+            'reserved_vcpus': 0, 'reserved_memory_mb': 0,
+            'reserved_disk_gb': 0, 'io_ops': 0, 'traits': [], 'metadata': {},
+        }
+        defaults.update((r, getattr(self.conf.scheduler, r)) for r in _RATIOS)
+        host = db_hosts.create(self.services.db, dict(defaults, **values))
+        location = '%s/v1/hosts/%s' % (req.application_url, host.id)
+        return self._response(host, 201, {'Location': location})
+
+    def show(self, req, host_id):
+        self.authorize(req, 'sora:host:show')
+        return self._response(db_hosts.get(self.services.db, host_id))
+
+    def update(self, req, host_id):
+        """PUT /v1/hosts/{id}: partial update, conditional on If-Match."""
+        self.authorize(req, 'sora:host:update')
+        values = wsgi.json_body(req, schema.update)
+        host = db_hosts.update(self.services.db, host_id, values,
+                               allowed_generations=_if_match(req))
+        return self._response(host)
+
+    def delete(self, req, host_id):
+        self.authorize(req, 'sora:host:delete')
+        db_hosts.delete(self.services.db, host_id)
+        return wsgi.no_content()
+
+    def heartbeat(self, req, host_id):
+        """POST /v1/hosts/{id}/heartbeat: the host is alive; maybe io_ops."""
+        self.authorize(req, 'sora:host:heartbeat')
+        body = wsgi.json_body(req, schema.heartbeat, optional=True)
+        db_hosts.heartbeat(self.services.db, host_id, body.get('io_ops'))
+        return wsgi.no_content()
+
+
+def _if_match(req):
+    """Generations ``If-Match`` allows, or None when it allows any."""
+    if req.if_match is webob.etag.AnyETag:
+        return None
+    generations = set()
+    for etag in req.if_match.etags:
+        if not etag.isdigit():
+            raise errors.ApiError(
+                412, errors.CONFLICT,
+                'If-Match %s is not an ETag of this host.' % etag)
+        generations.add(int(etag))
+    return generations

@@ -1,0 +1,29 @@
+"""Discovery and health: open to every caller, no token needed."""
+
+from sora_api.api import controllers
+from sora_api.api import errors
+from sora_api.api import openapi
+from sora_api.api import wsgi
+
+
+class RootController(controllers.Controller):
+
+    def versions(self, req):
+        """GET /: the API versions this server speaks."""
+        return wsgi.json_response({'versions': [{
+            'id': 'v1.0', 'status': 'CURRENT',
+            'links': [{'rel': 'self',
+                       'href': req.application_url + '/v1'}]}]})
+
+    def healthcheck(self, req):
+        """GET /healthcheck: 200 when the database answers, else 503."""
+        if not self.services.db.ping():
+            raise errors.ApiError(503, errors.SERVICE_UNAVAILABLE,
+                                  'The database does not answer.')
+        return wsgi.json_response({'status': 'ok', 'database': 'ok'})
+
+    def openapi(self, req):
+        """GET /openapi.json: the OpenAPI 3 description of v1."""
+        return wsgi.json_response(openapi.document(
+            req.application_url,
+            self.conf.scheduler.max_instances_per_request))

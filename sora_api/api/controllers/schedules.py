@@ -1,0 +1,123 @@
+"""``/v1/schedules``: place instances on hosts and claim their resources."""
+
+from sora_api.api import controllers
+from sora_api.api import errors
+from sora_api.api.schemas import schedules as schema
+from sora_api.api import wsgi
+from sora_api.db import schedules as db_schedules
+from sora_api.scheduler.filters import json_filter
+from sora_api import timeutils
+
+
+class SchedulesController(controllers.Controller):
+
+    def __init__(self, services):
+        super().__init__(services)
+        self.create_schema = schema.create(
+            self.conf.scheduler.max_instances_per_request)
+
+    def index(self, req):
+        """GET /v1/schedules: the caller's project (admin: all_projects)."""
+        self.authorize(req, 'sora:schedule:list')
+        params = wsgi.query_params(req, schema.list_query)
+        all_projects = params.get('all_projects', ['false'])[0] == 'true'
+        if all_projects:
+            self.authorize(req, 'sora:schedule:list:all_projects')
+        limit = wsgi.limit(params, self.conf)
+        rows = db_schedules.list_schedules(
+            self.services.db, limit + 1,
+            project_id=None if all_projects else self.context(req).project_id,
+            marker=params.get('marker', [None])[0],
+            status=params.get('status', [None])[0],
+            host_id=params.get('host_id', [None])[0],
+            group=params.get('group', [None])[0])
+        rows, links = wsgi.page(req, rows, limit)
+        body = {'schedules': [_view(s) for s in rows]}
+        if links:
+            body['links'] = links
+        return wsgi.json_response(body)
+
+    def show(self, req, schedule_id):
+        schedule = self._get(req, schedule_id)
+        self.authorize(req, 'sora:schedule:show',
+                       {'project_id': schedule.project_id})
+        return wsgi.json_response({'schedule': _view(schedule)})
+
+    def _get(self, req, schedule_id):
+        """The schedule; another project's is a 404 unless admin."""
+        context = self.context(req)
+        sees_all = self.services.policy.allows(
+            context, 'sora:schedule:list:all_projects')
+        return db_schedules.get(
+            self.services.db, schedule_id,
+            project_id=None if sees_all else context.project_id)
+
+    def create(self, req):
+        """POST /v1/schedules: 201 and the allocations, or 409 no valid host.
+
+        ``dry_run`` answers 200 with the ranked candidates and claims
+        nothing. A repeat with the same ``Idempotency-Key`` returns the
+        first schedule.
+        """
+        context = self.context(req)
+        self.authorize(req, 'sora:schedule:create')
+        request = wsgi.json_body(req, self.create_schema)
+        _check_request(request)
+        manager = self.services.scheduler
+        if request.pop('dry_run', False):
+            candidates, funnel = manager.dry_run(context.project_id, request)
+            return wsgi.json_response({
+                'candidates': [_candidate(c) for c in candidates],
+                'explanation': funnel})
+        key = req.headers.get('Idempotency-Key')
+        if key is not None:
+            wsgi.validate(key, schema.IDEMPOTENCY_KEY)
+        schedule, _ = manager.schedule(context.project_id, context.user_id,
+                                       request, idempotency_key=key)
+        location = '%s/v1/schedules/%s' % (req.application_url, schedule.id)
+        return wsgi.json_response({'schedule': _view(schedule)}, 201,
+                                  {'Location': location})
+
+    def delete(self, req, schedule_id):
+        """DELETE /v1/schedules/{id}: release every allocation at once."""
+        schedule = self._get(req, schedule_id)
+        self.authorize(req, 'sora:schedule:delete',
+                       {'project_id': schedule.project_id})
+        db_schedules.delete(self.services.db, schedule_id)
+        return wsgi.no_content()
+
+
+def _check_request(request):
+    """What JSON Schema cannot say: one resource > 0, a sound query."""
+    if not any(request['resources'].values()):
+        raise errors.invalid('Invalid input for field resources: at least '
+                             'one resource must be greater than 0.')
+    query = request.get('hints', {}).get('query')
+    if query is not None:
+        json_filter.validate_query(query)
+
+
+def _view(schedule):
+    request = schedule.request
+    body = {
+        'id': schedule.id, 'project_id': schedule.project_id,
+        'user_id': schedule.user_id, 'status': schedule.status,
+        'resources': request['resources'],
+        'num_instances': request.get('num_instances', 1),
+        'allocations': [{'instance_index': a.instance_index,
+                         'host_id': a.host_id, 'host_name': a.host.name}
+                        for a in schedule.allocations],
+        'hints': request.get('hints', {}),
+        'created_at': timeutils.isotime(schedule.created_at),
+        'updated_at': timeutils.isotime(schedule.updated_at),
+    }
+    for optional in ('availability_zone', 'required_traits',
+                     'forbidden_traits', 'metadata'):
+        if optional in request:
+            body[optional] = request[optional]
+    return body
+
+
+def _candidate(weighed):
+    return {'host_id': weighed.host.id, 'host_name': weighed.host.name,
+            'weight': weighed.weight, 'weights': weighed.weights}

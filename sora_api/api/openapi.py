@@ -1,0 +1,220 @@
+"""The OpenAPI 3 description of v1, built from the route table and schemas.
+
+Request bodies reuse the JSON Schemas the controllers validate with, so the
+document cannot drift from what the server accepts; a test checks that its
+paths and methods are exactly ``router.ROUTES``.
+"""
+
+import copy
+
+from sora_api.api.schemas import common
+from sora_api.api.schemas import hosts as host_schemas
+from sora_api.api.schemas import schedules as schedule_schemas
+
+VERSION = '1.0'
+
+_ERROR = {
+    'type': 'object', 'required': ['errors'],
+    'properties': {'errors': {'type': 'array', 'items': {
+        'type': 'object',
+        'required': ['status', 'code', 'title', 'detail', 'request_id'],
+        'properties': {
+            'status': {'type': 'integer'}, 'code': {'type': 'string'},
+            'title': {'type': 'string'}, 'detail': {'type': 'string'},
+            'request_id': {'type': 'string'},
+            'explanation': {'type': 'array', 'items': {'$ref':
+                            '#/components/schemas/FunnelStep'}}}}}},
+}
+
+_TIME = {'type': 'string', 'format': 'date-time'}
+_NULLABLE_TIME = {'type': ['string', 'null'], 'format': 'date-time'}
+
+_HOST = {
+    'type': 'object',
+    'properties': dict(
+        copy.deepcopy(host_schemas.create['properties']),
+        id=common.UUID, vcpus_used={'type': 'integer'},
+        memory_mb_used={'type': 'integer'}, disk_gb_used={'type': 'integer'},
+        instances={'type': 'integer'}, last_heartbeat=_NULLABLE_TIME,
+        status={'type': 'string', 'enum': ['up', 'down']},
+        generation={'type': 'integer'}, created_at=_TIME, updated_at=_TIME),
+}
+
+_ALLOCATION = {'type': 'object', 'properties': {
+    'instance_index': {'type': 'integer'}, 'host_id': common.UUID,
+    'host_name': {'type': 'string'}}}
+
+_SCHEDULE = {'type': 'object', 'properties': {
+    'id': common.UUID, 'project_id': {'type': 'string'},
+    'user_id': {'type': 'string'}, 'status': {'type': 'string'},
+    'resources': {'type': 'object'}, 'num_instances': {'type': 'integer'},
+    'allocations': {'type': 'array', 'items': _ALLOCATION},
+    'hints': {'type': 'object'}, 'created_at': _TIME, 'updated_at': _TIME}}
+
+_FUNNEL_STEP = {'type': 'object', 'properties': {
+    'filter': {'type': 'string'}, 'hosts_in': {'type': 'integer'},
+    'hosts_out': {'type': 'integer'}}}
+
+_DRY_RUN = {'type': 'object', 'properties': {
+    'candidates': {'type': 'array', 'items': {'type': 'object', 'properties': {
+        'host_id': common.UUID, 'host_name': {'type': 'string'},
+        'weight': {'type': 'number'},
+        'weights': {'type': 'object',
+                    'additionalProperties': {'type': 'number'}}}}},
+    'explanation': {'type': 'array',
+                    'items': {'$ref': '#/components/schemas/FunnelStep'}}}}
+
+_LINKS = {'type': 'array', 'items': {'type': 'object', 'properties': {
+    'rel': {'type': 'string'}, 'href': {'type': 'string'}}}}
+
+
+def _ref(name):
+    return {'$ref': '#/components/schemas/%s' % name}
+
+
+def _json(schema):
+    return {'content': {'application/json': {'schema': schema}}}
+
+
+def _answer(description, schema=None, headers=None):
+    answer = {'description': description}
+    if schema is not None:
+        answer.update(_json(schema))
+    if headers:
+        answer['headers'] = {h: {'schema': {'type': 'string'}}
+                             for h in headers}
+    return answer
+
+
+def _errors(*statuses):
+    return {str(s): {'$ref': '#/components/responses/Error'}
+            for s in statuses}
+
+
+def _query_parameters(schema):
+    params = []
+    for name, prop in schema['properties'].items():
+        repeatable = 'maxItems' not in prop or prop['maxItems'] > 1
+        params.append({'name': name, 'in': 'query', 'required': False,
+                       'explode': True,
+                       'schema': prop if repeatable else prop['items']})
+    return params
+
+
+def _path_id(name):
+    return [{'name': name, 'in': 'path', 'required': True,
+             'schema': common.UUID}]
+
+
+_AUTH = [{'token': []}]
+
+
+def _paths(max_instances):
+    one_host = _answer('The host.', {'type': 'object', 'properties': {
+        'host': _ref('Host')}}, ['ETag'])
+    one_schedule = {'type': 'object', 'properties': {
+        'schedule': _ref('Schedule')}}
+    return {
+        '/': {'get': {
+            'summary': 'API versions.', 'security': [],
+            'responses': {'200': _answer('Versions.', {'type': 'object'})}}},
+        '/healthcheck': {'get': {
+            'summary': 'Health: the database answers.', 'security': [],
+            'responses': dict(_errors(503), **{
+                '200': _answer('Healthy.', {'type': 'object'})})}},
+        '/openapi.json': {'get': {
+            'summary': 'This document.', 'security': [],
+            'responses': {'200': _answer('OpenAPI 3 document.',
+                                         {'type': 'object'})}}},
+        '/v1/hosts': {
+            'get': {'summary': 'List hosts (admin).',
+                    'parameters': _query_parameters(host_schemas.list_query),
+                    'responses': dict(_errors(400, 401, 403), **{
+                        '200': _answer('A page of hosts.', {
+                            'type': 'object', 'properties': {
+                                'hosts': {'type': 'array',
+                                          'items': _ref('Host')},
+                                'links': _LINKS}})})},
+            'post': {'summary': 'Register a host (admin).',
+                     'requestBody': dict(_json(host_schemas.create),
+                                         required=True),
+                     'responses': dict(_errors(400, 401, 403, 409, 413), **{
+                         '201': dict(one_host, headers={
+                             'Location': {'schema': {'type': 'string'}},
+                             'ETag': {'schema': {'type': 'string'}}})})}},
+        '/v1/hosts/{host_id}': {
+            'parameters': _path_id('host_id'),
+            'get': {'summary': 'Show a host (admin).',
+                    'responses': dict(_errors(401, 403, 404),
+                                      **{'200': one_host})},
+            'put': {'summary': 'Update some fields of a host (admin).',
+                    'parameters': [{'name': 'If-Match', 'in': 'header',
+                                    'required': False,
+                                    'schema': {'type': 'string'}}],
+                    'requestBody': dict(_json(host_schemas.update),
+                                        required=True),
+                    'responses': dict(_errors(400, 401, 403, 404, 409, 412,
+                                              413), **{'200': one_host})},
+            'delete': {'summary': 'Delete a host without allocations.',
+                       'responses': dict(_errors(401, 403, 404, 409), **{
+                           '204': _answer('Deleted.')})}},
+        '/v1/hosts/{host_id}/heartbeat': {
+            'parameters': _path_id('host_id'),
+            'post': {'summary': 'Record that the host is alive.',
+                     'requestBody': dict(_json(host_schemas.heartbeat),
+                                         required=False),
+                     'responses': dict(_errors(400, 401, 403, 404), **{
+                         '204': _answer('Recorded.')})}},
+        '/v1/schedules': {
+            'get': {'summary': "List the project's schedules.",
+                    'parameters': _query_parameters(
+                        schedule_schemas.list_query),
+                    'responses': dict(_errors(400, 401, 403), **{
+                        '200': _answer('A page of schedules.', {
+                            'type': 'object', 'properties': {
+                                'schedules': {'type': 'array',
+                                              'items': _ref('Schedule')},
+                                'links': _LINKS}})})},
+            'post': {'summary': 'Place instances and claim resources.',
+                     'parameters': [{'name': 'Idempotency-Key',
+                                     'in': 'header', 'required': False,
+                                     'schema': schedule_schemas
+                                     .IDEMPOTENCY_KEY}],
+                     'requestBody': dict(_json(schedule_schemas.create(
+                         max_instances)), required=True),
+                     'responses': dict(_errors(400, 401, 403, 409, 413, 422),
+                                       **{'201': _answer(
+                                           'Placed and claimed.',
+                                           one_schedule, ['Location']),
+                                          '200': _answer('Dry run.',
+                                                         _ref('DryRun'))})}},
+        '/v1/schedules/{schedule_id}': {
+            'parameters': _path_id('schedule_id'),
+            'get': {'summary': 'Show a schedule.',
+                    'responses': dict(_errors(401, 403, 404), **{
+                        '200': _answer('The schedule.', one_schedule)})},
+            'delete': {'summary': 'Release every allocation of a schedule.',
+                       'responses': dict(_errors(401, 403, 404), **{
+                           '204': _answer('Deleted.')})}},
+    }
+
+
+def document(server_url, max_instances=100):
+    """The OpenAPI 3.1 document, with ``server_url`` as the server."""
+    return {
+        'openapi': '3.1.0',
+        'info': {'title': 'Sora API', 'version': VERSION,
+                 'description': 'Filter-and-weigh scheduling of instances '
+                                'onto compute hosts.'},
+        'servers': [{'url': server_url}],
+        'security': _AUTH,
+        'paths': _paths(max_instances),
+        'components': {
+            'securitySchemes': {'token': {'type': 'apiKey', 'in': 'header',
+                                          'name': 'X-Auth-Token'}},
+            'schemas': {'Host': _HOST, 'Schedule': _SCHEDULE,
+                        'Error': _ERROR, 'FunnelStep': _FUNNEL_STEP,
+                        'DryRun': _DRY_RUN},
+            'responses': {'Error': _answer('An error.', _ref('Error'))},
+        },
+    }

@@ -1,0 +1,117 @@
+"""The route table and the WSGI application that dispatches on it.
+
+Every path the API serves is in ``ROUTES``; a known path asked with a method
+it does not have gets 405 with ``Allow``, an unknown path 404. Domain errors
+the controllers let through become contract-shaped answers here, by
+``ERROR_MAP``.
+"""
+
+import routes
+import webob
+
+from sora_api.api.controllers import hosts
+from sora_api.api.controllers import root
+from sora_api.api.controllers import schedules
+from sora_api.api import deploy
+from sora_api.api import errors
+from sora_api import exception
+
+# path -> {method: (controller, action)}
+ROUTES = {
+    '/': {'GET': ('root', 'versions')},
+    '/healthcheck': {'GET': ('root', 'healthcheck')},
+    '/openapi.json': {'GET': ('root', 'openapi')},
+    '/v1/hosts': {'GET': ('hosts', 'index'), 'POST': ('hosts', 'create')},
+    '/v1/hosts/{host_id}': {'GET': ('hosts', 'show'),
+                            'PUT': ('hosts', 'update'),
+                            'DELETE': ('hosts', 'delete')},
+    '/v1/hosts/{host_id}/heartbeat': {'POST': ('hosts', 'heartbeat')},
+    '/v1/schedules': {'GET': ('schedules', 'index'),
+                      'POST': ('schedules', 'create')},
+    '/v1/schedules/{schedule_id}': {'GET': ('schedules', 'show'),
+                                    'DELETE': ('schedules', 'delete')},
+}
+
+# Domain exception -> (status, code). Checked in order: subclasses first.
+ERROR_MAP = (
+    (exception.Forbidden, 403, errors.FORBIDDEN),
+    (exception.HostNotFound, 404, errors.NOT_FOUND),
+    (exception.ScheduleNotFound, 404, errors.NOT_FOUND),
+    (exception.HostNameExists, 409, errors.CONFLICT),
+    (exception.HostInUse, 409, errors.IN_USE),
+    (exception.GenerationConflict, 412, errors.CONFLICT),
+    (exception.NoValidHost, 409, errors.NO_VALID_HOST),
+    (exception.IdempotencyMismatch, 422, errors.IDEMPOTENCY_MISMATCH),
+    (exception.MarkerNotFound, 400, errors.INVALID_REQUEST),
+    (exception.InvalidHint, 400, errors.INVALID_REQUEST),
+    (exception.DatabaseUnavailable, 503, errors.SERVICE_UNAVAILABLE),
+)
+
+_UUID_REQUIREMENT = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-' \
+                    '[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+
+
+def _mapper():
+    mapper = routes.Mapper()
+    requirements = {'host_id': _UUID_REQUIREMENT,
+                    'schedule_id': _UUID_REQUIREMENT}
+    for path, methods in ROUTES.items():
+        for method, (controller, action) in methods.items():
+            mapper.connect(path, controller=controller, action=action,
+                           conditions={'method': [method]},
+                           requirements=requirements)
+        # Any other method on a known path is a 405.
+        mapper.connect(path, controller=None, action='method_not_allowed',
+                       allow=', '.join(sorted(methods)),
+                       requirements=requirements)
+    return mapper
+
+
+class Application:
+    """Match the route, call the controller action, render domain errors."""
+
+    def __init__(self, services):
+        self.mapper = _mapper()
+        self.controllers = {
+            'root': root.RootController(services),
+            'hosts': hosts.HostsController(services),
+            'schedules': schedules.SchedulesController(services),
+        }
+
+    def __call__(self, environ, start_response):
+        req = webob.Request(environ)
+        try:
+            response = self._dispatch(req)
+        except errors.ApiError as e:
+            response = errors.to_response(e, environ)
+        except exception.SoraException as e:
+            response = errors.to_response(_translate(e), environ)
+        return response(environ, start_response)
+
+    def _dispatch(self, req):
+        match = self.mapper.match(environ=req.environ)
+        if match is None:
+            raise errors.ApiError(404, errors.NOT_FOUND,
+                                  'The resource could not be found.')
+        if match['action'] == 'method_not_allowed':
+            raise errors.ApiError(
+                405, errors.METHOD_NOT_ALLOWED,
+                'The method %s is not allowed on this resource.'
+                % req.method, headers={'Allow': match['allow']})
+        controller = self.controllers[match.pop('controller')]
+        action = getattr(controller, match.pop('action'))
+        return action(req, **match)
+
+
+def _translate(error):
+    for cls, status, code in ERROR_MAP:
+        if isinstance(error, cls):
+            extra = {}
+            if isinstance(error, exception.NoValidHost):
+                extra['explanation'] = error.explanation
+            return errors.ApiError(status, code, error.message, **extra)
+    raise error
+
+
+def app_factory(global_conf, **local_conf):
+    return Application(deploy.services_from(global_conf))

@@ -1,0 +1,35 @@
+"""Schema pieces shared by the resources."""
+
+# Databases agree on 64-bit integers; keep request numbers well inside them.
+MAX_INT = 2 ** 31 - 1
+
+UUID = {'type': 'string',
+        'pattern': '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
+                   '[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'}
+NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+COUNT = {'type': 'integer', 'minimum': 0, 'maximum': MAX_INT}
+TRAIT = {'type': 'string', 'pattern': '^[A-Z0-9_]{1,255}$'}
+TRAITS = {'type': 'array', 'items': TRAIT, 'uniqueItems': True,
+          'maxItems': 256}
+METADATA = {'type': 'object', 'maxProperties': 256,
+            'propertyNames': {'minLength': 1, 'maxLength': 255},
+            'additionalProperties': {'type': 'string', 'maxLength': 255}}
+
+
+def one(schema):
+    """A query parameter given at most once."""
+    return {'type': 'array', 'items': schema, 'maxItems': 1}
+
+
+BOOLEAN_PARAM = one({'type': 'string', 'enum': ['true', 'false']})
+PAGINATION_PARAMS = {
+    'limit': one({'type': 'string', 'pattern': '^[1-9][0-9]{0,8}$'}),
+    'marker': one(UUID),
+}
+
+
+def query(**params):
+    """A query-string schema accepting ``params`` plus limit and marker."""
+    properties = dict(PAGINATION_PARAMS, **params)
+    return {'type': 'object', 'properties': properties,
+            'additionalProperties': False}

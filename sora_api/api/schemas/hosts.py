@@ -1,0 +1,52 @@
+"""Schemas of the hosts resource."""
+
+from sora_api.api.schemas import common
+
+_RATIO = {'type': 'number', 'exclusiveMinimum': 0, 'maximum': 1e6}
+
+_PROPERTIES = {
+    'name': common.NAME,
+    'availability_zone': common.NAME,
+    'enabled': {'type': 'boolean'},
+    'disabled_reason': {'type': ['string', 'null'], 'maxLength': 255},
+    'vcpus': common.COUNT,
+    'memory_mb': common.COUNT,
+    'disk_gb': common.COUNT,
+    'cpu_allocation_ratio': _RATIO,
+    'ram_allocation_ratio': _RATIO,
+    'disk_allocation_ratio': _RATIO,
+    'reserved_vcpus': common.COUNT,
+    'reserved_memory_mb': common.COUNT,
+    'reserved_disk_gb': common.COUNT,
+    'traits': common.TRAITS,
+    'metadata': common.METADATA,
+    'io_ops': common.COUNT,
+}
+
+create = {
+    'type': 'object',
+    'properties': _PROPERTIES,
+    'required': ['name', 'vcpus', 'memory_mb', 'disk_gb'],
+    'additionalProperties': False,
+}
+
+update = {
+    'type': 'object',
+    'properties': _PROPERTIES,
+    'minProperties': 1,
+    'additionalProperties': False,
+}
+
+heartbeat = {
+    'type': 'object',
+    'properties': {'io_ops': common.COUNT},
+    'additionalProperties': False,
+}
+
+list_query = common.query(
+    name=common.one(common.NAME),
+    availability_zone=common.one(common.NAME),
+    enabled=common.BOOLEAN_PARAM,
+    status=common.one({'type': 'string', 'enum': ['up', 'down']}),
+    trait={'type': 'array', 'items': common.TRAIT, 'maxItems': 64},
+)

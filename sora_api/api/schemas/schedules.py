@@ -1,0 +1,64 @@
+"""Schemas of the schedules resource."""
+
+from sora_api.api.schemas import common
+
+GROUP_POLICIES = ['affinity', 'anti-affinity', 'soft-affinity',
+                  'soft-anti-affinity']
+
+_SCHEDULE_IDS = {'type': 'array', 'items': common.UUID, 'uniqueItems': True,
+                 'maxItems': 64}
+_HOST_NAMES = {'type': 'array', 'items': common.NAME, 'uniqueItems': True,
+               'maxItems': 1000}
+
+_HINTS = {
+    'type': 'object',
+    'properties': {
+        'group': common.NAME,
+        'group_policy': {'type': 'string', 'enum': GROUP_POLICIES},
+        'same_host': _SCHEDULE_IDS,
+        'different_host': _SCHEDULE_IDS,
+        # The JsonFilter language is checked by its own validator.
+        'query': {'type': 'array', 'minItems': 1},
+        'ignore_hosts': _HOST_NAMES,
+        'force_hosts': _HOST_NAMES,
+    },
+    'dependentRequired': {'group_policy': ['group']},
+    'additionalProperties': False,
+}
+
+
+def create(max_instances):
+    """The POST body schema; ``num_instances`` is capped by configuration."""
+    return {
+        'type': 'object',
+        'properties': {
+            'resources': {
+                'type': 'object',
+                'properties': {'vcpus': common.COUNT,
+                               'memory_mb': common.COUNT,
+                               'disk_gb': common.COUNT},
+                'minProperties': 1,
+                'additionalProperties': False,
+            },
+            'num_instances': {'type': 'integer', 'minimum': 1,
+                              'maximum': max_instances},
+            'availability_zone': common.NAME,
+            'required_traits': common.TRAITS,
+            'forbidden_traits': common.TRAITS,
+            'metadata': common.METADATA,
+            'hints': _HINTS,
+            'dry_run': {'type': 'boolean'},
+        },
+        'required': ['resources'],
+        'additionalProperties': False,
+    }
+
+
+list_query = common.query(
+    status=common.one({'type': 'string', 'enum': ['active']}),
+    host_id=common.one(common.UUID),
+    group=common.one(common.NAME),
+    all_projects=common.BOOLEAN_PARAM,
+)
+
+IDEMPOTENCY_KEY = {'type': 'string', 'minLength': 1, 'maxLength': 255}

@@ -1,0 +1,113 @@
+"""Request and response helpers shared by the controllers."""
+
+import json
+import urllib.parse
+
+import jsonschema
+import webob
+
+from sora_api.api import errors
+
+
+def _strict_integer(checker, instance):
+    # JSON Schema counts 2.0 as an integer; Sora's integers must be exact.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_TYPE_CHECKER = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+    'integer', _strict_integer)
+Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, type_checker=_TYPE_CHECKER)
+
+
+def _reject_constant(name):
+    raise ValueError('%s is not valid JSON' % name)
+
+
+def json_body(req, schema, optional=False):
+    """The request body parsed as JSON and validated against ``schema``.
+
+    An empty body is ``{}`` when ``optional``. Anything else that is not a
+    JSON document matching the schema is a 400.
+    """
+    raw = req.body
+    if not raw.strip():
+        if optional:
+            return {}
+        raise errors.invalid('The request body is empty; a JSON object is '
+                             'required.')
+    try:
+        data = json.loads(raw.decode('utf-8'),
+                          parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise errors.invalid('The request body is not valid JSON: %s'
+                             % str(e)[:200])
+    validate(data, schema)
+    return data
+
+
+def validate(data, schema):
+    """Raise a 400 naming the first problem of ``data`` against ``schema``."""
+    try:
+        error = jsonschema.exceptions.best_match(
+            Validator(schema).iter_errors(data))
+    except RecursionError:
+        raise errors.invalid('The request body is nested too deeply.')
+    if error is not None:
+        where = '/'.join(str(p) for p in error.absolute_path)
+        prefix = ('Invalid input for field %s: ' % where) if where else ''
+        raise errors.invalid(prefix + _short(error.message))
+
+
+def _short(message, limit=300):
+    return message if len(message) <= limit else message[:limit] + '...'
+
+
+def query_params(req, schema):
+    """Query parameters as ``{name: [values]}`` validated against ``schema``.
+
+    Unknown parameters are refused, as recent OpenStack APIs do, so a typo
+    in a filter is a 400 rather than a silently unfiltered list.
+    """
+    params = {}
+    for name, value in req.GET.items():
+        params.setdefault(name, []).append(value)
+    validate(params, schema)
+    return params
+
+
+def json_response(body, status=200, headers=None):
+    response = webob.Response(
+        status=status, content_type='application/json', charset='utf-8',
+        body=json.dumps(body).encode('utf-8'))
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def no_content():
+    response = webob.Response(status=204)
+    del response.content_type
+    return response
+
+
+def page(req, rows, limit, key='id'):
+    """Trim ``rows`` (fetched with ``limit + 1``) to a page and its links.
+
+    Returns ``(items, links)``; ``links`` holds a ``next`` link only when
+    more rows remain.
+    """
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    params = [(k, v) for k, v in req.GET.items()
+              if k not in ('marker', 'limit')]
+    params += [('limit', str(limit)), ('marker', getattr(rows[-1], key))]
+    href = req.path_url + '?' + urllib.parse.urlencode(params)
+    return rows, [{'rel': 'next', 'href': href}]
+
+
+def limit(params, conf):
+    """The page size asked for, capped at ``[api] max_limit``."""
+    asked = int(params.get('limit', [conf.api.max_limit])[0])
+    return min(asked, conf.api.max_limit)

@@ -1,0 +1,38 @@
+"""``sora-api``: serve the Sora API over HTTP."""
+
+import sys
+
+from oslo_log import log as logging
+
+from sora_api.api import deploy
+from sora_api.cmd import server as wsgi_server
+from sora_api import conf as sora_conf
+from sora_api.db import engine
+from sora_api.db import migration
+from sora_api import exception
+from sora_api import services as sora_services
+
+LOG = logging.getLogger(__name__)
+
+
+def main(argv=None):
+    conf = sora_conf.new_config(sys.argv[1:] if argv is None else argv)
+    logging.setup(conf, 'sora')
+    try:
+        services = sora_services.Services(conf)
+        if engine.is_default_sqlite(conf):
+            # The embedded default needs no operator step: create or upgrade
+            # its schema here. A server database is upgraded with
+            # ``sora-manage db sync``.
+            migration.upgrade(services.db.engine)
+        app = deploy.load_app(services)
+        server = wsgi_server.Server(conf, app, after_fork=services.after_fork)
+    except exception.ConfigurationError as e:
+        LOG.error('%s', e)
+        print('sora-api: %s' % e, file=sys.stderr)
+        return 2
+    return server.run()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

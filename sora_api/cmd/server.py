@@ -1,0 +1,129 @@
+"""The eventlet WSGI server: one process, or a parent forking workers.
+
+SIGTERM stops accepting connections, lets in-flight requests finish (up to
+``[api] graceful_shutdown_timeout``) and exits 0. With ``[api] workers`` > 1
+the parent forks that many workers sharing the listening socket, replaces
+any that dies, and on SIGTERM passes the signal on and waits for them.
+"""
+
+import errno
+import os
+import signal
+import sys
+
+import eventlet
+import eventlet.wsgi
+import greenlet
+from oslo_log import log as logging
+
+LOG = logging.getLogger(__name__)
+
+
+class Server:
+
+    def __init__(self, conf, app, after_fork=None):
+        self.conf = conf
+        self.app = app
+        self.after_fork = after_fork
+        self.socket = eventlet.listen(
+            (conf.api.bind_host, conf.api.bind_port), backlog=1024,
+            reuse_addr=True)
+        self.host, self.port = self.socket.getsockname()[:2]
+        self.children = set()
+        self.stopping = False
+
+    def run(self):
+        """Serve until SIGTERM or SIGINT; return the exit status."""
+        workers = self.conf.api.workers
+        LOG.info('Serving on http://%s:%d with %d worker(s)',
+                 self.host, self.port, workers)
+        if workers == 1:
+            return self._serve()
+        return self._supervise(workers)
+
+    # -- one serving process ------------------------------------------------
+
+    def _serve(self):
+        server = eventlet.spawn(
+            eventlet.wsgi.server, self.socket, self.app,
+            log=logging.getLogger('eventlet.wsgi.server'), log_output=False,
+            url_length_limit=self.conf.api.max_header_line,
+            socket_timeout=self.conf.api.client_socket_timeout or None,
+            keepalive=True, debug=False,
+            # NOTE: keep header names as written (X-OpenStack-Request-Id).
+            capitalize_response_headers=False)
+
+        def _stop(signum, frame):
+            LOG.info('Signal %d: finishing in-flight requests, then exiting',
+                     signum)
+            eventlet.spawn_n(server.kill)
+            eventlet.spawn_after(self.conf.api.graceful_shutdown_timeout,
+                                 self._give_up)
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+        try:
+            server.wait()
+        except greenlet.GreenletExit:
+            pass
+        LOG.info('Stopped serving on port %d', self.port)
+        return 0
+
+    def _give_up(self):
+        LOG.warning('Requests still running after %d s; exiting anyway',
+                    self.conf.api.graceful_shutdown_timeout)
+        os._exit(1)
+
+    # -- the parent of several workers -------------------------------------
+
+    def _supervise(self, workers):
+        signal.signal(signal.SIGTERM, self._stop_children)
+        signal.signal(signal.SIGINT, self._stop_children)
+        for _ in range(workers):
+            self._fork()
+        while self.children:
+            try:
+                pid, status = os.wait()
+            except OSError as e:
+                if e.errno == errno.ECHILD:
+                    break
+                raise
+            if pid not in self.children:
+                continue
+            self.children.discard(pid)
+            if not self.stopping:
+                LOG.warning('Worker %d died (status %d); starting another',
+                            pid, status)
+                self._fork()
+        LOG.info('All workers stopped')
+        return 0
+
+    def _fork(self):
+        pid = os.fork()
+        if pid:
+            self.children.add(pid)
+            return
+        # In the worker.
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            eventlet.hubs.use_hub()
+            if self.after_fork:
+                self.after_fork()
+            status = self._serve()
+        except BaseException:
+            LOG.exception('Worker %d failed', os.getpid())
+            status = 1
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+    def _stop_children(self, signum, frame):
+        self.stopping = True
+        LOG.info('Signal %d: stopping %d worker(s)', signum,
+                 len(self.children))
+        for pid in list(self.children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                self.children.discard(pid)

@@ -1,0 +1,149 @@
+"""SQLAlchemy models of Sora's tables.
+
+Usage counters on ``hosts`` (``vcpus_used`` ...) are the sum of the host's
+``allocations`` rows; they change only in the transaction that writes or
+deletes those rows, so a claim can be one conditional ``UPDATE``.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from sora_api import timeutils
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class Host(Base):
+    __tablename__ = 'hosts'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    name = sa.Column(sa.String(255), nullable=False, unique=True)
+    availability_zone = sa.Column(sa.String(255), nullable=False, index=True)
+    enabled = sa.Column(sa.Boolean, nullable=False, default=True)
+    disabled_reason = sa.Column(sa.String(255))
+    vcpus = sa.Column(sa.BigInteger, nullable=False)
+    memory_mb = sa.Column(sa.BigInteger, nullable=False)
+    disk_gb = sa.Column(sa.BigInteger, nullable=False)
+    cpu_allocation_ratio = sa.Column(sa.Float, nullable=False)
+    ram_allocation_ratio = sa.Column(sa.Float, nullable=False)
+    disk_allocation_ratio = sa.Column(sa.Float, nullable=False)
+    reserved_vcpus = sa.Column(sa.BigInteger, nullable=False, default=0)
+    reserved_memory_mb = sa.Column(sa.BigInteger, nullable=False, default=0)
+    reserved_disk_gb = sa.Column(sa.BigInteger, nullable=False, default=0)
+    vcpus_used = sa.Column(sa.BigInteger, nullable=False, default=0)
+    memory_mb_used = sa.Column(sa.BigInteger, nullable=False, default=0)
+    disk_gb_used = sa.Column(sa.BigInteger, nullable=False, default=0)
+    instances = sa.Column(sa.Integer, nullable=False, default=0)
+    io_ops = sa.Column(sa.Integer, nullable=False, default=0)
+    last_heartbeat = sa.Column(sa.DateTime)
+    generation = sa.Column(sa.BigInteger, nullable=False, default=1)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=timeutils.utcnow)
+    updated_at = sa.Column(sa.DateTime, nullable=False, default=timeutils.utcnow)
+
+    traits = orm.relationship(
+        'HostTrait', cascade='all, delete-orphan', lazy='selectin')
+    metadata_items = orm.relationship(
+        'HostMetadata', cascade='all, delete-orphan', lazy='selectin')
+
+
+class HostTrait(Base):
+    __tablename__ = 'host_traits'
+
+    host_id = sa.Column(sa.String(36),
+                        sa.ForeignKey('hosts.id', ondelete='CASCADE'),
+                        primary_key=True)
+    trait = sa.Column(sa.String(255), primary_key=True, index=True)
+
+
+class HostMetadata(Base):
+    __tablename__ = 'host_metadata'
+
+    host_id = sa.Column(sa.String(36),
+                        sa.ForeignKey('hosts.id', ondelete='CASCADE'),
+                        primary_key=True)
+    key = sa.Column(sa.String(255), primary_key=True)
+    value = sa.Column(sa.String(255), nullable=False)
+
+
+class Schedule(Base):
+    __tablename__ = 'schedules'
+    __table_args__ = (
+        sa.Index('ix_schedules_project_group', 'project_id', 'group_name'),
+    )
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(255), nullable=False, index=True)
+    user_id = sa.Column(sa.String(255), nullable=False)
+    status = sa.Column(sa.String(32), nullable=False, default='active')
+    group_name = sa.Column(sa.String(255))
+    # The validated request as the client sent it: resources, num_instances,
+    # availability_zone, traits, metadata and hints.
+    request = sa.Column(sa.JSON, nullable=False)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=timeutils.utcnow)
+    updated_at = sa.Column(sa.DateTime, nullable=False, default=timeutils.utcnow)
+
+    allocations = orm.relationship(
+        'Allocation', lazy='selectin', order_by='Allocation.instance_index',
+        cascade='all, delete-orphan', passive_deletes=True)
+
+
+class Allocation(Base):
+    __tablename__ = 'allocations'
+    __table_args__ = (
+        sa.UniqueConstraint('schedule_id', 'instance_index',
+                            name='uniq_allocations0schedule_index'),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    schedule_id = sa.Column(sa.String(36),
+                            sa.ForeignKey('schedules.id', ondelete='CASCADE'),
+                            nullable=False)
+    instance_index = sa.Column(sa.Integer, nullable=False)
+    # No cascade: a host with allocations cannot be deleted.
+    host_id = sa.Column(sa.String(36), sa.ForeignKey('hosts.id'),
+                        nullable=False, index=True)
+    vcpus = sa.Column(sa.BigInteger, nullable=False)
+    memory_mb = sa.Column(sa.BigInteger, nullable=False)
+    disk_gb = sa.Column(sa.BigInteger, nullable=False)
+
+    host = orm.relationship('Host', lazy='joined', innerjoin=True)
+
+
+class ScheduleGroup(Base):
+    """A project's named server group; its generation serialises claims.
+
+    Two concurrent requests for one anti-affinity group could each pick the
+    same host; bumping the group's generation with compare-and-swap in the
+    claim transaction makes the slower one lose and schedule again.
+    """
+
+    __tablename__ = 'schedule_groups'
+
+    project_id = sa.Column(sa.String(255), primary_key=True)
+    name = sa.Column(sa.String(255), primary_key=True)
+    generation = sa.Column(sa.BigInteger, nullable=False, default=0)
+
+
+class IdempotencyKey(Base):
+    __tablename__ = 'idempotency_keys'
+
+    project_id = sa.Column(sa.String(255), primary_key=True)
+    key = sa.Column(sa.String(255), primary_key=True)
+    request_hash = sa.Column(sa.String(64), nullable=False)
+    schedule_id = sa.Column(sa.String(36),
+                            sa.ForeignKey('schedules.id', ondelete='CASCADE'),
+                            nullable=False, index=True)
+
+
+class Token(Base):
+    __tablename__ = 'tokens'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    # SHA-256 of the secret; the secret itself is never stored.
+    token_hash = sa.Column(sa.String(64), nullable=False, unique=True)
+    user_id = sa.Column(sa.String(255), nullable=False)
+    project_id = sa.Column(sa.String(255), nullable=False)
+    roles = sa.Column(sa.String(1024), nullable=False)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=timeutils.utcnow)

@@ -1,0 +1,25 @@
+"""Rules of the hosts resource: admin-only by default."""
+
+from oslo_policy import policy
+
+from sora_api.policies import base
+
+PREFIX = 'sora:host:%s'
+
+
+def _rule(action, method, path, description):
+    return policy.DocumentedRuleDefault(
+        name=PREFIX % action, check_str=base.RULE_ADMIN,
+        description=description,
+        operations=[{'method': method, 'path': path}])
+
+
+rules = [
+    _rule('create', 'POST', '/v1/hosts', 'Register a host.'),
+    _rule('list', 'GET', '/v1/hosts', 'List hosts.'),
+    _rule('show', 'GET', '/v1/hosts/{host_id}', 'Show a host.'),
+    _rule('update', 'PUT', '/v1/hosts/{host_id}', 'Update a host.'),
+    _rule('delete', 'DELETE', '/v1/hosts/{host_id}', 'Delete a host.'),
+    _rule('heartbeat', 'POST', '/v1/hosts/{host_id}/heartbeat',
+          'Record that a host is alive.'),
+]

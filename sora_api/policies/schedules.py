@@ -1,0 +1,32 @@
+"""Rules of the schedules resource: members write, readers read."""
+
+from oslo_policy import policy
+
+from sora_api.policies import base
+
+PREFIX = 'sora:schedule:%s'
+
+rules = [
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'create', check_str=base.RULE_ADMIN_OR_MEMBER,
+        description='Place instances and claim their resources.',
+        operations=[{'method': 'POST', 'path': '/v1/schedules'}]),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'list', check_str=base.RULE_ADMIN_OR_READER,
+        description="List the project's schedules.",
+        operations=[{'method': 'GET', 'path': '/v1/schedules'}]),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'list:all_projects', check_str=base.RULE_ADMIN,
+        description='List the schedules of every project.',
+        operations=[{'method': 'GET',
+                     'path': '/v1/schedules?all_projects=true'}]),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'show', check_str=base.RULE_ADMIN_OR_READER,
+        description='Show a schedule.',
+        operations=[{'method': 'GET', 'path': '/v1/schedules/{schedule_id}'}]),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'delete', check_str=base.RULE_ADMIN_OR_MEMBER,
+        description='Delete a schedule and release its allocations.',
+        operations=[{'method': 'DELETE',
+                     'path': '/v1/schedules/{schedule_id}'}]),
+]

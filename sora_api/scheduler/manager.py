@@ -1,0 +1,155 @@
+"""The scheduler manager: builds the request, runs the driver, claims.
+
+The schedules controller calls it; it is the only place that turns a
+placement decision into a database claim. When a claim loses a race to a
+concurrent request, the request is placed again on fresh host data (so it
+lands on the next-best host), up to ``[scheduler] max_claim_attempts``.
+"""
+
+import hashlib
+import json
+import random
+
+from oslo_log import log as logging
+
+from sora_api.db import hosts as db_hosts
+from sora_api.db import schedules as db_schedules
+from sora_api import exception
+from sora_api import liveness
+from sora_api.scheduler import host_state
+from sora_api.scheduler import plugins
+from sora_api.scheduler import request_spec
+from sora_api import timeutils
+
+LOG = logging.getLogger(__name__)
+
+
+def request_hash(request):
+    """Stable digest of a validated request body, for Idempotency-Key."""
+    canonical = json.dumps(request, sort_keys=True, separators=(',', ':'))
+    return hashlib.sha256(canonical.encode('utf-8')).hexdigest()
+
+
+class SchedulerManager:
+
+    def __init__(self, conf, db, rng=None):
+        self.conf = conf
+        self.db = db
+        self.rng = rng or random.Random()
+        self.driver = plugins.load_driver(conf, self.rng)
+
+    def after_fork(self):
+        """Give each worker process its own random stream."""
+        self.rng.seed()
+
+    def host_states(self):
+        """A fresh ``HostState`` for every host."""
+        now = timeutils.utcnow()
+        down_time = self.conf.scheduler.service_down_time
+        rows, traits, metadata = db_hosts.scheduling_snapshot(self.db)
+        return [host_state.HostState(
+            id=row['id'], name=row['name'],
+            availability_zone=row['availability_zone'],
+            enabled=row['enabled'],
+            up=liveness.is_up(row['last_heartbeat'], now, down_time),
+            vcpus=row['vcpus'], memory_mb=row['memory_mb'],
+            disk_gb=row['disk_gb'],
+            cpu_allocation_ratio=row['cpu_allocation_ratio'],
+            ram_allocation_ratio=row['ram_allocation_ratio'],
+            disk_allocation_ratio=row['disk_allocation_ratio'],
+            reserved_vcpus=row['reserved_vcpus'],
+            reserved_memory_mb=row['reserved_memory_mb'],
+            reserved_disk_gb=row['reserved_disk_gb'],
+            vcpus_used=row['vcpus_used'],
+            memory_mb_used=row['memory_mb_used'],
+            disk_gb_used=row['disk_gb_used'],
+            instances=row['instances'],
+            traits=traits.get(row['id'], ()),
+            metadata=metadata.get(row['id'], {}),
+            io_ops=row['io_ops']) for row in rows]
+
+    def build_spec(self, project_id, request):
+        """The ``RequestSpec`` of a validated request, hints resolved.
+
+        Returns ``(spec, group_generation)``; the generation is what the
+        claim compares-and-swaps when the request names a group.
+        """
+        hints = request.get('hints', {})
+        resources = request['resources']
+        group = hints.get('group')
+        group_generation, group_hosts = None, {}
+        if group:
+            group_generation, group_hosts = db_schedules.group_state(
+                self.db, project_id, group)
+        spec = request_spec.RequestSpec(
+            project_id=project_id,
+            vcpus=resources.get('vcpus', 0),
+            memory_mb=resources.get('memory_mb', 0),
+            disk_gb=resources.get('disk_gb', 0),
+            num_instances=request.get('num_instances', 1),
+            availability_zone=request.get('availability_zone'),
+            required_traits=frozenset(request.get('required_traits', ())),
+            forbidden_traits=frozenset(request.get('forbidden_traits', ())),
+            metadata=dict(request.get('metadata', {})),
+            group=group,
+            group_policy=hints.get('group_policy'),
+            group_hosts=group_hosts,
+            same_host=self._hosts_of(project_id, hints.get('same_host')),
+            different_host=self._hosts_of(project_id,
+                                          hints.get('different_host')),
+            query=hints.get('query'),
+            ignore_hosts=frozenset(hints.get('ignore_hosts', ())),
+            force_hosts=frozenset(hints.get('force_hosts', ())))
+        return spec, group_generation
+
+    def _hosts_of(self, project_id, schedule_ids):
+        if schedule_ids is None:
+            return None
+        return db_schedules.hosts_of(self.db, project_id, schedule_ids)
+
+    def dry_run(self, project_id, request):
+        """Ranked candidates and the filter funnel; nothing is claimed."""
+        spec, _ = self.build_spec(project_id, request)
+        return self.driver.rank(spec, self.host_states())
+
+    def schedule(self, project_id, user_id, request, idempotency_key=None):
+        """Place and claim every instance, or raise ``NoValidHost``.
+
+        Returns ``(schedule, created)``; ``created`` is False when an earlier
+        request with the same Idempotency-Key already made the schedule.
+        """
+        idempotency = None
+        if idempotency_key is not None:
+            idempotency = (idempotency_key, request_hash(request))
+            earlier = self._idempotent_result(project_id, idempotency)
+            if earlier is not None:
+                return earlier, False
+        attempts = self.conf.scheduler.max_claim_attempts
+        for attempt in range(1, attempts + 1):
+            spec, group_generation = self.build_spec(project_id, request)
+            chosen = self.driver.select_destinations(spec, self.host_states())
+            try:
+                schedule = db_schedules.claim(
+                    self.db, project_id, user_id, request,
+                    [h.id for h in chosen], group=spec.group,
+                    group_generation=group_generation,
+                    idempotency=idempotency)
+                return schedule, True
+            except exception.ClaimConflict as e:
+                LOG.info('Claim attempt %d of %d lost a race (%s); placing '
+                         'the request again.', attempt, attempts, e)
+            except exception.IdempotencyKeyTaken:
+                return self._idempotent_result(project_id, idempotency), False
+        raise exception.NoValidHost(
+            reason='Every claim lost a race with concurrent requests after '
+                   '%d attempts.' % attempts)
+
+    def _idempotent_result(self, project_id, idempotency):
+        key, digest = idempotency
+        stored = db_schedules.find_idempotent(self.db, project_id, key)
+        if stored is None:
+            return None
+        stored_hash, schedule_id = stored
+        if stored_hash != digest:
+            raise exception.IdempotencyMismatch(key=key)
+        return db_schedules.get(self.db, schedule_id)
