@@ -81,17 +81,23 @@ class HostState:
         return (self.disk_gb * self.disk_allocation_ratio
                 - self.reserved_disk_gb)
 
+    # NOTE: the free_* properties repeat the usable_* arithmetic rather
+    # than call them: filters and weighers read them once per host, per
+    # request, and a property call is most of their cost.
     @property
     def free_vcpus(self):
-        return self.usable_vcpus - self.vcpus_used
+        return (self.vcpus * self.cpu_allocation_ratio - self.reserved_vcpus
+                - self.vcpus_used)
 
     @property
     def free_ram_mb(self):
-        return self.usable_memory_mb - self.memory_mb_used
+        return (self.memory_mb * self.ram_allocation_ratio
+                - self.reserved_memory_mb - self.memory_mb_used)
 
     @property
     def free_disk_gb(self):
-        return self.usable_disk_gb - self.disk_gb_used
+        return (self.disk_gb * self.disk_allocation_ratio
+                - self.reserved_disk_gb - self.disk_gb_used)
 
     @property
     def free_disk_mb(self):

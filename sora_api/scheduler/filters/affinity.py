@@ -14,6 +14,9 @@ class SameHostFilter(filters.BaseHostFilter):
     the named schedules have no host, so, as in Nova, no host qualifies.
     """
 
+    def applies(self, spec):
+        return spec.same_host is not None
+
     def host_passes(self, host_state, spec):
         if spec.same_host is None or host_state.id in spec.same_host:
             return True
@@ -24,6 +27,9 @@ class SameHostFilter(filters.BaseHostFilter):
 
 class DifferentHostFilter(filters.BaseHostFilter):
     """Only hosts that carry none of the named schedules."""
+
+    def applies(self, spec):
+        return bool(spec.different_host)
 
     def host_passes(self, host_state, spec):
         if not spec.different_host or host_state.id not in spec.different_host:

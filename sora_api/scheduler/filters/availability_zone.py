@@ -10,6 +10,9 @@ LOG = logging.getLogger(__name__)
 class AvailabilityZoneFilter(filters.BaseHostFilter):
     """A request that names a zone lands only in that zone."""
 
+    def applies(self, spec):
+        return spec.availability_zone is not None
+
     def host_passes(self, host_state, spec):
         wanted = spec.availability_zone
         if wanted is None or host_state.availability_zone == wanted:

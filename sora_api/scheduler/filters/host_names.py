@@ -10,6 +10,9 @@ LOG = logging.getLogger(__name__)
 class IgnoreHostsFilter(filters.BaseHostFilter):
     """Hosts named in ``ignore_hosts`` are never picked."""
 
+    def applies(self, spec):
+        return bool(spec.ignore_hosts)
+
     def host_passes(self, host_state, spec):
         if host_state.name not in spec.ignore_hosts:
             return True
@@ -24,6 +27,9 @@ class ForceHostsFilter(filters.BaseHostFilter):
     Unlike Nova, forcing does not bypass the other filters: a forced host
     must still have room, so the claim cannot overcommit it.
     """
+
+    def applies(self, spec):
+        return bool(spec.force_hosts)
 
     def host_passes(self, host_state, spec):
         if not spec.force_hosts or host_state.name in spec.force_hosts:

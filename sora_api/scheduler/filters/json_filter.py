@@ -206,13 +206,16 @@ def validate_query(query):
 class JsonFilter(filters.BaseHostFilter):
     """Hosts for which the request's ``query`` hint evaluates true."""
 
+    def applies(self, spec):
+        return bool(spec.query)
+
     def host_passes(self, host_state, spec):
         if not spec.query:
             return True
         return self._passes(compile_query(spec.query), host_state, spec)
 
     def filter_all(self, hosts, spec):
-        if not spec.query:
+        if not self.applies(spec):
             return list(hosts)
         # Compile once per request rather than once per host.
         matches = compile_query(spec.query)

@@ -10,6 +10,9 @@ LOG = logging.getLogger(__name__)
 class MetadataFilter(filters.BaseHostFilter):
     """Aggregate-style matching: each requested pair must be on the host."""
 
+    def applies(self, spec):
+        return bool(spec.metadata)
+
     def host_passes(self, host_state, spec):
         metadata = host_state.metadata
         for key, value in spec.metadata.items():

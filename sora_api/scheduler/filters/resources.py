@@ -23,6 +23,9 @@ class _ResourceFilter(filters.BaseHostFilter):
     def free(self, host_state):
         raise NotImplementedError()
 
+    def applies(self, spec):
+        return bool(self.requested(spec))
+
     def host_passes(self, host_state, spec):
         requested = self.requested(spec)
         if not requested:

@@ -14,6 +14,9 @@ class ServerGroupAffinityFilter(filters.BaseHostFilter):
     its host, and the driver updates it between instances of one request.
     """
 
+    def applies(self, spec):
+        return spec.group_policy == 'affinity' and bool(spec.group_hosts)
+
     def host_passes(self, host_state, spec):
         if spec.group_policy != 'affinity' or not spec.group_hosts:
             return True
@@ -27,6 +30,9 @@ class ServerGroupAffinityFilter(filters.BaseHostFilter):
 
 class ServerGroupAntiAffinityFilter(filters.BaseHostFilter):
     """Policy ``anti-affinity``: no two members of the group share a host."""
+
+    def applies(self, spec):
+        return spec.group_policy == 'anti-affinity' and bool(spec.group_hosts)
 
     def host_passes(self, host_state, spec):
         if (spec.group_policy != 'anti-affinity'

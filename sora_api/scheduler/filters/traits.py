@@ -10,6 +10,9 @@ LOG = logging.getLogger(__name__)
 class TraitsFilter(filters.BaseHostFilter):
     """Traits are qualitative capabilities (``CUSTOM_SSD``), matched exactly."""
 
+    def applies(self, spec):
+        return bool(spec.required_traits or spec.forbidden_traits)
+
     def host_passes(self, host_state, spec):
         missing = spec.required_traits - host_state.traits
         present = spec.forbidden_traits & host_state.traits

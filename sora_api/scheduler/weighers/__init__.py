@@ -63,18 +63,22 @@ def weigh_hosts(weighers, hosts, spec):
     The sort is stable: equally weighed hosts keep their input order, which
     the driver may then shuffle.
     """
-    weighed = [WeighedHost(host, 0.0, {}) for host in hosts]
-    for weigher in weighers:
-        multiplier = weigher.weight_multiplier()
-        if multiplier:
-            normalised = normalize(weigher.weigh_objects(hosts, spec))
-        else:
-            # A disabled weigher still shows up, with no cost per host.
-            normalised = [0.0] * len(hosts)
-        for candidate, value in zip(weighed, normalised):
-            # ``or 0.0`` turns the -0.0 of a negative multiplier into 0.0.
-            contribution = value * multiplier or 0.0
-            candidate.weights[weigher.name] = contribution
-            candidate.weight += contribution
+    names = [weigher.name for weigher in weighers]
+    columns = [_contributions(weigher, hosts, spec) for weigher in weighers]
+    # One row of contributions per host; zip(*[]) would yield no row at all.
+    rows = zip(*columns) if columns else [()] * len(hosts)
+    weighed = [WeighedHost(host, float(sum(row)), dict(zip(names, row)))
+               for host, row in zip(hosts, rows)]
     weighed.sort(key=lambda candidate: candidate.weight, reverse=True)
     return weighed
+
+
+def _contributions(weigher, hosts, spec):
+    """One weigher's normalised metric times its multiplier, per host."""
+    multiplier = weigher.weight_multiplier()
+    if not multiplier:
+        # A disabled weigher still shows up, at no cost per host.
+        return [0.0] * len(hosts)
+    # ``or 0.0`` turns the -0.0 of a negative multiplier into 0.0.
+    return [value * multiplier or 0.0
+            for value in normalize(weigher.weigh_objects(hosts, spec))]

@@ -10,6 +10,11 @@ class _GroupMembersWeigher(weighers.BaseHostWeigher):
 
     policy = None
 
+    def weigh_objects(self, hosts, spec):
+        if spec.group_policy != self.policy:
+            return [0] * len(hosts)
+        return super().weigh_objects(hosts, spec)
+
     def _weigh_object(self, host_state, spec):
         if spec.group_policy != self.policy:
             return 0

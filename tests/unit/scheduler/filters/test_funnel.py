@@ -36,3 +36,16 @@ def test_no_hosts_records_the_first_filter(conf, make_spec):
     assert survivors == []
     assert funnel == [{'filter': 'ComputeFilter', 'hosts_in': 0,
                        'hosts_out': 0}]
+
+
+def test_a_filter_without_its_hint_passes_hosts_unlooked(conf, make_host,
+                                                         make_spec):
+    class Refuses(compute.ComputeFilter):
+        def applies(self, spec):
+            return False
+
+        def host_passes(self, host_state, spec):
+            raise AssertionError('a filter that does not apply looked')
+
+    hosts = [make_host(), make_host()]
+    assert Refuses(conf).filter_all(hosts, make_spec()) == hosts
