@@ -1,0 +1,34 @@
+"""The host with the most free RAM among those with room, enabled and up."""
+
+from sora_api.scheduler import drivers, weighers
+from sora_api.scheduler.drivers import chance
+
+
+class _FreeRam(weighers.BaseHostWeigher):
+    """Free RAM with a fixed multiplier: this driver always spreads."""
+
+    def __init__(self, conf):
+        super().__init__(conf)
+        self.name = 'RAMWeigher'
+
+    def _weigh_object(self, host_state, spec):
+        return host_state.free_ram_mb
+
+
+class MemoryScheduler(drivers.Scheduler):
+    """Deterministic: the most free RAM wins; ties go to the earlier host.
+
+    It ignores ``ram_weight_multiplier`` so the option cannot turn it into
+    a stacking scheduler by accident.
+    """
+
+    def __init__(self, conf, rng):
+        super().__init__(conf, rng)
+        self.filters = chance.capacity_filters(conf)
+        self.weighers = [_FreeRam(conf)]
+
+    def _weigh(self, spec, hosts):
+        return weighers.weigh_hosts(self.weighers, hosts, spec)
+
+    def _choose(self, spec, weighed):
+        return weighed[0].host
