@@ -1,7 +1,7 @@
 """The long-lived parts one API process shares between requests."""
 
-from sora_api.db import engine
 from sora_api import policy
+from sora_api.db import engine
 from sora_api.scheduler import manager
 
 

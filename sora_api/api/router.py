@@ -9,12 +9,12 @@ the controllers let through become contract-shaped answers here, by
 import routes
 import webob
 
+from sora_api import exception
+from sora_api.api import deploy
+from sora_api.api import errors
 from sora_api.api.controllers import hosts
 from sora_api.api.controllers import root
 from sora_api.api.controllers import schedules
-from sora_api.api import deploy
-from sora_api.api import errors
-from sora_api import exception
 
 # path -> {method: (controller, action)}
 ROUTES = {

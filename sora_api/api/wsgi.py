@@ -41,7 +41,7 @@ def json_body(req, schema, optional=False):
                           parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise errors.invalid('The request body is not valid JSON: %s'
-                             % str(e)[:200])
+                             % str(e)[:200]) from None
     validate(data, schema)
     return data
 
@@ -52,7 +52,8 @@ def validate(data, schema):
         error = jsonschema.exceptions.best_match(
             Validator(schema).iter_errors(data))
     except RecursionError:
-        raise errors.invalid('The request body is nested too deeply.')
+        raise errors.invalid(
+            'The request body is nested too deeply.') from None
     if error is not None:
         where = '/'.join(str(p) for p in error.absolute_path)
         prefix = ('Invalid input for field %s: ' % where) if where else ''

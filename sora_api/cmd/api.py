@@ -4,13 +4,13 @@ import sys
 
 from oslo_log import log as logging
 
-from sora_api.api import deploy
-from sora_api.cmd import server as wsgi_server
 from sora_api import conf as sora_conf
-from sora_api.db import engine
-from sora_api.db import migration
 from sora_api import exception
 from sora_api import services as sora_services
+from sora_api.api import deploy
+from sora_api.cmd import server as wsgi_server
+from sora_api.db import engine
+from sora_api.db import migration
 
 LOG = logging.getLogger(__name__)
 

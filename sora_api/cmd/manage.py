@@ -1,4 +1,4 @@
-"""``sora-manage``: operator commands (``db sync``, ``token create|list|revoke``).
+"""``sora-manage``: operator commands, ``db sync`` and ``token ...``.
 
 Sub-commands are oslo.config CLI options, as in ``nova-manage``, so they
 read the same ``--config-file`` as the server.
@@ -10,11 +10,11 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from sora_api import conf as sora_conf
+from sora_api import exception
+from sora_api import timeutils
 from sora_api.db import engine
 from sora_api.db import migration
 from sora_api.db import tokens
-from sora_api import exception
-from sora_api import timeutils
 
 ROLES = ('admin', 'member', 'reader')
 

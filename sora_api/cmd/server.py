@@ -53,15 +53,15 @@ class Server:
             # NOTE: keep header names as written (X-OpenStack-Request-Id).
             capitalize_response_headers=False)
 
-        def _stop(signum, frame):
+        def _stop():
+            signum = wait_for_signal()
             LOG.info('Signal %d: finishing in-flight requests, then exiting',
                      signum)
-            eventlet.spawn_n(server.kill)
             eventlet.spawn_after(self.conf.api.graceful_shutdown_timeout,
                                  self._give_up)
+            server.kill()
 
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
+        eventlet.spawn_n(_stop)
         try:
             server.wait()
         except greenlet.GreenletExit:
@@ -77,8 +77,7 @@ class Server:
     # -- the parent of several workers -------------------------------------
 
     def _supervise(self, workers):
-        signal.signal(signal.SIGTERM, self._stop_children)
-        signal.signal(signal.SIGINT, self._stop_children)
+        eventlet.spawn_n(self._stop_children)
         for _ in range(workers):
             self._fork()
         while self.children:
@@ -103,10 +102,8 @@ class Server:
         if pid:
             self.children.add(pid)
             return
-        # In the worker.
+        # In the worker: a fresh hub, without the parent's green threads.
         try:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
             eventlet.hubs.use_hub()
             if self.after_fork:
                 self.after_fork()
@@ -118,7 +115,8 @@ class Server:
         sys.stderr.flush()
         os._exit(status)
 
-    def _stop_children(self, signum, frame):
+    def _stop_children(self):
+        signum = wait_for_signal()
         self.stopping = True
         LOG.info('Signal %d: stopping %d worker(s)', signum,
                  len(self.children))
@@ -127,3 +125,25 @@ class Server:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 self.children.discard(pid)
+
+
+def wait_for_signal(signals=(signal.SIGTERM, signal.SIGINT)):
+    """Block this green thread until one of ``signals``; return its number.
+
+    NOTE: a Python signal handler runs inside the eventlet hub while it waits
+    in epoll, and green threads it schedules wait for the next I/O event.
+    Instead, the C-level wakeup fd writes the signal number to a pipe the
+    hub watches, which wakes this green thread at once.
+    """
+    read_fd, write_fd = os.pipe()
+    os.set_blocking(read_fd, False)
+    os.set_blocking(write_fd, False)
+    for signum in signals:
+        signal.signal(signum, lambda *args: None)
+    signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+    while True:
+        eventlet.hubs.trampoline(read_fd, read=True)
+        data = os.read(read_fd, 16)
+        for signum in data:
+            if signum in signals:
+                return signum

@@ -1,4 +1,7 @@
-"""Option discovery for ``oslo-config-generator`` (``etc/sora-config-generator.conf``)."""
+"""Option discovery for ``oslo-config-generator``.
+
+``etc/sora-config-generator.conf`` names this module's namespace.
+"""
 
 import collections
 

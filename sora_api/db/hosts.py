@@ -5,10 +5,10 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from sora_api.db import models
 from sora_api import exception
 from sora_api import liveness
 from sora_api import timeutils
+from sora_api.db import models
 
 # Capacity fields whose change may shrink usable capacity below usage.
 _CAPACITY = {
@@ -42,7 +42,7 @@ def create(db, values):
         with db.writer() as session:
             session.add(host)
     except sa_exc.IntegrityError:
-        raise exception.HostNameExists(name=values['name'])
+        raise exception.HostNameExists(name=values['name']) from None
     return host
 
 
@@ -125,7 +125,7 @@ def update(db, host_id, values, allowed_generations=None):
             host.generation += 1
             host.updated_at = timeutils.utcnow()
     except sa_exc.IntegrityError:
-        raise exception.HostNameExists(name=values.get('name'))
+        raise exception.HostNameExists(name=values.get('name')) from None
     return host
 
 
@@ -165,7 +165,8 @@ def scheduling_snapshot(db):
     traits = {}
     metadata = {}
     with db.reader() as session:
-        hosts = session.execute(sa.select(models.Host.__table__)).mappings().all()
+        hosts = session.execute(
+            sa.select(models.Host.__table__)).mappings().all()
         for host_id, trait in session.execute(
                 sa.select(models.HostTrait.host_id, models.HostTrait.trait)):
             traits.setdefault(host_id, []).append(trait)

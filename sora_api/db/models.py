@@ -39,8 +39,10 @@ class Host(Base):
     io_ops = sa.Column(sa.Integer, nullable=False, default=0)
     last_heartbeat = sa.Column(sa.DateTime)
     generation = sa.Column(sa.BigInteger, nullable=False, default=1)
-    created_at = sa.Column(sa.DateTime, nullable=False, default=timeutils.utcnow)
-    updated_at = sa.Column(sa.DateTime, nullable=False, default=timeutils.utcnow)
+    created_at = sa.Column(sa.DateTime, nullable=False,
+                           default=timeutils.utcnow)
+    updated_at = sa.Column(sa.DateTime, nullable=False,
+                           default=timeutils.utcnow)
 
     traits = orm.relationship(
         'HostTrait', cascade='all, delete-orphan', lazy='selectin')
@@ -81,8 +83,10 @@ class Schedule(Base):
     # The validated request as the client sent it: resources, num_instances,
     # availability_zone, traits, metadata and hints.
     request = sa.Column(sa.JSON, nullable=False)
-    created_at = sa.Column(sa.DateTime, nullable=False, default=timeutils.utcnow)
-    updated_at = sa.Column(sa.DateTime, nullable=False, default=timeutils.utcnow)
+    created_at = sa.Column(sa.DateTime, nullable=False,
+                           default=timeutils.utcnow)
+    updated_at = sa.Column(sa.DateTime, nullable=False,
+                           default=timeutils.utcnow)
 
     allocations = orm.relationship(
         'Allocation', lazy='selectin', order_by='Allocation.instance_index',
@@ -146,4 +150,5 @@ class Token(Base):
     user_id = sa.Column(sa.String(255), nullable=False)
     project_id = sa.Column(sa.String(255), nullable=False)
     roles = sa.Column(sa.String(1024), nullable=False)
-    created_at = sa.Column(sa.DateTime, nullable=False, default=timeutils.utcnow)
+    created_at = sa.Column(sa.DateTime, nullable=False,
+                           default=timeutils.utcnow)

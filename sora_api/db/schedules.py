@@ -13,9 +13,9 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from sora_api.db import models
 from sora_api import exception
 from sora_api import timeutils
+from sora_api.db import models
 
 H = models.Host.__table__
 RESOURCES = ('vcpus', 'memory_mb', 'disk_gb')
@@ -98,8 +98,8 @@ def claim(db, project_id, user_id, request, host_ids, group=None,
                 session.flush()
     except sa_exc.IntegrityError as e:
         if idempotency and 'idempotency' in str(e.orig).lower():
-            raise exception.IdempotencyKeyTaken(key=idempotency[0])
-        raise exception.ClaimConflict(reason=str(e.orig)[:200])
+            raise exception.IdempotencyKeyTaken(key=idempotency[0]) from e
+        raise exception.ClaimConflict(reason=str(e.orig)[:200]) from e
     return get(db, schedule.id)
 
 

@@ -7,9 +7,9 @@ import uuid
 
 import sqlalchemy as sa
 
-from sora_api.db import models
 from sora_api import exception
 from sora_api import timeutils
+from sora_api.db import models
 
 
 def hash_secret(secret):
@@ -17,7 +17,10 @@ def hash_secret(secret):
 
 
 def create(db, user_id, project_id, roles):
-    """Store a new token; return ``(record, secret)``. The secret is shown once."""
+    """Store a new token; return ``(record, secret)``.
+
+    The secret is shown once, to the caller; only its hash is kept.
+    """
     secret = secrets.token_urlsafe(32)
     token = models.Token(id=str(uuid.uuid4()), token_hash=hash_secret(secret),
                          user_id=user_id, project_id=project_id,

@@ -12,14 +12,14 @@ import random
 
 from oslo_log import log as logging
 
-from sora_api.db import hosts as db_hosts
-from sora_api.db import schedules as db_schedules
 from sora_api import exception
 from sora_api import liveness
+from sora_api import timeutils
+from sora_api.db import hosts as db_hosts
+from sora_api.db import schedules as db_schedules
 from sora_api.scheduler import host_state
 from sora_api.scheduler import plugins
 from sora_api.scheduler import request_spec
-from sora_api import timeutils
 
 LOG = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ message that names the plugin and the option, rather than scheduling without
 the filter.
 """
 
-from stevedore import driver, named
+from stevedore import driver
 from stevedore import exception as stevedore_exception
+from stevedore import named
 
 from sora_api import exception
 

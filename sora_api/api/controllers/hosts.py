@@ -2,13 +2,13 @@
 
 import webob
 
-from sora_api.api import controllers
-from sora_api.api import errors
-from sora_api.api.schemas import hosts as schema
-from sora_api.api import wsgi
-from sora_api.db import hosts as db_hosts
 from sora_api import liveness
 from sora_api import timeutils
+from sora_api.api import controllers
+from sora_api.api import errors
+from sora_api.api import wsgi
+from sora_api.api.schemas import hosts as schema
+from sora_api.db import hosts as db_hosts
 
 _RATIOS = ('cpu_allocation_ratio', 'ram_allocation_ratio',
            'disk_allocation_ratio')

@@ -1,12 +1,12 @@
 """``/v1/schedules``: place instances on hosts and claim their resources."""
 
+from sora_api import timeutils
 from sora_api.api import controllers
 from sora_api.api import errors
-from sora_api.api.schemas import schedules as schema
 from sora_api.api import wsgi
+from sora_api.api.schemas import schedules as schema
 from sora_api.db import schedules as db_schedules
 from sora_api.scheduler.filters import json_filter
-from sora_api import timeutils
 
 
 class SchedulesController(controllers.Controller):

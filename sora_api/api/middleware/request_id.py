@@ -26,7 +26,8 @@ class RequestId(middleware.Middleware):
             request_id=request_id, overwrite=True)
 
         def _start_response(status, headers, exc_info=None):
-            headers = [(k, v) for k, v in headers if k.lower() != HEADER.lower()]
+            headers = [(k, v) for k, v in headers
+                       if k.lower() != HEADER.lower()]
             headers.append((HEADER, request_id))
             return start_response(status, headers, exc_info)
 

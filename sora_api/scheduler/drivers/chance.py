@@ -1,7 +1,9 @@
 """A random host among those with room that are enabled and up."""
 
-from sora_api.scheduler import drivers, weighers
-from sora_api.scheduler.filters import compute, resources
+from sora_api.scheduler import drivers
+from sora_api.scheduler import weighers
+from sora_api.scheduler.filters import compute
+from sora_api.scheduler.filters import resources
 
 
 def capacity_filters(conf):

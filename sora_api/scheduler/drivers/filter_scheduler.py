@@ -1,6 +1,8 @@
 """Nova's filter scheduler: filter the hosts, weigh the survivors, pick."""
 
-from sora_api.scheduler import drivers, plugins, weighers
+from sora_api.scheduler import drivers
+from sora_api.scheduler import plugins
+from sora_api.scheduler import weighers
 
 
 class FilterScheduler(drivers.Scheduler):

@@ -1,6 +1,7 @@
 """The host with the most free RAM among those with room, enabled and up."""
 
-from sora_api.scheduler import drivers, weighers
+from sora_api.scheduler import drivers
+from sora_api.scheduler import weighers
 from sora_api.scheduler.drivers import chance
 
 

@@ -8,7 +8,7 @@ LOG = logging.getLogger(__name__)
 
 
 class TraitsFilter(filters.BaseHostFilter):
-    """Traits are qualitative capabilities (``CUSTOM_SSD``), matched exactly."""
+    """Traits are qualitative capabilities (``CUSTOM_SSD``), matched as is."""
 
     def applies(self, spec):
         return bool(spec.required_traits or spec.forbidden_traits)

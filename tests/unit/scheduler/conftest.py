@@ -2,11 +2,12 @@
 
 import itertools
 
-import pytest
 from oslo_config import cfg
+import pytest
 
 from sora_api import conf as sora_conf
-from sora_api.scheduler import host_state, request_spec
+from sora_api.scheduler import host_state
+from sora_api.scheduler import request_spec
 
 
 @pytest.fixture

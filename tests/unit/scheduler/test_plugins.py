@@ -8,8 +8,12 @@ from stevedore import extension
 
 from sora_api import exception
 from sora_api.conf import filter_scheduler as filter_scheduler_conf
-from sora_api.scheduler import filters, plugins, weighers
-from sora_api.scheduler.drivers import chance, filter_scheduler, memory
+from sora_api.scheduler import filters
+from sora_api.scheduler import plugins
+from sora_api.scheduler import weighers
+from sora_api.scheduler.drivers import chance
+from sora_api.scheduler.drivers import filter_scheduler
+from sora_api.scheduler.drivers import memory
 
 THIRD_PARTY_MODULE = '''
 from sora_api.scheduler import filters

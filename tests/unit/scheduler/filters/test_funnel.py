@@ -1,7 +1,8 @@
 """filter_hosts: filters run in order and leave a funnel behind."""
 
 from sora_api.scheduler import filters
-from sora_api.scheduler.filters import compute, resources
+from sora_api.scheduler.filters import compute
+from sora_api.scheduler.filters import resources
 
 
 def test_funnel_records_every_filter_that_ran(conf, make_host, make_spec):

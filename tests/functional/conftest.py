@@ -1,0 +1,56 @@
+"""Fixtures that start real ``sora-api`` servers."""
+
+import itertools
+
+import pytest
+
+from tests.functional import server as sora_server
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope='session')
+def api(tmp_path_factory):
+    """One token-auth server with default options, shared by the session."""
+    srv = sora_server.SoraServer(tmp_path_factory.mktemp('sora'))
+    srv.start()
+    yield srv
+    srv.cleanup()
+
+
+@pytest.fixture
+def start_server(tmp_path_factory):
+    """Start servers with their own options; all stopped after the test."""
+    started = []
+
+    def _start(options=None, **kwargs):
+        srv = sora_server.SoraServer(tmp_path_factory.mktemp('sora'),
+                                     options, **kwargs)
+        started.append(srv)
+        return srv.start()
+
+    yield _start
+    for srv in started:
+        srv.cleanup()
+
+
+@pytest.fixture
+def unique():
+    """A name no other test uses, so tests can share one server."""
+    def _unique(prefix='host'):
+        return '%s-%d' % (prefix, next(_names))
+    return _unique
+
+
+@pytest.fixture
+def make_host(api, unique):
+    """Register a host on the shared server; returns its representation."""
+    def _make(server=None, **fields):
+        srv = server or api
+        body = {'name': unique(), 'vcpus': 8, 'memory_mb': 16384,
+                'disk_gb': 200}
+        body.update(fields)
+        response = srv.request('POST', '/v1/hosts', as_='admin', json=body)
+        assert response.status_code == 201, response.text
+        return response.json()['host']
+    return _make
