@@ -2,7 +2,7 @@
 
 from oslo_config import cfg
 
-api_group = cfg.OptGroup('api', title='API server options')
+GROUP = 'api'
 
 api_opts = [
     cfg.HostAddressOpt(
@@ -55,9 +55,11 @@ Seconds a worker waits for in-flight requests after SIGTERM before it exits.
 
 
 def register_opts(conf):
-    conf.register_group(api_group)
-    conf.register_opts(api_opts, group=api_group)
+    # NOTE: a fresh OptGroup per ConfigOpts: oslo.config keeps registered
+    # options and their overrides on the group object itself.
+    conf.register_group(cfg.OptGroup(GROUP, title='API server options'))
+    conf.register_opts(api_opts, group=GROUP)
 
 
 def list_opts():
-    return {api_group: api_opts}
+    return {GROUP: api_opts}

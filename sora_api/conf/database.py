@@ -2,7 +2,7 @@
 
 from oslo_config import cfg
 
-database_group = cfg.OptGroup('database', title='Database options')
+GROUP = 'database'
 
 database_opts = [
     cfg.StrOpt(
@@ -33,9 +33,11 @@ server database, for example ``postgresql+psycopg2://sora:secret@db/sora``.
 
 
 def register_opts(conf):
-    conf.register_group(database_group)
-    conf.register_opts(database_opts, group=database_group)
+    # NOTE: a fresh OptGroup per ConfigOpts: oslo.config keeps registered
+    # options and their overrides on the group object itself.
+    conf.register_group(cfg.OptGroup(GROUP, title='Database options'))
+    conf.register_opts(database_opts, group=GROUP)
 
 
 def list_opts():
-    return {database_group: database_opts}
+    return {GROUP: database_opts}

@@ -2,8 +2,7 @@
 
 from oslo_config import cfg
 
-filter_scheduler_group = cfg.OptGroup(
-    'filter_scheduler', title='Filter scheduler options')
+GROUP = 'filter_scheduler'
 
 ALL_FILTERS = [
     'AvailabilityZoneFilter', 'ComputeFilter', 'RamFilter', 'CoreFilter',
@@ -85,9 +84,12 @@ fewer.
 
 
 def register_opts(conf):
-    conf.register_group(filter_scheduler_group)
-    conf.register_opts(filter_scheduler_opts, group=filter_scheduler_group)
+    # NOTE: a fresh OptGroup per ConfigOpts: oslo.config keeps registered
+    # options and their overrides on the group object itself.
+    conf.register_group(cfg.OptGroup(GROUP,
+                                     title='Filter scheduler options'))
+    conf.register_opts(filter_scheduler_opts, group=GROUP)
 
 
 def list_opts():
-    return {filter_scheduler_group: filter_scheduler_opts}
+    return {GROUP: filter_scheduler_opts}

@@ -13,7 +13,5 @@ def list_opts():
     grouped = collections.OrderedDict()
     for module in sora_conf._MODULES:
         for group, opts in module.list_opts().items():
-            key = group if isinstance(group, str) else group.name
-            grouped.setdefault(key, [])
-            grouped[key].extend(opts)
+            grouped.setdefault(group, []).extend(opts)
     return list(grouped.items())

@@ -2,7 +2,7 @@
 
 from oslo_config import cfg
 
-scheduler_group = cfg.OptGroup('scheduler', title='Scheduler options')
+GROUP = 'scheduler'
 
 scheduler_opts = [
     cfg.StrOpt(
@@ -52,9 +52,11 @@ next-best host.
 
 
 def register_opts(conf):
-    conf.register_group(scheduler_group)
-    conf.register_opts(scheduler_opts, group=scheduler_group)
+    # NOTE: a fresh OptGroup per ConfigOpts: oslo.config keeps registered
+    # options and their overrides on the group object itself.
+    conf.register_group(cfg.OptGroup(GROUP, title='Scheduler options'))
+    conf.register_opts(scheduler_opts, group=GROUP)
 
 
 def list_opts():
-    return {scheduler_group: scheduler_opts}
+    return {GROUP: scheduler_opts}

@@ -1,0 +1,114 @@
+"""The ``sora-api`` process: signals, workers, shutdown."""
+
+import json
+import os
+import signal
+import socket
+import time
+import urllib.parse
+
+import pytest
+import requests
+
+
+def _children(pid):
+    path = '/proc/%d/task/%d/children' % (pid, pid)
+    with open(path) as f:
+        return {int(p) for p in f.read().split()}
+
+
+def _wait_for(predicate, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError('condition not met within %s s' % timeout)
+
+
+def _send_headers_of_post(server, path, body, token):
+    """Open a connection and send a POST whose body is still to come."""
+    url = urllib.parse.urlsplit(server.url)
+    conn = socket.create_connection((url.hostname, url.port), timeout=30)
+    head = ('POST %s HTTP/1.1\r\nHost: %s\r\nX-Auth-Token: %s\r\n'
+            'Content-Type: application/json\r\nContent-Length: %d\r\n'
+            'Connection: close\r\n\r\n' % (path, url.netloc, token,
+                                            len(body)))
+    conn.sendall(head.encode('ascii'))
+    return conn
+
+
+def _read_response(conn):
+    chunks = []
+    while True:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    head, _, body = b''.join(chunks).partition(b'\r\n\r\n')
+    return int(head.split()[1]), json.loads(body)
+
+
+def test_sigterm_lets_an_in_flight_request_finish_then_exits_0(
+        start_server, unique):
+    server = start_server()
+    body = json.dumps({'name': unique(), 'vcpus': 4, 'memory_mb': 1024,
+                       'disk_gb': 10}).encode()
+    conn = _send_headers_of_post(server, '/v1/hosts', body,
+                                 server.tokens['admin'])
+    # The server has the request (headers read, body pending) when the
+    # signal arrives; it must still answer it in full.
+    time.sleep(0.3)
+    server.process.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    conn.sendall(body)
+    status, answer = _read_response(conn)
+    conn.close()
+    assert status == 201
+    assert answer['host']['vcpus'] == 4
+    assert server.process.wait(30) == 0
+    assert 'finishing in-flight requests' in server.log()
+
+
+def test_a_stopped_server_accepts_no_new_connections(start_server):
+    server = start_server()
+    assert server.stop() == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(server.url + '/', timeout=5)
+
+
+def test_two_workers_share_the_port_and_a_dead_one_is_replaced(
+        start_server, unique):
+    server = start_server({'api': {'workers': 2}})
+    workers = _wait_for(lambda: len(_children(server.process.pid)) == 2
+                        and _children(server.process.pid))
+    os.kill(sorted(workers)[0], signal.SIGKILL)
+    replaced = _wait_for(
+        lambda: (len(_children(server.process.pid)) == 2
+                 and _children(server.process.pid) != workers
+                 and _children(server.process.pid)))
+    assert sorted(workers)[0] not in replaced
+    # Every request is still served after the replacement.
+    for _ in range(20):
+        response = server.request('POST', '/v1/hosts', as_='admin', json={
+            'name': unique(), 'vcpus': 1, 'memory_mb': 1, 'disk_gb': 1})
+        assert response.status_code == 201
+    assert 'died' in server.log()
+    assert server.stop() == 0
+    for pid in replaced:
+        assert not os.path.exists('/proc/%d' % pid) or _is_zombie(pid)
+
+
+def _is_zombie(pid):
+    with open('/proc/%d/stat' % pid) as f:
+        return f.read().split(')')[-1].split()[0] == 'Z'
+
+
+def test_sigterm_stops_every_worker_and_the_parent_exits_0(start_server):
+    server = start_server({'api': {'workers': 2}})
+    workers = _wait_for(lambda: len(_children(server.process.pid)) == 2
+                        and _children(server.process.pid))
+    assert server.stop() == 0
+    for pid in workers:
+        assert not os.path.exists('/proc/%d' % pid) or _is_zombie(pid)
