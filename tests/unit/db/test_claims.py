@@ -1,0 +1,211 @@
+"""The atomic claim of ``sora_api.db.schedules`` on a real SQLite file."""
+
+import pytest
+import sqlalchemy as sa
+
+from sora_api import conf as sora_conf
+from sora_api import exception
+from sora_api.db import engine
+from sora_api.db import hosts as db_hosts
+from sora_api.db import migration
+from sora_api.db import models
+from sora_api.db import schedules as db_schedules
+
+USAGE = ('vcpus_used', 'memory_mb_used', 'disk_gb_used', 'instances')
+
+
+@pytest.fixture
+def db(tmp_path):
+    conf = sora_conf.new_config([], default_config_files=[])
+    conf.set_override('state_path', str(tmp_path))
+    database = engine.Database(conf)
+    migration.upgrade(database.engine)
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture
+def make_host(db):
+    """A host of 8 vCPUs, 8192 MB, 100 GB with ratios 1.0 and no reserve."""
+    counter = iter(range(1000))
+
+    def _make(**fields):
+        values = {'name': 'host%d' % next(counter),
+                  'availability_zone': 'nova', 'enabled': True,
+                  'vcpus': 8, 'memory_mb': 8192, 'disk_gb': 100,
+                  'cpu_allocation_ratio': 1.0, 'ram_allocation_ratio': 1.0,
+                  'disk_allocation_ratio': 1.0, 'reserved_vcpus': 0,
+                  'reserved_memory_mb': 0, 'reserved_disk_gb': 0,
+                  'io_ops': 0}
+        values.update(fields)
+        return db_hosts.create(db, values).id
+    return _make
+
+
+def request(vcpus=2, memory_mb=1024, disk_gb=10, num_instances=1):
+    return {'resources': {'vcpus': vcpus, 'memory_mb': memory_mb,
+                         'disk_gb': disk_gb},
+            'num_instances': num_instances}
+
+
+def counters(db, host_id):
+    with db.reader() as session:
+        host = session.get(models.Host, host_id)
+        return {field: getattr(host, field) for field in USAGE}
+
+
+def allocation_sums(db, host_id):
+    """The host's usage as the sum of its allocation rows."""
+    A = models.Allocation
+    with db.reader() as session:
+        vcpus, memory_mb, disk_gb, count = session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(A.vcpus), 0),
+                      sa.func.coalesce(sa.func.sum(A.memory_mb), 0),
+                      sa.func.coalesce(sa.func.sum(A.disk_gb), 0),
+                      sa.func.count())
+            .where(A.host_id == host_id)).one()
+    return {'vcpus_used': vcpus, 'memory_mb_used': memory_mb,
+            'disk_gb_used': disk_gb, 'instances': count}
+
+
+def row_counts(db):
+    with db.reader() as session:
+        return {model.__tablename__: session.scalar(
+                    sa.select(sa.func.count()).select_from(model))
+                for model in (models.Schedule, models.Allocation,
+                              models.ScheduleGroup, models.IdempotencyKey)}
+
+
+def test_a_claim_stores_the_schedule_and_counters_equal_its_allocations(
+        db, make_host):
+    first, second = make_host(), make_host()
+    schedule = db_schedules.claim(db, 'p', 'u', request(num_instances=3),
+                                  [first, second, first])
+    assert [(a.instance_index, a.host_id) for a in schedule.allocations] == [
+        (0, first), (1, second), (2, first)]
+    assert counters(db, first) == {'vcpus_used': 4, 'memory_mb_used': 2048,
+                                   'disk_gb_used': 20, 'instances': 2}
+    assert counters(db, second) == {'vcpus_used': 2, 'memory_mb_used': 1024,
+                                    'disk_gb_used': 10, 'instances': 1}
+    for host_id in (first, second):
+        assert counters(db, host_id) == allocation_sums(db, host_id)
+    assert db_schedules.get(db, schedule.id).project_id == 'p'
+
+
+def test_a_claim_that_fills_a_host_exactly_succeeds(db, make_host):
+    host = make_host(vcpus=10, reserved_vcpus=2)
+    db_schedules.claim(db, 'p', 'u', request(vcpus=4, num_instances=2),
+                       [host, host])
+    assert counters(db, host)['vcpus_used'] == 8
+
+
+def test_a_claim_that_does_not_fit_raises_and_writes_nothing(db, make_host):
+    roomy, full = make_host(), make_host(vcpus=4)
+    db_schedules.claim(db, 'p', 'u', request(vcpus=2), [full])
+    before = row_counts(db)
+    with pytest.raises(exception.ClaimConflict):
+        # The roomy host is claimed first (ids are sorted) and must be
+        # rolled back when the second host has no room.
+        db_schedules.claim(db, 'p', 'u', request(vcpus=2, num_instances=3),
+                           [roomy, full, full],
+                           idempotency=('key', 'hash'))
+    assert row_counts(db) == before
+    assert counters(db, roomy) == dict.fromkeys(USAGE, 0)
+    assert counters(db, full) == {'vcpus_used': 2, 'memory_mb_used': 1024,
+                                  'disk_gb_used': 10, 'instances': 1}
+    assert db_schedules.find_idempotent(db, 'p', 'key') is None
+
+
+def test_ratio_and_reserve_decide_whether_a_claim_fits(db, make_host):
+    host = make_host(vcpus=4, cpu_allocation_ratio=2.0, reserved_vcpus=1)
+    db_schedules.claim(db, 'p', 'u', request(vcpus=7), [host])
+    with pytest.raises(exception.ClaimConflict):
+        db_schedules.claim(db, 'p', 'u', request(vcpus=1), [host])
+    assert counters(db, host)['vcpus_used'] == 7
+
+
+def test_a_resource_not_asked_for_is_not_checked(db, make_host):
+    # Memory is already over-used (an operator shrank the host); a request
+    # that asks for no memory still fits on vCPUs.
+    host = make_host(memory_mb=0)
+    db_schedules.claim(db, 'p', 'u', request(memory_mb=0), [host])
+    assert counters(db, host)['instances'] == 1
+
+
+def test_a_stale_group_generation_raises_and_writes_nothing(db, make_host):
+    host = make_host()
+    generation, members = db_schedules.group_state(db, 'p', 'web')
+    assert (generation, members) == (None, {})
+    db_schedules.claim(db, 'p', 'u', request(), [host], group='web',
+                       group_generation=generation)
+    fresh, members = db_schedules.group_state(db, 'p', 'web')
+    assert members == {host: 1}
+    before = row_counts(db)
+    usage = counters(db, host)
+    # A request that read the group before the first claim loses.
+    with pytest.raises(exception.ClaimConflict):
+        db_schedules.claim(db, 'p', 'u', request(), [host], group='web',
+                           group_generation=generation)
+    with pytest.raises(exception.ClaimConflict):
+        db_schedules.claim(db, 'p', 'u', request(), [host], group='web',
+                           group_generation=fresh - 1)
+    assert row_counts(db) == before
+    assert counters(db, host) == usage
+    # With the generation it read last, it wins.
+    db_schedules.claim(db, 'p', 'u', request(), [host], group='web',
+                       group_generation=fresh)
+    assert db_schedules.group_state(db, 'p', 'web') == (fresh + 1,
+                                                         {host: 2})
+
+
+def test_groups_of_the_same_name_in_two_projects_are_independent(
+        db, make_host):
+    host = make_host()
+    db_schedules.claim(db, 'p', 'u', request(), [host], group='web')
+    db_schedules.claim(db, 'q', 'u', request(), [host], group='web')
+    assert db_schedules.group_state(db, 'p', 'web')[1] == {host: 1}
+    assert db_schedules.group_state(db, 'q', 'web')[1] == {host: 1}
+
+
+def test_a_taken_idempotency_key_raises_and_writes_nothing(db, make_host):
+    host = make_host()
+    first = db_schedules.claim(db, 'p', 'u', request(), [host],
+                               idempotency=('key', 'hash'))
+    before = row_counts(db)
+    with pytest.raises(exception.IdempotencyKeyTaken):
+        db_schedules.claim(db, 'p', 'u', request(), [host],
+                           idempotency=('key', 'hash'))
+    assert row_counts(db) == before
+    assert counters(db, host)['instances'] == 1
+    assert db_schedules.find_idempotent(db, 'p', 'key') == ('hash', first.id)
+    # The same key in another project is another key.
+    db_schedules.claim(db, 'q', 'u', request(), [host],
+                       idempotency=('key', 'hash'))
+
+
+def test_delete_releases_the_counters_and_the_rows(db, make_host):
+    first, second = make_host(), make_host()
+    kept = db_schedules.claim(db, 'p', 'u', request(vcpus=1), [first])
+    gone = db_schedules.claim(db, 'p', 'u', request(num_instances=3),
+                              [first, second, second],
+                              idempotency=('key', 'hash'))
+    db_schedules.delete(db, gone.id)
+    assert counters(db, first) == {'vcpus_used': 1, 'memory_mb_used': 1024,
+                                   'disk_gb_used': 10, 'instances': 1}
+    assert counters(db, second) == dict.fromkeys(USAGE, 0)
+    for host_id in (first, second):
+        assert counters(db, host_id) == allocation_sums(db, host_id)
+    with pytest.raises(exception.ScheduleNotFound):
+        db_schedules.get(db, gone.id)
+    assert db_schedules.find_idempotent(db, 'p', 'key') is None
+    with pytest.raises(exception.ScheduleNotFound):
+        db_schedules.delete(db, gone.id)
+    assert db_schedules.get(db, kept.id).id == kept.id
+
+
+def test_delete_of_another_projects_schedule_is_not_found(db, make_host):
+    host = make_host()
+    schedule = db_schedules.claim(db, 'p', 'u', request(), [host])
+    with pytest.raises(exception.ScheduleNotFound):
+        db_schedules.delete(db, schedule.id, project_id='q')
+    assert counters(db, host)['instances'] == 1
