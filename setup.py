@@ -58,10 +58,7 @@ setuptools.setup(
     python_requires='>=3.10',
     packages=setuptools.find_packages(exclude=['tests', 'tests.*']),
     include_package_data=True,
-    # Alembic loads the migration scripts as files, not as a package.
-    package_data={'sora_api': ['etc/*', 'db/migrations/*.py',
-                               'db/migrations/*.mako',
-                               'db/migrations/versions/*.py']},
+    package_data={'sora_api': ['etc/*', 'db/migrations/*.mako']},
     install_requires=_requirements(),
     extras_require={'keystone': ['keystonemiddleware>=10.0.0']},
     entry_points={

@@ -1,0 +1,45 @@
+"""The README's curl walk-through works by copy-paste."""
+
+import json
+import os
+import re
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def _walkthrough():
+    with open(os.path.join(ROOT, 'README.md')) as f:
+        readme = f.read()
+    section = readme.split('## A walk through with curl', 1)[1]
+    return re.search(r'```sh\n(.*?)```', section, re.S).group(1)
+
+
+def test_the_readme_walkthrough_runs_against_a_real_server(
+        start_server, tmp_path):
+    server = start_server()
+    state = tmp_path / 'state'
+    state.mkdir()
+    (state / 'admin-token').write_text(server.tokens['admin'] + '\n')
+    (state / 'member-token').write_text(server.tokens['member'] + '\n')
+    script = _walkthrough().replace('SORA=http://127.0.0.1:8770',
+                                    'SORA=' + server.url)
+    result = subprocess.run(['bash', '-euo', 'pipefail', '-c', script],
+                            cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    answers = result.stdout.strip().splitlines()
+    bodies = [json.loads(line) for line in answers[:-1]]
+    statuses = [e['status'] for body in bodies for e in body.get('errors',
+                                                                  [])]
+    # The only error the walk-through shows is the third anti-affine
+    # instance finding no host; the last line is the DELETE's 204.
+    assert statuses == [409]
+    assert bodies[-1]['errors'][0]['code'] == 'sora.no_valid_host'
+    placed = [b['schedule'] for b in bodies if 'schedule' in b]
+    assert len(placed) == 1
+    assert len({a['host_id'] for a in placed[0]['allocations']}) == 2
+    assert answers[-1] == '204'
+    response = server.request('GET', '/v1/schedules', as_='member')
+    assert response.json()['schedules'] == []
