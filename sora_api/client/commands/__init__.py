@@ -1,0 +1,1 @@
+"""The commands of the ``sora`` CLI, one module per resource."""

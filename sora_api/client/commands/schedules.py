@@ -1,0 +1,250 @@
+"""``sora schedule create|list|show|delete``: place and release instances."""
+
+import argparse
+
+from cliff import command
+from cliff import lister
+
+from sora_api.client import hosts
+from sora_api.client.commands import base
+
+GROUP_POLICIES = ('affinity', 'anti-affinity', 'soft-affinity',
+                  'soft-anti-affinity')
+SHOW_FIELDS = ('id', 'project_id', 'user_id', 'status', 'resources',
+               'num_instances', 'availability_zone', 'required_traits',
+               'forbidden_traits', 'metadata', 'hints', 'allocations',
+               'created_at', 'updated_at')
+LIST_FIELDS = ('id', 'project_id', 'status', 'num_instances', 'resources',
+               'group', 'hosts', 'created_at')
+CANDIDATE_FIELDS = ('rank', 'host_name', 'host_id', 'weight', 'weights')
+FUNNEL_FIELDS = ('filter', 'hosts_in', 'hosts_out')
+KINDS = {'resources': base.DictColumn, 'required_traits': base.ListColumn,
+         'forbidden_traits': base.ListColumn, 'metadata': base.DictColumn,
+         'hints': base.JSONColumn, 'hosts': base.ListColumn}
+# Hints given by repeatable options: option dest -> hint name.
+_LIST_HINTS = {'same_host': 'same_host', 'different_host': 'different_host',
+               'ignore_host': 'ignore_hosts', 'force_host': 'force_hosts'}
+
+
+class AllocationsColumn(base.JSONColumn):
+    """``instance_index: host_name`` per line in tables."""
+
+    def human_readable(self):
+        return '\n'.join('%s: %s (%s)' % (a.get('instance_index'),
+                                          a.get('host_name'),
+                                          a.get('host_id'))
+                         for a in self._value or [])
+
+
+class WeightsColumn(base.DictColumn):
+    """Each weigher's contribution, rounded for tables."""
+
+    def human_readable(self):
+        return ', '.join('%s=%s' % (k, _round(v))
+                         for k, v in sorted((self._value or {}).items()))
+
+
+def _round(value):
+    return round(value, 4) if isinstance(value, float) else value
+
+
+def _show(schedule):
+    fields = SHOW_FIELDS + tuple(sorted(set(schedule) - set(SHOW_FIELDS)))
+    kinds = dict(KINDS, allocations=AllocationsColumn)
+    return fields, base.row(schedule, fields, kinds)
+
+
+def _list_row(schedule):
+    allocations = sorted(schedule.get('allocations') or [],
+                         key=lambda a: a.get('instance_index', 0))
+    item = dict(schedule,
+                group=(schedule.get('hints') or {}).get('group'),
+                hosts=[a.get('host_name') for a in allocations])
+    return base.row(item, LIST_FIELDS, KINDS)
+
+
+def positive(text):
+    """argparse type of an integer >= 1."""
+    value = base.non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError('expected an integer >= 1, got %r'
+                                         % text)
+    return value
+
+
+def add_request_options(parser):
+    """The options that make up a schedule request."""
+    wanted = parser.add_argument_group('resources per instance')
+    wanted.add_argument('--vcpus', metavar='N', type=base.non_negative)
+    wanted.add_argument('--memory-mb', metavar='MB', type=base.non_negative)
+    wanted.add_argument('--disk-gb', metavar='GB', type=base.non_negative)
+    parser.add_argument('--num-instances', metavar='N', type=positive,
+                        help='How many instances to place (default 1).')
+    parser.add_argument('--availability-zone', metavar='AZ',
+                        help='Only hosts of this availability zone.')
+    parser.add_argument('--required-trait', metavar='TRAIT',
+                        dest='required_traits', action='append',
+                        help='Only hosts with this trait (repeatable).')
+    parser.add_argument('--forbidden-trait', metavar='TRAIT',
+                        dest='forbidden_traits', action='append',
+                        help='Only hosts without this trait (repeatable).')
+    parser.add_argument('--metadata', metavar='KEY=VALUE', action='append',
+                        type=base.key_value,
+                        help='Only hosts with this metadata (repeatable).')
+    hints = parser.add_argument_group('scheduler hints')
+    hints.add_argument('--group', help='Server group of the instances, '
+                                       'named within the project.')
+    hints.add_argument('--group-policy', choices=GROUP_POLICIES,
+                       help='Policy of --group.')
+    hints.add_argument('--same-host', metavar='SCHEDULE_ID',
+                       action='append',
+                       help='On the hosts of this schedule (repeatable).')
+    hints.add_argument('--different-host', metavar='SCHEDULE_ID',
+                       action='append',
+                       help='Off the hosts of this schedule (repeatable).')
+    hints.add_argument('--query', metavar='JSON', type=base.json_value,
+                       help='A JsonFilter query, e.g. '
+                            '\'[">=", "$free_ram_mb", 1024]\'.')
+    hints.add_argument('--ignore-host', metavar='NAME', action='append',
+                       help='Never this host (repeatable).')
+    hints.add_argument('--force-host', metavar='NAME', action='append',
+                       help='Only among these hosts (repeatable).')
+
+
+def request_from(parsed_args):
+    """``(resources, options)`` for ``SchedulesManager.create``."""
+    resources = base.given(parsed_args, ('vcpus', 'memory_mb', 'disk_gb'))
+    if not resources:
+        raise base.CommandFailed('Give at least one of --vcpus, '
+                                 '--memory-mb and --disk-gb.')
+    hints = base.given(parsed_args, ('group', 'group_policy', 'query'))
+    hints.update((hint, getattr(parsed_args, dest))
+                 for dest, hint in _LIST_HINTS.items()
+                 if getattr(parsed_args, dest))
+    options = base.given(parsed_args, (
+        'num_instances', 'availability_zone', 'required_traits',
+        'forbidden_traits'))
+    if parsed_args.metadata:
+        options['metadata'] = dict(parsed_args.metadata)
+    if hints:
+        options['hints'] = hints
+    return resources, options
+
+
+class CreateSchedule(base.ShowCommand):
+    """Place instances on hosts and claim their resources.
+
+    With --dry-run, rank the candidate hosts and show the filter funnel
+    instead; nothing is claimed.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_request_options(parser)
+        parser.add_argument('--idempotency-key', metavar='KEY',
+                            help='Repeating a request with the same key '
+                                 'returns the first result (default: a '
+                                 'fresh key per command).')
+        parser.add_argument('--dry-run', action='store_true',
+                            help='Only rank the candidates and show the '
+                                 'filter funnel.')
+        return parser
+
+    def take_action(self, parsed_args):
+        resources, options = request_from(parsed_args)
+        schedules = self.app.client.schedules
+        if parsed_args.dry_run:
+            result = schedules.dry_run(resources, **options)
+            return ('candidates', 'explanation'), (
+                result.get('candidates', []), result.get('explanation', []))
+        schedule = schedules.create(
+            resources, idempotency_key=parsed_args.idempotency_key, **options)
+        return _show(schedule)
+
+    def produce_output(self, parsed_args, column_names, data):
+        if not parsed_args.dry_run or parsed_args.formatter in ('json',
+                                                                'yaml',
+                                                                'shell'):
+            # A machine format gets one document of both lists.
+            return super().produce_output(parsed_args, column_names, data)
+        candidates, funnel = data
+        tables = (
+            ('Candidates, best first:', CANDIDATE_FIELDS,
+             [(rank, c.get('host_name'), c.get('host_id'),
+               _round(c.get('weight')), WeightsColumn(c.get('weights')))
+              for rank, c in enumerate(candidates, 1)]),
+            ('Filter funnel:', FUNNEL_FIELDS,
+             [base.row(step, FUNNEL_FIELDS) for step in funnel]))
+        out = self.app.stdout
+        for number, (title, fields, rows) in enumerate(tables):
+            if parsed_args.formatter == 'table':
+                out.write(('\n' if number else '') + title + '\n')
+                if not rows:
+                    out.write('(none)\n')
+            self.formatter.emit_list(fields, rows, out, parsed_args)
+        return 0
+
+
+class ListSchedules(lister.Lister):
+    """List schedules of your project (admin: --all-projects)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--all-projects', action='store_true',
+                            help='Every project\'s schedules (admin).')
+        parser.add_argument('--status', choices=('active',),
+                            help='Only schedules of this status.')
+        parser.add_argument('--host', metavar='HOST',
+                            help='Only schedules with an instance on this '
+                                 'host (an id, or a name for admins).')
+        parser.add_argument('--group', help='Only schedules of this group.')
+        parser.add_argument('--limit', metavar='N', type=base.non_negative,
+                            help='Page size to ask the server for; every '
+                                 'page is listed regardless.')
+        return parser
+
+    def take_action(self, parsed_args):
+        client = self.app.client
+        host_id = parsed_args.host
+        if host_id is not None and not hosts.is_uuid(host_id):
+            host_id = client.hosts.find(host_id)['id']
+        schedules = client.schedules.list(
+            all_projects=parsed_args.all_projects, status=parsed_args.status,
+            host_id=host_id, group=parsed_args.group,
+            limit=parsed_args.limit)
+        return LIST_FIELDS, [_list_row(s) for s in schedules]
+
+
+class ShowSchedule(base.ShowCommand):
+    """Show one schedule and its allocations."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('schedule', help='Id of the schedule.')
+        return parser
+
+    def take_action(self, parsed_args):
+        return _show(self.app.client.schedules.get(parsed_args.schedule))
+
+
+class DeleteSchedule(command.Command):
+    """Delete schedules, releasing every allocation of each."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('schedules', metavar='schedule', nargs='+',
+                            help='Id of a schedule (repeatable).')
+        return parser
+
+    def take_action(self, parsed_args):
+        base.for_each(parsed_args.schedules,
+                      self.app.client.schedules.delete,
+                      'delete schedule(s)')
+
+
+COMMANDS = {
+    'schedule create': CreateSchedule,
+    'schedule list': ListSchedules,
+    'schedule show': ShowSchedule,
+    'schedule delete': DeleteSchedule,
+}
