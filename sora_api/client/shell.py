@@ -33,7 +33,8 @@ class SoraShell(app.App):
             for name, cls in commands.items():
                 manager.add_command(name, cls)
         super().__init__(description='Command-line client of the Sora API.',
-                         version=VERSION, command_manager=manager)
+                         version=VERSION, command_manager=manager,
+                         deferred_help=True)
         self._client = None
 
     def build_option_parser(self, description, version,
