@@ -42,8 +42,24 @@ def json_body(req, schema, optional=False):
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise errors.invalid('The request body is not valid JSON: %s'
                              % str(e)[:200]) from None
+    _refuse_lone_surrogates(data)
     validate(data, schema)
     return data
+
+
+def _refuse_lone_surrogates(data):
+    # NOTE: JSON lets a string escape half a UTF-16 pair ("\ud800"); Python
+    # parses it into a str that no database driver can encode, so it would
+    # fail at the INSERT with a 500. Refuse it at the door instead.
+    try:
+        json.dumps(data, ensure_ascii=False).encode('utf-8')
+    except UnicodeEncodeError:
+        raise errors.invalid('The request body has a string with a lone '
+                             'UTF-16 surrogate escape, which is not '
+                             'text.') from None
+    except RecursionError:
+        raise errors.invalid(
+            'The request body is nested too deeply.') from None
 
 
 def validate(data, schema):
@@ -71,7 +87,11 @@ def query_params(req, schema):
     in a filter is a 400 rather than a silently unfiltered list.
     """
     params = {}
-    for name, value in req.GET.items():
+    try:
+        items = list(req.GET.items())
+    except UnicodeDecodeError:
+        raise errors.invalid('The query string is not valid UTF-8.') from None
+    for name, value in items:
         params.setdefault(name, []).append(value)
     validate(params, schema)
     return params
