@@ -21,7 +21,13 @@ class BodyLimit(middleware.Middleware):
             if too_large:
                 return self._too_large(environ, start_response, limit)
         elif environ.get('HTTP_TRANSFER_ENCODING', '').lower() == 'chunked':
-            body = environ['wsgi.input'].read(limit + 1)
+            try:
+                body = environ['wsgi.input'].read(limit + 1)
+            except ValueError:
+                # The server's chunked reader met a chunk size that is not
+                # hexadecimal (eventlet's ChunkReadError is a ValueError).
+                return self._error(environ, start_response, errors.invalid(
+                    'The chunked request body is malformed.'))
             if len(body) > limit:
                 return self._too_large(environ, start_response, limit)
             environ['wsgi.input'] = io.BytesIO(body)
