@@ -30,7 +30,12 @@ def json_body(req, schema, optional=False):
     An empty body is ``{}`` when ``optional``. Anything else that is not a
     JSON document matching the schema is a 400.
     """
-    raw = req.body
+    try:
+        raw = req.body
+    except webob.request.DisconnectionError:
+        # The client closed its side before sending Content-Length bytes.
+        raise errors.invalid('The request body is shorter than its '
+                             'Content-Length.') from None
     if not raw.strip():
         if optional:
             return {}

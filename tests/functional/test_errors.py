@@ -6,7 +6,9 @@ pytest-xdist worker with its own session server, one test at a time, so the
 whole host list can be compared before and after a refused write.
 """
 
+import socket
 import time
+import urllib.parse
 import uuid
 
 import pytest
@@ -240,6 +242,52 @@ def test_a_chunked_body_under_the_limit_is_read_whole(api, unique):
                     headers=JSON)
     assert response.status_code == 201, response.text
     assert response.json()['host']['name'] == name
+
+
+def raw_exchange(api, head, body, token='admin'):
+    """Send bytes the HTTP library would not, end our side, read the answer.
+
+    Returns ``(status, request id or None)``.
+    """
+    address = urllib.parse.urlsplit(api.url)
+    request = (head + 'Host: %s\r\nX-Auth-Token: %s\r\n'
+               'Connection: close\r\n\r\n'
+               % (address.netloc, api.tokens[token])).encode() + body
+    with socket.create_connection((address.hostname, address.port),
+                                  timeout=10) as sock:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+        answer = b''
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, text = answer.partition(b'\r\n\r\n')
+    lines = head.decode('latin-1').split('\r\n')
+    headers = dict(line.split(': ', 1) for line in lines[1:])
+    assert b'Traceback' not in text
+    return int(lines[0].split()[1]), headers.get('X-OpenStack-Request-Id')
+
+
+def test_a_malformed_chunked_body_is_400(api):
+    before = all_hosts(api)
+    status, request_id = raw_exchange(
+        api, 'POST /v1/hosts HTTP/1.1\r\nTransfer-Encoding: chunked\r\n',
+        b'zz\r\n{}\r\n0\r\n\r\n')
+    assert status == 400
+    assert request_id.startswith('req-')
+    assert all_hosts(api) == before
+
+
+def test_a_body_shorter_than_its_content_length_is_400_not_500(api):
+    before = all_hosts(api)
+    status, request_id = raw_exchange(
+        api, 'POST /v1/hosts HTTP/1.1\r\nContent-Length: 100\r\n'
+        'Content-Type: application/json\r\n', b'{"name": ')
+    assert status == 400
+    # The operator's log says so too: a 400, no traceback.
+    [line] = access_lines(api, request_id)
+    assert 'status: 400' in line
+    assert 'Traceback' not in api.log().split(request_id, 1)[1]
+    assert all_hosts(api) == before
 
 
 # -- query strings ----------------------------------------------------------
