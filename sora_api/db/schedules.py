@@ -130,7 +130,11 @@ def list_schedules(db, limit, project_id=None, marker=None, status=None,
             models.Allocation.host_id == host_id))
     with db.reader() as session:
         if marker is not None:
-            if session.get(S, marker) is None:
+            # Another project's schedule is no marker: its existence is
+            # not to leak through a 200 where an unknown id is a 400.
+            row = session.get(S, marker)
+            if row is None or (project_id is not None
+                               and row.project_id != project_id):
                 raise exception.MarkerNotFound(marker=marker)
             query = query.where(S.id > marker)
         return list(session.scalars(query))

@@ -291,6 +291,23 @@ def test_list_pages_with_next_links_until_the_last_page(api, host, zone,
                  400, 'sora.invalid_request')
 
 
+def test_another_projects_schedule_as_marker_is_400_like_an_unknown_id(
+        api, host, zone):
+    theirs = post(api, request_body(zone),
+                  as_='other').json()['schedule']['id']
+    for marker in (theirs, str(uuid.uuid4())):
+        response = api.request('GET', '/v1/schedules?marker=' + marker,
+                               as_='member')
+        assert_error(response, 400, 'sora.invalid_request')
+    mine = api.request('GET', '/v1/schedules?marker=' + theirs,
+                       as_='other')
+    assert mine.status_code == 200
+    everyone = api.request(
+        'GET', '/v1/schedules?all_projects=true&marker=' + theirs,
+        as_='admin')
+    assert everyone.status_code == 200
+
+
 # -- who may do what ------------------------------------------------------
 
 def test_another_projects_schedule_is_404_to_a_member_and_visible_to_admin(
