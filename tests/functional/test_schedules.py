@@ -217,6 +217,13 @@ def test_an_idempotency_key_over_255_characters_is_400(api, host, zone):
     assert ok.status_code == 201, ok.text
 
 
+def test_an_idempotency_key_over_255_characters_is_400_on_a_dry_run_too(
+        api, host, zone):
+    response = post(api, request_body(zone, dry_run=True),
+                    headers={'Idempotency-Key': 'k' * 256})
+    assert_error(response, 400, 'sora.invalid_request')
+
+
 # -- list ----------------------------------------------------------------
 
 def test_a_member_lists_only_its_own_projects_schedules(api, host, zone):

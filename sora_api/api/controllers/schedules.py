@@ -63,15 +63,15 @@ class SchedulesController(controllers.Controller):
         self.authorize(req, 'sora:schedule:create')
         request = wsgi.json_body(req, self.create_schema)
         _check_request(request)
+        key = req.headers.get('Idempotency-Key')
+        if key is not None:
+            wsgi.validate(key, schema.IDEMPOTENCY_KEY)
         manager = self.services.scheduler
         if request.pop('dry_run', False):
             candidates, funnel = manager.dry_run(context.project_id, request)
             return wsgi.json_response({
                 'candidates': [_candidate(c) for c in candidates],
                 'explanation': funnel})
-        key = req.headers.get('Idempotency-Key')
-        if key is not None:
-            wsgi.validate(key, schema.IDEMPOTENCY_KEY)
         schedule, _ = manager.schedule(context.project_id, context.user_id,
                                        request, idempotency_key=key)
         location = '%s/v1/schedules/%s' % (req.application_url, schedule.id)
