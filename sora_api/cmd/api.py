@@ -17,7 +17,11 @@ LOG = logging.getLogger(__name__)
 
 def main(argv=None):
     conf = sora_conf.new_config(sys.argv[1:] if argv is None else argv)
-    logging.setup(conf, 'sora')
+    # NOTE: oslo.log's eventlet fix swaps handler locks for a pipe-based
+    # mutex whose pipe forked workers share with the parent: a worker killed
+    # while logging would leave every other process unable to log. Sora runs
+    # no real threads beside green ones, so the plain green locks are right.
+    logging.setup(conf, 'sora', fix_eventlet=False)
     try:
         services = sora_services.Services(conf)
         if engine.is_default_sqlite(conf):

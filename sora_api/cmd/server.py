@@ -6,7 +6,6 @@ the parent forks that many workers sharing the listening socket, replaces
 any that dies, and on SIGTERM passes the signal on and waits for them.
 """
 
-import errno
 import os
 import signal
 import sys
@@ -17,6 +16,7 @@ import greenlet
 from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
+_waitpid = eventlet.patcher.original('os').waitpid
 
 
 class Server:
@@ -77,16 +77,18 @@ class Server:
     # -- the parent of several workers -------------------------------------
 
     def _supervise(self, workers):
-        eventlet.spawn_n(self._stop_children)
+        # NOTE: the parent only forks and reaps, so it needs no eventlet hub:
+        # it blocks in the real waitpid() and a plain signal handler passes
+        # SIGTERM on to the workers.
+        signal.signal(signal.SIGTERM, self._stop_children)
+        signal.signal(signal.SIGINT, self._stop_children)
         for _ in range(workers):
             self._fork()
         while self.children:
             try:
-                pid, status = os.wait()
-            except OSError as e:
-                if e.errno == errno.ECHILD:
-                    break
-                raise
+                pid, status = _waitpid(-1, 0)
+            except ChildProcessError:
+                break
             if pid not in self.children:
                 continue
             self.children.discard(pid)
@@ -102,8 +104,10 @@ class Server:
         if pid:
             self.children.add(pid)
             return
-        # In the worker: a fresh hub, without the parent's green threads.
+        # In the worker: a fresh hub, and signals handled the green way.
         try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
             eventlet.hubs.use_hub()
             if self.after_fork:
                 self.after_fork()
@@ -115,8 +119,7 @@ class Server:
         sys.stderr.flush()
         os._exit(status)
 
-    def _stop_children(self):
-        signum = wait_for_signal()
+    def _stop_children(self, signum, frame):
         self.stopping = True
         LOG.info('Signal %d: stopping %d worker(s)', signum,
                  len(self.children))
