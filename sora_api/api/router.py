@@ -100,7 +100,8 @@ class Application:
                 % req.method, headers={'Allow': match['allow']})
         controller = self.controllers[match.pop('controller')]
         action = getattr(controller, match.pop('action'))
-        return action(req, **match)
+        # Ids are stored in lower case; accept them in any case in paths.
+        return action(req, **{k: v.lower() for k, v in match.items()})
 
 
 def _translate(error):

@@ -90,6 +90,9 @@ def main(argv=None):
         'command', title='Commands', handler=_add_commands))
     conf(sys.argv[1:] if argv is None else argv, project='sora',
          prog='sora-manage')
+    # Logs go to stderr so stdout is only the command's output (the token
+    # secret is its last line).
+    conf.set_default('use_stderr', True)
     logging.setup(conf, 'sora')
     db = engine.Database(conf)
     if conf.command.func is not db_sync and engine.is_default_sqlite(conf):

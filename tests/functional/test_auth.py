@@ -202,3 +202,15 @@ def test_a_policy_file_override_takes_effect(start_server, tmp_path):
     response = srv.request('POST', '/v1/hosts', as_='admin', json={
         'name': 'h', 'vcpus': 1, 'memory_mb': 1, 'disk_gb': 1})
     assert response.status_code == 201, response.text
+
+
+def test_sora_manage_prints_only_its_output_on_stdout(api):
+    result = subprocess.run(
+        sora_server.command('sora-manage')
+        + ['--config-file', api.config_file, 'token', 'create',
+           '--user', 'quiet', '--project', 'p', '--role', 'reader'],
+        capture_output=True, text=True, timeout=60, check=True)
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith('Created token ')
+    assert len(lines) == 3
+    assert 'INFO' not in result.stdout

@@ -475,3 +475,11 @@ def test_a_host_whose_heartbeats_stopped_is_down(start_server, make_host):
     assert down['hosts'][0]['status'] == 'down'
     up = list_hosts(srv, status='up')
     assert [h['id'] for h in up['hosts']] == [untracked['id']]
+
+
+def test_a_host_id_in_upper_case_finds_the_host(api, make_host):
+    host = make_host()
+    response = api.request('GET', '/v1/hosts/' + host['id'].upper(),
+                           as_='admin')
+    assert response.status_code == 200
+    assert response.json()['host']['id'] == host['id']

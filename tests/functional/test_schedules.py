@@ -188,6 +188,19 @@ def test_a_repeat_with_the_same_idempotency_key_returns_the_first_schedule(
     assert len(schedule_ids(api, '?host_id=' + host['id'])) == 1
 
 
+def test_a_repeat_that_spells_out_a_default_is_the_same_request(
+        api, host, zone):
+    key = {'Idempotency-Key': str(uuid.uuid4())}
+    body = request_body(zone)
+    del body['num_instances']
+    first = post(api, body, headers=key)
+    assert first.status_code == 201, first.text
+    again = post(api, dict(body, num_instances=1), headers=key)
+    assert again.status_code == 201, again.text
+    assert again.json()['schedule']['id'] == first.json()['schedule']['id']
+    assert usage(api, host['id'])['instances'] == 1
+
+
 def test_the_same_idempotency_key_with_another_body_is_422(api, host, zone):
     key = {'Idempotency-Key': str(uuid.uuid4())}
     assert post(api, request_body(zone), headers=key).status_code == 201

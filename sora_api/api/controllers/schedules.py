@@ -63,6 +63,9 @@ class SchedulesController(controllers.Controller):
         self.authorize(req, 'sora:schedule:create')
         request = wsgi.json_body(req, self.create_schema)
         _check_request(request)
+        # The default made explicit, so a repeat that spells it out is the
+        # same request for Idempotency-Key.
+        request.setdefault('num_instances', 1)
         key = req.headers.get('Idempotency-Key')
         if key is not None:
             wsgi.validate(key, schema.IDEMPOTENCY_KEY)

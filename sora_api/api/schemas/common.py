@@ -6,14 +6,17 @@ MAX_INT = 2 ** 31 - 1
 UUID = {'type': 'string',
         'pattern': '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
                    '[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'}
-NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+# Names are printable: no control characters (PostgreSQL refuses NUL).
+NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+        'not': {'pattern': '[\\x00-\\x1f\\x7f]'}}
+TEXT = {'type': 'string', 'maxLength': 255, 'not': {'pattern': '\\x00'}}
 COUNT = {'type': 'integer', 'minimum': 0, 'maximum': MAX_INT}
 TRAIT = {'type': 'string', 'pattern': '^[A-Z0-9_]{1,255}$'}
 TRAITS = {'type': 'array', 'items': TRAIT, 'uniqueItems': True,
           'maxItems': 256}
 METADATA = {'type': 'object', 'maxProperties': 256,
-            'propertyNames': {'minLength': 1, 'maxLength': 255},
-            'additionalProperties': {'type': 'string', 'maxLength': 255}}
+            'propertyNames': NAME,
+            'additionalProperties': TEXT}
 
 
 def one(schema):

@@ -8,7 +8,7 @@ _PROPERTIES = {
     'name': common.NAME,
     'availability_zone': common.NAME,
     'enabled': {'type': 'boolean'},
-    'disabled_reason': {'type': ['string', 'null'], 'maxLength': 255},
+    'disabled_reason': {'anyOf': [common.TEXT, {'type': 'null'}]},
     'vcpus': common.COUNT,
     'memory_mb': common.COUNT,
     'disk_gb': common.COUNT,

@@ -98,3 +98,19 @@ def test_query_parameters_are_validated_and_unknown_ones_refused():
                 "/?name=x'%20OR%201=1--&limit=1;DROP"):
         with pytest.raises(errors.ApiError):
             _query(bad, host_schemas.list_query)
+
+
+@pytest.mark.parametrize('field,value', [
+    ('name', 'nul\x00inside'), ('name', 'tab\there'),
+    ('availability_zone', 'new\nline'), ('name', 'trailing\n'),
+    ('disabled_reason', 'nul\x00'),
+    ('metadata', {'k': 'nul\x00'}), ('metadata', {'k\x01': 'v'}),
+])
+def test_control_characters_are_refused_where_databases_choke(field, value):
+    _refused(dict(HOST, **{field: value}), host_schemas.create)
+
+
+def test_unicode_names_and_free_text_are_accepted():
+    body = dict(HOST, name='hôte-東京-1', disabled_reason=None,
+                metadata={'note': 'tab\tis fine in a value'})
+    assert wsgi.json_body(_post(body), host_schemas.create) == body
