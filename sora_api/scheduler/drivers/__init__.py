@@ -2,13 +2,17 @@
 
 A driver is a ``sora.scheduler.drivers`` stevedore plugin built with
 ``(conf, rng)``; the ``random.Random`` it is given is its only source of
-randomness, so tests seed it and production passes a fresh one.
+randomness, so tests seed it and production passes a fresh one. Drivers
+work on a ``HostTable`` (a list of ``HostState`` is converted), so the
+built-in filters and weighers run over all hosts at once.
 """
 
 from oslo_log import log as logging
 
 from sora_api import exception
 from sora_api.scheduler import filters
+from sora_api.scheduler import host_table
+from sora_api.scheduler import weighers
 
 LOG = logging.getLogger(__name__)
 
@@ -16,67 +20,71 @@ LOG = logging.getLogger(__name__)
 class Scheduler:
     """Base driver: place instances one at a time, each seeing the last.
 
-    Subclasses set ``self.filters`` and implement ``_weigh`` (rank the
-    survivors) and ``_choose`` (pick one of the ranked candidates).
+    Subclasses set ``self.filters`` and ``self.weighers`` and implement
+    ``_choose`` (pick one row among the ranked candidates).
     """
 
     def __init__(self, conf, rng):
         self.conf = conf
         self.rng = rng
         self.filters = []
+        self.weighers = []
 
-    def _weigh(self, spec, hosts):
-        """Return the candidates as ``WeighedHost``s, best first."""
+    def _weigh(self, spec, table, rows):
+        """``(weights, contributions)`` of the candidate rows."""
+        return weighers.weigh_rows(self.weighers, table, rows, spec)
+
+    def _choose(self, spec, rows, weights):
+        """Return the table row to place the next instance on."""
         raise NotImplementedError()
 
-    def _choose(self, spec, weighed):
-        """Return the ``HostState`` to place the next instance on."""
-        raise NotImplementedError()
-
-    def rank(self, spec, hosts):
+    def rank(self, spec, hosts, limit=None):
         """Dry run: ``(candidates best first, funnel)`` for one instance.
 
-        Nothing is consumed and neither ``hosts`` nor ``spec`` changes.
+        At most ``limit`` candidates (all when None) are returned as
+        ``WeighedHost``; nothing is consumed and neither ``hosts`` nor
+        ``spec`` changes.
         """
-        survivors, funnel = filters.filter_hosts(self.filters, hosts, spec)
-        return self._weigh(spec, survivors), funnel
+        table = host_table.as_table(hosts)
+        rows, funnel = filters.filter_table(self.filters, table, spec)
+        weights, contributions = self._weigh(spec, table, rows)
+        order = weighers.ranking(weights)[:limit]
+        return weighers.weighed_hosts(table, rows, weights, contributions,
+                                      order), funnel
 
     def select_destinations(self, spec, hosts):
-        """Return one host per instance of ``spec``, in instance order.
+        """Return one ``HostState`` per instance of ``spec``, in order.
 
         Each chosen host consumes its instance before the next is placed,
         and is added to ``spec.group_hosts``, so the filters and weighers
         see the earlier instances of the same request (anti-affinity within
-        one request works). The input host states are never mutated: a host
-        is copied the first time it is chosen, and that copy is returned
-        (the same object for every instance placed on it).
+        one request works). The input hosts are never changed. The same
+        ``HostState`` object is returned for every instance placed on one
+        host, showing what all of them consume.
 
         Raises NoValidHost, whose explanation is the funnel of the first
         instance that found no host; nothing is to be claimed then.
         """
-        hosts = list(hosts)
-        position = None
-        copied = set()
+        table = host_table.as_table(hosts)
+        if spec.num_instances > 1:
+            table = table.with_own_usage()
         chosen = []
         for index in range(spec.num_instances):
-            survivors, funnel = filters.filter_hosts(self.filters, hosts, spec)
-            if not survivors:
+            rows, funnel = filters.filter_table(self.filters, table, spec)
+            if not len(rows):
                 raise exception.NoValidHost(
                     explanation=funnel,
                     reason=self._reason(spec, index, funnel))
-            host = self._choose(spec, self._weigh(spec, survivors))
-            if host.id not in copied:
-                if position is None:
-                    position = {h.id: i for i, h in enumerate(hosts)}
-                host = host.copy()
-                hosts[position[host.id]] = host
-                copied.add(host.id)
-            host.consume(spec)
-            spec.group_hosts[host.id] = spec.group_hosts.get(host.id, 0) + 1
+            weights, _ = self._weigh(spec, table, rows)
+            row = int(self._choose(spec, rows, weights))
+            table.consume(row, spec)
+            host_id = table.ids[row]
+            spec.group_hosts[host_id] = spec.group_hosts.get(host_id, 0) + 1
             LOG.debug('Instance %d of %d goes to host %s', index + 1,
-                      spec.num_instances, host.name)
-            chosen.append(host)
-        return chosen
+                      spec.num_instances, table.names[row])
+            chosen.append(row)
+        states = {row: table.host_state(row) for row in set(chosen)}
+        return [states[row] for row in chosen]
 
     @staticmethod
     def _reason(spec, index, funnel):

@@ -1,7 +1,8 @@
 """A random host among those with room that are enabled and up."""
 
+import numpy as np
+
 from sora_api.scheduler import drivers
-from sora_api.scheduler import weighers
 from sora_api.scheduler.filters import compute
 from sora_api.scheduler.filters import resources
 
@@ -24,8 +25,8 @@ class ChanceScheduler(drivers.Scheduler):
         super().__init__(conf, rng)
         self.filters = capacity_filters(conf)
 
-    def _weigh(self, spec, hosts):
-        return [weighers.WeighedHost(host, 0.0, {}) for host in hosts]
+    def _weigh(self, spec, table, rows):
+        return np.zeros(len(rows)), {}
 
-    def _choose(self, spec, weighed):
-        return self.rng.choice(weighed).host
+    def _choose(self, spec, rows, weights):
+        return self.rng.choice(list(rows))

@@ -1,5 +1,7 @@
 """Nova's filter scheduler: filter the hosts, weigh the survivors, pick."""
 
+import numpy as np
+
 from sora_api.scheduler import drivers
 from sora_api.scheduler import plugins
 from sora_api.scheduler import weighers
@@ -20,17 +22,19 @@ class FilterScheduler(drivers.Scheduler):
         self.filters = plugins.load_filters(conf)
         self.weighers = plugins.load_weighers(conf)
 
-    def _weigh(self, spec, hosts):
-        return weighers.weigh_hosts(self.weighers, hosts, spec)
-
-    def _choose(self, spec, weighed):
+    def _choose(self, spec, rows, weights):
         options = self.conf.filter_scheduler
-        if options.shuffle_best_same_weighed_hosts:
-            best = weighed[0].weight
-            ties = [w for w in weighed if w.weight == best]
+        shuffle = options.shuffle_best_same_weighed_hosts
+        subset_size = min(options.host_subset_size, len(rows))
+        if subset_size == 1 and not shuffle:
+            # The first of the best, as a stable sort would put it.
+            return rows[int(np.argmax(weights))]
+        order = list(weighers.ranking(weights))
+        if shuffle:
+            best = weights[order[0]]
+            ties = [o for o in order if weights[o] == best]
             self.rng.shuffle(ties)
-            weighed = ties + weighed[len(ties):]
-        subset_size = min(options.host_subset_size, len(weighed))
+            order = ties + order[len(ties):]
         if subset_size == 1:
-            return weighed[0].host
-        return self.rng.choice(weighed[:subset_size]).host
+            return rows[order[0]]
+        return rows[self.rng.choice(order[:subset_size])]

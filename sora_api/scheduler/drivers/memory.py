@@ -1,5 +1,7 @@
 """The host with the most free RAM among those with room, enabled and up."""
 
+import numpy as np
+
 from sora_api.scheduler import drivers
 from sora_api.scheduler import weighers
 from sora_api.scheduler.drivers import chance
@@ -15,6 +17,9 @@ class _FreeRam(weighers.BaseHostWeigher):
     def _weigh_object(self, host_state, spec):
         return host_state.free_ram_mb
 
+    def weigh_rows(self, table, rows, spec):
+        return table.free('memory_mb')[rows]
+
 
 class MemoryScheduler(drivers.Scheduler):
     """Deterministic: the most free RAM wins; ties go to the earlier host.
@@ -28,8 +33,5 @@ class MemoryScheduler(drivers.Scheduler):
         self.filters = chance.capacity_filters(conf)
         self.weighers = [_FreeRam(conf)]
 
-    def _weigh(self, spec, hosts):
-        return weighers.weigh_hosts(self.weighers, hosts, spec)
-
-    def _choose(self, spec, weighed):
-        return weighed[0].host
+    def _choose(self, spec, rows, weights):
+        return rows[int(np.argmax(weights))]

@@ -4,7 +4,12 @@ A filter is a ``sora.scheduler.filters`` stevedore plugin; its entry-point
 name is the name that appears in the funnel shown to the user.
 """
 
+import logging as std_logging
+
+import numpy as np
 from oslo_log import log as logging
+
+from sora_api.scheduler import host_table
 
 LOG = logging.getLogger(__name__)
 
@@ -36,6 +41,15 @@ class BaseHostFilter:
         """Return True when ``host_state`` can take one instance of spec."""
         raise NotImplementedError()
 
+    def filter_mask(self, table, spec):
+        """Which rows of a ``HostTable`` pass, as a boolean array, or None.
+
+        Built-in filters answer for every host at once; None (the default)
+        makes the framework call ``host_passes`` on each surviving host, so
+        a third-party filter needs only ``host_passes``.
+        """
+        return None
+
     def filter_all(self, hosts, spec):
         """Return the hosts that pass, in their original order."""
         if not self.applies(spec):
@@ -43,21 +57,55 @@ class BaseHostFilter:
         return [host for host in hosts if self.host_passes(host, spec)]
 
 
-def filter_hosts(filters, hosts, spec):
-    """Run ``filters`` in order and return ``(survivors, funnel)``.
+# How many eliminated hosts a filter explains at DEBUG, per request.
+_DEBUG_EXPLAINED = 20
 
-    The funnel has one ``{"filter", "hosts_in", "hosts_out"}`` entry per
-    filter that ran; filtering stops at the first filter that leaves no host,
-    whose entry is the last one, so a person sees which filter emptied it.
+
+def filter_table(filters, table, spec):
+    """Run ``filters`` in order over a ``HostTable``.
+
+    Returns ``(rows, funnel)``: the positions of the surviving hosts, in
+    table order, and one ``{"filter", "hosts_in", "hosts_out"}`` entry per
+    filter that ran. Filtering stops at the first filter that leaves no
+    host, whose entry is the last one, so a person sees which filter
+    emptied it.
     """
+    rows = np.arange(len(table))
     funnel = []
     for host_filter in filters:
-        hosts_in = len(hosts)
-        hosts = host_filter.filter_all(hosts, spec)
+        hosts_in = len(rows)
+        if host_filter.applies(spec):
+            passed = _passing(host_filter, table, rows, spec)
+            if LOG.isEnabledFor(std_logging.DEBUG):
+                _explain(host_filter, table, np.setdiff1d(rows, passed),
+                         spec)
+            rows = passed
         funnel.append({'filter': host_filter.name, 'hosts_in': hosts_in,
-                       'hosts_out': len(hosts)})
+                       'hosts_out': len(rows)})
         LOG.debug('Filter %s returned %d of %d hosts',
-                  host_filter.name, len(hosts), hosts_in)
-        if not hosts:
+                  host_filter.name, len(rows), hosts_in)
+        if not len(rows):
             break
-    return hosts, funnel
+    return rows, funnel
+
+
+def _passing(host_filter, table, rows, spec):
+    mask = host_filter.filter_mask(table, spec)
+    if mask is not None:
+        return rows[mask[rows]]
+    return np.array([i for i in rows
+                     if host_filter.host_passes(table.host_state(i), spec)],
+                    dtype=np.intp)
+
+
+def _explain(host_filter, table, eliminated, spec):
+    """Let the filter log why, for the first few hosts it removed."""
+    for i in eliminated[:_DEBUG_EXPLAINED]:
+        host_filter.host_passes(table.host_state(i), spec)
+
+
+def filter_hosts(filters, hosts, spec):
+    """``filter_table`` over a list of ``HostState``s: survivors, funnel."""
+    hosts = list(hosts)
+    rows, funnel = filter_table(filters, host_table.as_table(hosts), spec)
+    return [hosts[i] for i in rows], funnel

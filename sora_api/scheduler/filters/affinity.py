@@ -1,5 +1,6 @@
 """Place next to, or away from, the hosts of named schedules."""
 
+import numpy as np
 from oslo_log import log as logging
 
 from sora_api.scheduler import filters
@@ -17,6 +18,9 @@ class SameHostFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return spec.same_host is not None
 
+    def filter_mask(self, table, spec):
+        return _rows_mask(table, table.rows_of(spec.same_host))
+
     def host_passes(self, host_state, spec):
         if spec.same_host is None or host_state.id in spec.same_host:
             return True
@@ -31,9 +35,18 @@ class DifferentHostFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return bool(spec.different_host)
 
+    def filter_mask(self, table, spec):
+        return ~_rows_mask(table, table.rows_of(spec.different_host))
+
     def host_passes(self, host_state, spec):
         if not spec.different_host or host_state.id not in spec.different_host:
             return True
         LOG.debug('%s: host %s carries a schedule named in different_host',
                   self.name, host_state.name)
         return False
+
+
+def _rows_mask(table, rows):
+    mask = np.zeros(len(table), dtype=bool)
+    mask[rows] = True
+    return mask

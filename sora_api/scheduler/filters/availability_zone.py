@@ -13,6 +13,9 @@ class AvailabilityZoneFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return spec.availability_zone is not None
 
+    def filter_mask(self, table, spec):
+        return table.zone_mask(spec.availability_zone)
+
     def host_passes(self, host_state, spec):
         wanted = spec.availability_zone
         if wanted is None or host_state.availability_zone == wanted:

@@ -12,6 +12,9 @@ class ComputeFilter(filters.BaseHostFilter):
     nothing new; liveness is computed by the caller from the heartbeat.
     """
 
+    def filter_mask(self, table, spec):
+        return table.enabled & table.up
+
     def host_passes(self, host_state, spec):
         if host_state.enabled and host_state.up:
             return True

@@ -1,5 +1,6 @@
 """Leave out, or insist on, hosts by name."""
 
+import numpy as np
 from oslo_log import log as logging
 
 from sora_api.scheduler import filters
@@ -12,6 +13,11 @@ class IgnoreHostsFilter(filters.BaseHostFilter):
 
     def applies(self, spec):
         return bool(spec.ignore_hosts)
+
+    def filter_mask(self, table, spec):
+        mask = np.ones(len(table), dtype=bool)
+        mask[table.rows_named(spec.ignore_hosts)] = False
+        return mask
 
     def host_passes(self, host_state, spec):
         if host_state.name not in spec.ignore_hosts:
@@ -30,6 +36,11 @@ class ForceHostsFilter(filters.BaseHostFilter):
 
     def applies(self, spec):
         return bool(spec.force_hosts)
+
+    def filter_mask(self, table, spec):
+        mask = np.zeros(len(table), dtype=bool)
+        mask[table.rows_named(spec.force_hosts)] = True
+        return mask
 
     def host_passes(self, host_state, spec):
         if not spec.force_hosts or host_state.name in spec.force_hosts:

@@ -18,6 +18,9 @@ class IoOpsFilter(filters.BaseHostFilter):
         super().__init__(conf)
         self.max_io_ops = conf.filter_scheduler.max_io_ops_per_host
 
+    def filter_mask(self, table, spec):
+        return table.io_ops < self.max_io_ops
+
     def host_passes(self, host_state, spec):
         if host_state.io_ops < self.max_io_ops:
             return True

@@ -1,5 +1,6 @@
 """Keep the hosts whose metadata carries every requested key=value."""
 
+import numpy as np
 from oslo_log import log as logging
 
 from sora_api.scheduler import filters
@@ -12,6 +13,12 @@ class MetadataFilter(filters.BaseHostFilter):
 
     def applies(self, spec):
         return bool(spec.metadata)
+
+    def filter_mask(self, table, spec):
+        mask = np.ones(len(table), dtype=bool)
+        for key, value in spec.metadata.items():
+            mask &= table.metadata_mask(key, value)
+        return mask
 
     def host_passes(self, host_state, spec):
         metadata = host_state.metadata

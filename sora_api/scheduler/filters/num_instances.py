@@ -14,6 +14,9 @@ class NumInstancesFilter(filters.BaseHostFilter):
         super().__init__(conf)
         self.max_instances = conf.filter_scheduler.max_instances_per_host
 
+    def filter_mask(self, table, spec):
+        return table.instances < self.max_instances
+
     def host_passes(self, host_state, spec):
         if host_state.instances < self.max_instances:
             return True

@@ -26,6 +26,11 @@ class _ResourceFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return bool(self.requested(spec))
 
+    resource = None
+
+    def filter_mask(self, table, spec):
+        return table.free(self.resource) >= self.requested(spec)
+
     def host_passes(self, host_state, spec):
         requested = self.requested(spec)
         if not requested:
@@ -43,6 +48,7 @@ class RamFilter(_ResourceFilter):
     """Enough free RAM (MB) for the instance."""
 
     amount_fmt = '%s MB RAM'
+    resource = 'memory_mb'
 
     def requested(self, spec):
         return spec.memory_mb
@@ -55,6 +61,7 @@ class CoreFilter(_ResourceFilter):
     """Enough free vCPUs for the instance."""
 
     amount_fmt = '%s vCPUs'
+    resource = 'vcpus'
 
     def requested(self, spec):
         return spec.vcpus
@@ -67,6 +74,7 @@ class DiskFilter(_ResourceFilter):
     """Enough free disk (GB) for the instance."""
 
     amount_fmt = '%s GB disk'
+    resource = 'disk_gb'
 
     def requested(self, spec):
         return spec.disk_gb

@@ -17,6 +17,9 @@ class ServerGroupAffinityFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return spec.group_policy == 'affinity' and bool(spec.group_hosts)
 
+    def filter_mask(self, table, spec):
+        return table.counts_of(spec.group_hosts) > 0
+
     def host_passes(self, host_state, spec):
         if spec.group_policy != 'affinity' or not spec.group_hosts:
             return True
@@ -33,6 +36,9 @@ class ServerGroupAntiAffinityFilter(filters.BaseHostFilter):
 
     def applies(self, spec):
         return spec.group_policy == 'anti-affinity' and bool(spec.group_hosts)
+
+    def filter_mask(self, table, spec):
+        return table.counts_of(spec.group_hosts) == 0
 
     def host_passes(self, host_state, spec):
         if (spec.group_policy != 'anti-affinity'

@@ -1,5 +1,6 @@
 """Keep the hosts that have every required trait and no forbidden one."""
 
+import numpy as np
 from oslo_log import log as logging
 
 from sora_api.scheduler import filters
@@ -12,6 +13,14 @@ class TraitsFilter(filters.BaseHostFilter):
 
     def applies(self, spec):
         return bool(spec.required_traits or spec.forbidden_traits)
+
+    def filter_mask(self, table, spec):
+        mask = np.ones(len(table), dtype=bool)
+        for trait in spec.required_traits:
+            mask &= table.trait_mask(trait)
+        for trait in spec.forbidden_traits:
+            mask &= ~table.trait_mask(trait)
+        return mask
 
     def host_passes(self, host_state, spec):
         missing = spec.required_traits - host_state.traits

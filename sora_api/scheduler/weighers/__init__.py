@@ -9,6 +9,10 @@ entry-point name is the key of its contribution in ``WeighedHost.weights``.
 
 import dataclasses
 
+import numpy as np
+
+from sora_api.scheduler import host_table
+
 
 @dataclasses.dataclass(slots=True)
 class WeighedHost:
@@ -45,40 +49,75 @@ class BaseHostWeigher:
         """Return the raw metric of every host, in order."""
         return [self._weigh_object(host, spec) for host in hosts]
 
+    def weigh_rows(self, table, rows, spec):
+        """Raw metrics of rows ``rows`` of a ``HostTable``, as an array.
+
+        Built-in weighers compute it from the table's columns; the default
+        asks ``_weigh_object`` host by host, so a third-party weigher needs
+        only that.
+        """
+        return np.array(self.weigh_objects(
+            [table.host_state(i) for i in rows], spec), dtype=np.float64)
+
 
 def normalize(values):
     """Min-max normalise ``values`` to [0, 1]; all equal gives all 0.0."""
-    if not values:
-        return []
-    low, high = min(values), max(values)
+    values = np.asarray(values, dtype=np.float64)
+    if not len(values):
+        return values
+    low, high = values.min(), values.max()
     if low == high:
-        return [0.0] * len(values)
-    span = float(high - low)
-    return [(value - low) / span for value in values]
+        return np.zeros(len(values))
+    return (values - low) / (high - low)
+
+
+def weigh_rows(weighers, table, rows, spec):
+    """Weigh rows ``rows`` of a ``HostTable``.
+
+    Returns ``(weights, contributions)``: the total weight of each row, and
+    ``{weigher name: array}`` of each weigher's normalised metric times its
+    multiplier.
+    """
+    total = np.zeros(len(rows))
+    contributions = {}
+    for weigher in weighers:
+        multiplier = weigher.weight_multiplier()
+        if not multiplier or not len(rows):
+            # A disabled weigher still shows up, at no cost per host.
+            part = np.zeros(len(rows))
+        else:
+            # ``+ 0.0`` turns the -0.0 of a negative multiplier into 0.0.
+            part = normalize(weigher.weigh_rows(table, rows, spec)) \
+                * multiplier + 0.0
+        contributions[weigher.name] = part
+        total += part
+    return total, contributions
+
+
+def ranking(weights):
+    """Positions in ``weights``, best first; equal weights keep their order."""
+    return np.argsort(-weights, kind='stable')
+
+
+def weighed_hosts(table, rows, weights, contributions, order):
+    """``WeighedHost``s of ``rows`` in ``order``, their hosts materialised."""
+    return [WeighedHost(table.host_state(rows[o]), float(weights[o]),
+                        {name: float(part[o])
+                         for name, part in contributions.items()})
+            for o in order]
 
 
 def weigh_hosts(weighers, hosts, spec):
-    """Return ``WeighedHost``s for ``hosts``, best (highest weight) first.
+    """Return ``WeighedHost``s for a list of hosts, best first.
 
     The sort is stable: equally weighed hosts keep their input order, which
     the driver may then shuffle.
     """
-    names = [weigher.name for weigher in weighers]
-    columns = [_contributions(weigher, hosts, spec) for weigher in weighers]
-    # One row of contributions per host; zip(*[]) would yield no row at all.
-    rows = zip(*columns) if columns else [()] * len(hosts)
-    weighed = [WeighedHost(host, float(sum(row)), dict(zip(names, row)))
-               for host, row in zip(hosts, rows)]
-    weighed.sort(key=lambda candidate: candidate.weight, reverse=True)
-    return weighed
-
-
-def _contributions(weigher, hosts, spec):
-    """One weigher's normalised metric times its multiplier, per host."""
-    multiplier = weigher.weight_multiplier()
-    if not multiplier:
-        # A disabled weigher still shows up, at no cost per host.
-        return [0.0] * len(hosts)
-    # ``or 0.0`` turns the -0.0 of a negative multiplier into 0.0.
-    return [value * multiplier or 0.0
-            for value in normalize(weigher.weigh_objects(hosts, spec))]
+    hosts = list(hosts)
+    table = host_table.as_table(hosts)
+    rows = np.arange(len(hosts))
+    weights, contributions = weigh_rows(weighers, table, rows, spec)
+    return [WeighedHost(hosts[o], float(weights[o]),
+                        {name: float(part[o])
+                         for name, part in contributions.items()})
+            for o in ranking(weights)]

@@ -13,3 +13,6 @@ class IoOpsWeigher(weighers.BaseHostWeigher):
 
     def _weigh_object(self, host_state, spec):
         return host_state.io_ops
+
+    def weigh_rows(self, table, rows, spec):
+        return table.io_ops[rows]

@@ -13,3 +13,6 @@ class NumInstancesWeigher(weighers.BaseHostWeigher):
 
     def _weigh_object(self, host_state, spec):
         return host_state.instances
+
+    def weigh_rows(self, table, rows, spec):
+        return table.instances[rows]

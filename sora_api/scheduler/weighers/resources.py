@@ -14,6 +14,9 @@ class RAMWeigher(weighers.BaseHostWeigher):
     def _weigh_object(self, host_state, spec):
         return host_state.free_ram_mb
 
+    def weigh_rows(self, table, rows, spec):
+        return table.free('memory_mb')[rows]
+
 
 class CPUWeigher(weighers.BaseHostWeigher):
     """More free vCPUs weighs more: positive spreads, negative stacks."""
@@ -24,6 +27,9 @@ class CPUWeigher(weighers.BaseHostWeigher):
     def _weigh_object(self, host_state, spec):
         return host_state.free_vcpus
 
+    def weigh_rows(self, table, rows, spec):
+        return table.free('vcpus')[rows]
+
 
 class DiskWeigher(weighers.BaseHostWeigher):
     """More free disk weighs more: positive spreads, negative stacks."""
@@ -33,3 +39,6 @@ class DiskWeigher(weighers.BaseHostWeigher):
 
     def _weigh_object(self, host_state, spec):
         return host_state.free_disk_mb
+
+    def weigh_rows(self, table, rows, spec):
+        return table.free('disk_gb')[rows] * 1024

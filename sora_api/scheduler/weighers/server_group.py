@@ -1,5 +1,7 @@
 """Soft server-group policies: prefer, rather than require, a placement."""
 
+import numpy as np
+
 from sora_api.scheduler import weighers
 
 
@@ -10,10 +12,17 @@ class _GroupMembersWeigher(weighers.BaseHostWeigher):
 
     policy = None
 
+    sign = 1
+
     def weigh_objects(self, hosts, spec):
         if spec.group_policy != self.policy:
             return [0] * len(hosts)
         return super().weigh_objects(hosts, spec)
+
+    def weigh_rows(self, table, rows, spec):
+        if spec.group_policy != self.policy:
+            return np.zeros(len(rows))
+        return self.sign * table.counts_of(spec.group_hosts)[rows]
 
     def _weigh_object(self, host_state, spec):
         if spec.group_policy != self.policy:
@@ -36,6 +45,7 @@ class ServerGroupSoftAntiAffinityWeigher(_GroupMembersWeigher):
     """
 
     policy = 'soft-anti-affinity'
+    sign = -1
 
     def weight_multiplier(self):
         return self.conf.filter_scheduler.soft_anti_affinity_weight_multiplier

@@ -22,17 +22,17 @@ class RawWeigher(weighers.BaseHostWeigher):
 
 
 def test_normalize_maps_min_to_zero_and_max_to_one():
-    assert weighers.normalize([10, 20, 15]) == [0.0, 1.0, 0.5]
-    assert weighers.normalize([-4, 0]) == [0.0, 1.0]
+    assert weighers.normalize([10, 20, 15]).tolist() == [0.0, 1.0, 0.5]
+    assert weighers.normalize([-4, 0]).tolist() == [0.0, 1.0]
 
 
 def test_normalize_all_equal_is_all_zero():
-    assert weighers.normalize([7, 7, 7]) == [0.0, 0.0, 0.0]
-    assert weighers.normalize([5]) == [0.0]
+    assert weighers.normalize([7, 7, 7]).tolist() == [0.0, 0.0, 0.0]
+    assert weighers.normalize([5]).tolist() == [0.0]
 
 
 def test_normalize_nothing_is_nothing():
-    assert weighers.normalize([]) == []
+    assert weighers.normalize([]).tolist() == []
 
 
 def test_weights_are_summed_and_sorted_best_first(conf, make_host,

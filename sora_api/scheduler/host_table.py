@@ -1,0 +1,239 @@
+"""Every host as columns, so built-in filters and weighers run vectorised.
+
+A ``HostTable`` holds what ``HostState`` holds, one numpy array per numeric
+attribute and plain lists for names, zones, traits and metadata. Built-in
+filters answer for all hosts at once with a boolean mask and built-in
+weighers with an array; third-party plugins still see ``HostState`` objects,
+made only for the hosts that reach them (``host_state``).
+"""
+
+import numpy as np
+
+from sora_api.scheduler import host_state as host_state_module
+
+# Integer capacity and usage columns, then the float ratios.
+INT_COLUMNS = ('vcpus', 'memory_mb', 'disk_gb', 'reserved_vcpus',
+               'reserved_memory_mb', 'reserved_disk_gb', 'vcpus_used',
+               'memory_mb_used', 'disk_gb_used', 'instances', 'io_ops')
+RATIO_COLUMNS = ('cpu_allocation_ratio', 'ram_allocation_ratio',
+                 'disk_allocation_ratio')
+USAGE_COLUMNS = ('vcpus_used', 'memory_mb_used', 'disk_gb_used',
+                 'instances', 'io_ops')
+# resource -> (total, ratio, reserved, used) columns.
+RESOURCES = {
+    'vcpus': ('vcpus', 'cpu_allocation_ratio', 'reserved_vcpus',
+              'vcpus_used'),
+    'memory_mb': ('memory_mb', 'ram_allocation_ratio', 'reserved_memory_mb',
+                  'memory_mb_used'),
+    'disk_gb': ('disk_gb', 'disk_allocation_ratio', 'reserved_disk_gb',
+                'disk_gb_used'),
+}
+
+
+class HostTable:
+    """Columns of hosts; row ``i`` of every column is the same host.
+
+    ``up`` is a column the caller sets (liveness needs a clock, which the
+    scheduler does not read). Masks of zones, traits and metadata pairs are
+    computed once and kept until a host's attributes change.
+    """
+
+    def __init__(self):
+        self.ids = []
+        self.names = []
+        self.zones = []
+        self.traits = []
+        self.metadata = []
+        self.enabled = np.zeros(0, dtype=bool)
+        self.up = np.zeros(0, dtype=bool)
+        for column in INT_COLUMNS:
+            setattr(self, column, np.zeros(0, dtype=np.int64))
+        for column in RATIO_COLUMNS:
+            setattr(self, column, np.zeros(0, dtype=np.float64))
+        self._reindex()
+
+    # -- building -----------------------------------------------------------
+
+    @classmethod
+    def from_host_states(cls, hosts):
+        table = cls()
+        table.append([_state_values(h) for h in hosts])
+        table.up = np.array([h.up for h in hosts], dtype=bool)
+        return table
+
+    def append(self, rows):
+        """Add hosts given as mappings of HostState's attribute names."""
+        if not rows:
+            return
+        self.ids.extend(r['id'] for r in rows)
+        self.names.extend(r['name'] for r in rows)
+        self.zones.extend(r['availability_zone'] for r in rows)
+        self.traits.extend(frozenset(r['traits']) for r in rows)
+        self.metadata.extend(dict(r['metadata']) for r in rows)
+        self.enabled = np.concatenate(
+            [self.enabled, np.array([bool(r['enabled']) for r in rows])])
+        self.up = np.concatenate([self.up, np.ones(len(rows), dtype=bool)])
+        for column in INT_COLUMNS + RATIO_COLUMNS:
+            old = getattr(self, column)
+            new = np.array([r[column] for r in rows], dtype=old.dtype)
+            setattr(self, column, np.concatenate([old, new]))
+        self._reindex()
+
+    def update(self, rows):
+        """Overwrite known hosts and append new ones, in place."""
+        fresh = []
+        attributes_changed = False
+        for row in rows:
+            i = self.position.get(row['id'])
+            if i is None:
+                fresh.append(row)
+                continue
+            traits = frozenset(row['traits'])
+            if (self.zones[i] != row['availability_zone']
+                    or self.traits[i] != traits
+                    or self.metadata[i] != row['metadata']
+                    or self.names[i] != row['name']):
+                attributes_changed = True
+            self.names[i] = row['name']
+            self.zones[i] = row['availability_zone']
+            self.traits[i] = traits
+            self.metadata[i] = dict(row['metadata'])
+            self.enabled[i] = bool(row['enabled'])
+            for column in INT_COLUMNS + RATIO_COLUMNS:
+                getattr(self, column)[i] = row[column]
+        self._usable = {}
+        if fresh:
+            self.append(fresh)
+        elif attributes_changed:
+            self._reindex()
+
+    def remove(self, ids):
+        """Drop the hosts with these ids."""
+        gone = {self.position[i] for i in ids if i in self.position}
+        if not gone:
+            return
+        keep = np.array([i not in gone for i in range(len(self.ids))],
+                        dtype=bool)
+        for name in ('ids', 'names', 'zones', 'traits', 'metadata'):
+            values = getattr(self, name)
+            setattr(self, name, [v for v, k in zip(values, keep) if k])
+        for column in ('enabled', 'up') + INT_COLUMNS + RATIO_COLUMNS:
+            setattr(self, column, getattr(self, column)[keep])
+        self._reindex()
+
+    def _reindex(self):
+        self.position = {host_id: i for i, host_id in enumerate(self.ids)}
+        self.name_position = {name: i for i, name in enumerate(self.names)}
+        self._masks = {}
+        self._usable = {}
+
+    def with_own_usage(self):
+        """A copy whose usage columns may be consumed without touching this.
+
+        Static columns and cached masks are shared; only the five usage
+        arrays are copied.
+        """
+        clone = HostTable.__new__(HostTable)
+        clone.__dict__.update(self.__dict__)
+        for column in USAGE_COLUMNS:
+            setattr(clone, column, getattr(self, column).copy())
+        return clone
+
+    def __len__(self):
+        return len(self.ids)
+
+    # -- what filters and weighers read ------------------------------------
+
+    def usable(self, resource):
+        """``total * ratio - reserved`` per host (the contract's formula)."""
+        if resource not in self._usable:
+            total, ratio, reserved, _ = RESOURCES[resource]
+            self._usable[resource] = (getattr(self, total)
+                                      * getattr(self, ratio)
+                                      - getattr(self, reserved))
+        return self._usable[resource]
+
+    def free(self, resource):
+        """Usable minus used, per host."""
+        return self.usable(resource) - getattr(self, RESOURCES[resource][3])
+
+    def zone_mask(self, zone):
+        return self._cached(('zone', zone),
+                            lambda: [z == zone for z in self.zones])
+
+    def trait_mask(self, trait):
+        return self._cached(('trait', trait),
+                            lambda: [trait in t for t in self.traits])
+
+    def metadata_mask(self, key, value):
+        return self._cached(
+            ('metadata', key, value),
+            lambda: [m.get(key) == value for m in self.metadata])
+
+    def _cached(self, key, compute):
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._masks[key] = np.array(compute(), dtype=bool)
+        return mask
+
+    def rows_of(self, host_ids):
+        """Positions of the hosts with these ids (unknown ids are skipped)."""
+        return np.array([self.position[h] for h in host_ids
+                         if h in self.position], dtype=np.intp)
+
+    def rows_named(self, names):
+        return np.array([self.name_position[n] for n in names
+                         if n in self.name_position], dtype=np.intp)
+
+    def counts_of(self, counts_by_id):
+        """An array of per-host counts from a ``{host_id: count}`` dict."""
+        counts = np.zeros(len(self.ids), dtype=np.int64)
+        for host_id, count in counts_by_id.items():
+            i = self.position.get(host_id)
+            if i is not None:
+                counts[i] = count
+        return counts
+
+    def consume(self, i, spec):
+        """Row ``i`` takes one instance of ``spec`` (see HostState.consume)."""
+        self.vcpus_used[i] += spec.vcpus
+        self.memory_mb_used[i] += spec.memory_mb
+        self.disk_gb_used[i] += spec.disk_gb
+        self.instances[i] += 1
+        self.io_ops[i] += 1
+
+    def host_state(self, i):
+        """Row ``i`` as a ``HostState``, for plugins and results."""
+        values = {column: int(getattr(self, column)[i])
+                  for column in INT_COLUMNS}
+        values.update((column, float(getattr(self, column)[i]))
+                      for column in RATIO_COLUMNS)
+        return host_state_module.HostState(
+            id=self.ids[i], name=self.names[i],
+            availability_zone=self.zones[i], enabled=bool(self.enabled[i]),
+            up=bool(self.up[i]), traits=self.traits[i],
+            metadata=self.metadata[i], **values)
+
+
+def as_table(hosts):
+    """``hosts`` as a ``HostTable`` (a list of HostStates is converted)."""
+    if isinstance(hosts, HostTable):
+        return hosts
+    return HostTable.from_host_states(list(hosts))
+
+
+def _state_values(host):
+    values = {column: getattr(host, column)
+              for column in INT_COLUMNS + RATIO_COLUMNS}
+    values.update(id=host.id, name=host.name, enabled=host.enabled,
+                  availability_zone=host.availability_zone,
+                  traits=host.traits, metadata=host.metadata)
+    return values
+
+
+def liveness(last_heartbeats, cutoff):
+    """``up`` per host from heartbeat times (seconds; NaN = not tracked)."""
+    beats = np.asarray(last_heartbeats, dtype=np.float64)
+    with np.errstate(invalid='ignore'):
+        return np.isnan(beats) | (beats >= cutoff)
+

@@ -1,0 +1,140 @@
+"""The vectorised path agrees with the per-host one, host for host.
+
+Built-in filters answer with ``filter_mask`` over a ``HostTable`` and
+built-in weighers with ``weigh_rows``; these tests compare both with
+``host_passes`` and ``_weigh_object`` on many random hosts and requests.
+"""
+
+import random
+
+import numpy as np
+import pytest
+
+from sora_api.scheduler import filters
+from sora_api.scheduler import host_table
+from sora_api.scheduler import plugins
+
+TRAITS = ['CUSTOM_SSD', 'CUSTOM_GPU', 'HW_CPU_X86_AVX2']
+ZONES = ['az1', 'az2', 'nova']
+
+
+def _random_hosts(make_host, rng, count):
+    hosts = []
+    for i in range(count):
+        hosts.append(make_host(
+            name='h%d' % i, availability_zone=rng.choice(ZONES),
+            enabled=rng.random() > 0.1, up=rng.random() > 0.1,
+            vcpus=rng.choice([0, 4, 16]), memory_mb=rng.choice([0, 2048,
+                                                               8192]),
+            disk_gb=rng.choice([0, 50, 500]),
+            cpu_allocation_ratio=rng.choice([1.0, 4.0, 16.0]),
+            ram_allocation_ratio=rng.choice([1.0, 1.5]),
+            disk_allocation_ratio=rng.choice([0.5, 1.0]),
+            reserved_vcpus=rng.choice([0, 2]),
+            reserved_memory_mb=rng.choice([0, 512]),
+            reserved_disk_gb=rng.choice([0, 10]),
+            vcpus_used=rng.choice([0, 3, 20]),
+            memory_mb_used=rng.choice([0, 1024, 9000]),
+            disk_gb_used=rng.choice([0, 40]),
+            instances=rng.choice([0, 1, 49, 50]),
+            io_ops=rng.choice([0, 7, 8, 9]),
+            traits=rng.sample(TRAITS, rng.randint(0, 3)),
+            metadata={'tier': rng.choice(['gold', 'silver'])}))
+    return hosts
+
+
+def _random_spec(make_spec, rng, hosts):
+    ids = [h.id for h in hosts]
+    names = [h.name for h in hosts]
+    return make_spec(
+        vcpus=rng.choice([0, 1, 4]), memory_mb=rng.choice([0, 512, 4096]),
+        disk_gb=rng.choice([0, 10, 100]),
+        availability_zone=rng.choice([None] + ZONES + ['elsewhere']),
+        required_traits=frozenset(rng.sample(TRAITS, rng.randint(0, 2))),
+        forbidden_traits=frozenset(rng.sample(TRAITS, rng.randint(0, 1))),
+        metadata=rng.choice([{}, {'tier': 'gold'}, {'tier': 'bronze'}]),
+        group='g', group_policy=rng.choice(
+            [None, 'affinity', 'anti-affinity', 'soft-affinity',
+             'soft-anti-affinity']),
+        group_hosts={h: rng.randint(1, 3) for h in rng.sample(ids, 3)},
+        same_host=rng.choice([None, set(), set(rng.sample(ids, 4))]),
+        different_host=rng.choice([None, set(rng.sample(ids, 4))]),
+        ignore_hosts=frozenset(rng.sample(names, rng.randint(0, 3))),
+        force_hosts=frozenset(rng.choice([[], rng.sample(names, 5),
+                                          ['no-such-host']])))
+
+
+@pytest.fixture
+def cases(make_host, make_spec):
+    rng = random.Random(20261123)
+    hosts = _random_hosts(make_host, rng, 60)
+    return hosts, [_random_spec(make_spec, rng, hosts) for _ in range(80)]
+
+
+def test_every_builtin_filter_mask_matches_host_passes(conf, cases):
+    hosts, specs = cases
+    table = host_table.HostTable.from_host_states(hosts)
+    built_in = [f for f in plugins.load_filters(conf)
+                if type(f).filter_mask is not filters.BaseHostFilter.
+                filter_mask]
+    assert len(built_in) == 15  # every built-in but JsonFilter
+    for spec in specs:
+        for host_filter in built_in:
+            if not host_filter.applies(spec):
+                continue
+            mask = host_filter.filter_mask(table, spec)
+            expected = [host_filter.host_passes(h, spec) for h in hosts]
+            assert mask.tolist() == expected, (host_filter.name, spec)
+
+
+def test_every_builtin_weigher_matches_weigh_objects(conf, cases):
+    hosts, specs = cases
+    table = host_table.HostTable.from_host_states(hosts)
+    rows = np.arange(len(hosts))
+    for spec in specs[:20]:
+        for weigher in plugins.load_weighers(conf):
+            vector = weigher.weigh_rows(table, rows, spec)
+            expected = weigher.weigh_objects(hosts, spec)
+            assert np.allclose(vector, expected), weigher.name
+
+
+def test_host_state_round_trips_through_the_table(cases):
+    hosts, _ = cases
+    table = host_table.HostTable.from_host_states(hosts)
+    for i, host in enumerate(hosts):
+        again = table.host_state(i)
+        for slot in type(host).__slots__:
+            assert getattr(again, slot) == getattr(host, slot), slot
+
+
+def test_update_overwrites_appends_and_remove_drops(make_host):
+    a, b = make_host('a'), make_host('b', availability_zone='az1')
+    table = host_table.HostTable.from_host_states([a, b])
+    assert table.zone_mask('az1').tolist() == [False, True]
+    moved = host_table._state_values(make_host('a', availability_zone='az1',
+                                               vcpus_used=3))
+    new = host_table._state_values(make_host('c', traits=['CUSTOM_SSD']))
+    table.update([moved, new])
+    assert table.ids == ['id-a', 'id-b', 'id-c']
+    assert table.zone_mask('az1').tolist() == [True, True, False]
+    assert table.vcpus_used.tolist() == [3, 0, 0]
+    assert table.trait_mask('CUSTOM_SSD').tolist() == [False, False, True]
+    table.remove(['id-b', 'unknown'])
+    assert table.ids == ['id-a', 'id-c']
+    assert table.position == {'id-a': 0, 'id-c': 1}
+    assert table.trait_mask('CUSTOM_SSD').tolist() == [False, True]
+
+
+def test_with_own_usage_leaves_the_original_untouched(make_host, make_spec):
+    table = host_table.HostTable.from_host_states([make_host('a')])
+    copy = table.with_own_usage()
+    copy.consume(0, make_spec(vcpus=2, memory_mb=100, disk_gb=1))
+    assert copy.vcpus_used.tolist() == [2]
+    assert copy.instances.tolist() == [1]
+    assert table.vcpus_used.tolist() == [0]
+    assert table.instances.tolist() == [0]
+
+
+def test_liveness_counts_untracked_hosts_as_up():
+    up = host_table.liveness([np.nan, 100.0, 50.0], cutoff=60.0)
+    assert up.tolist() == [True, True, False]
