@@ -9,6 +9,7 @@ from sora_api import exception
 from sora_api import services as sora_services
 from sora_api.api import deploy
 from sora_api.cmd import server as wsgi_server
+from sora_api.conf import logs
 from sora_api.db import engine
 from sora_api.db import migration
 
@@ -17,6 +18,7 @@ LOG = logging.getLogger(__name__)
 
 def main(argv=None):
     conf = sora_conf.new_config(sys.argv[1:] if argv is None else argv)
+    logs.apply(conf)
     # NOTE: oslo.log's eventlet fix swaps handler locks for a pipe-based
     # mutex whose pipe forked workers share with the parent: a worker killed
     # while logging would leave every other process unable to log. Sora runs

@@ -11,10 +11,11 @@ from oslo_policy import opts as policy_opts
 from sora_api.conf import api
 from sora_api.conf import database
 from sora_api.conf import filter_scheduler
+from sora_api.conf import logs
 from sora_api.conf import paths
 from sora_api.conf import scheduler
 
-_MODULES = (api, database, filter_scheduler, paths, scheduler)
+_MODULES = (api, database, filter_scheduler, logs, paths, scheduler)
 
 
 def register_opts(conf):
