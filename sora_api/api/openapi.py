@@ -126,6 +126,13 @@ def _paths(max_instances):
             'summary': 'This document.', 'security': [],
             'responses': {'200': _answer('OpenAPI 3 document.',
                                          {'type': 'object'})}}},
+        '/metrics': {'get': {
+            'summary': 'Prometheus metrics of the server (admin).',
+            'description': 'Text exposition format; every worker counted.',
+            'responses': dict(_errors(401, 403), **{'200': {
+                'description': 'The metrics.',
+                'content': {'text/plain': {'schema': {
+                    'type': 'string'}}}}})}},
         '/v1/hosts': {
             'get': {'summary': 'List hosts (admin).',
                     'parameters': _query_parameters(host_schemas.list_query),

@@ -13,6 +13,7 @@ from sora_api import exception
 from sora_api.api import deploy
 from sora_api.api import errors
 from sora_api.api.controllers import hosts
+from sora_api.api.controllers import metrics
 from sora_api.api.controllers import root
 from sora_api.api.controllers import schedules
 
@@ -21,6 +22,7 @@ ROUTES = {
     '/': {'GET': ('root', 'versions')},
     '/healthcheck': {'GET': ('root', 'healthcheck')},
     '/openapi.json': {'GET': ('root', 'openapi')},
+    '/metrics': {'GET': ('metrics', 'show')},
     '/v1/hosts': {'GET': ('hosts', 'index'), 'POST': ('hosts', 'create')},
     '/v1/hosts/{host_id}': {'GET': ('hosts', 'show'),
                             'PUT': ('hosts', 'update'),
@@ -75,6 +77,7 @@ class Application:
         self.controllers = {
             'root': root.RootController(services),
             'hosts': hosts.HostsController(services),
+            'metrics': metrics.MetricsController(services),
             'schedules': schedules.SchedulesController(services),
         }
 

@@ -6,6 +6,7 @@ from oslo_log import log as logging
 
 from sora_api import conf as sora_conf
 from sora_api import exception
+from sora_api import metrics
 from sora_api import services as sora_services
 from sora_api.api import deploy
 from sora_api.cmd import server as wsgi_server
@@ -24,6 +25,15 @@ def main(argv=None):
     # while logging would leave every other process unable to log. Sora runs
     # no real threads beside green ones, so the plain green locks are right.
     logging.setup(conf, 'sora', fix_eventlet=False)
+    # Before any worker forks: they all write to this server's directory.
+    metrics.setup()
+    try:
+        return _serve(conf)
+    finally:
+        metrics.cleanup()
+
+
+def _serve(conf):
     try:
         services = sora_services.Services(conf)
         if engine.is_default_sqlite(conf):
@@ -32,7 +42,8 @@ def main(argv=None):
             # ``sora-manage db sync``.
             migration.upgrade(services.db.engine)
         app = deploy.load_app(services)
-        server = wsgi_server.Server(conf, app, after_fork=services.after_fork)
+        server = wsgi_server.Server(conf, app, after_fork=services.after_fork,
+                                    on_worker_exit=metrics.mark_process_dead)
     except exception.ConfigurationError as e:
         LOG.error('%s', e)
         print('sora-api: %s' % e, file=sys.stderr)

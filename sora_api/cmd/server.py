@@ -21,10 +21,12 @@ _waitpid = eventlet.patcher.original('os').waitpid
 
 class Server:
 
-    def __init__(self, conf, app, after_fork=None):
+    def __init__(self, conf, app, after_fork=None, on_worker_exit=None):
         self.conf = conf
         self.app = app
         self.after_fork = after_fork
+        # Called in the parent with the pid of each worker that exited.
+        self.on_worker_exit = on_worker_exit
         self.socket = eventlet.listen(
             (conf.api.bind_host, conf.api.bind_port), backlog=1024,
             reuse_addr=True)
@@ -92,6 +94,8 @@ class Server:
             if pid not in self.children:
                 continue
             self.children.discard(pid)
+            if self.on_worker_exit:
+                self.on_worker_exit(pid)
             if not self.stopping:
                 LOG.warning('Worker %d died (status %d); starting another',
                             pid, status)

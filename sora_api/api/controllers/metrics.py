@@ -1,0 +1,22 @@
+"""``GET /metrics``: Prometheus text exposition, for administrators."""
+
+import webob
+
+from sora_api import metrics
+from sora_api.api import controllers
+
+
+class MetricsController(controllers.Controller):
+
+    def show(self, req):
+        """GET /metrics: every worker's series and the host counts.
+
+        Guarded by ``sora:metrics:show`` (admin by default): the host counts
+        and route traffic are operator information.
+        """
+        self.authorize(req, 'sora:metrics:show')
+        counts = metrics.host_counts(self.services.db,
+                                     self.conf.scheduler.service_down_time)
+        response = webob.Response(status=200, body=metrics.render(counts))
+        response.headers['Content-Type'] = metrics.CONTENT_TYPE
+        return response
