@@ -1,0 +1,209 @@
+"""Machine description, the results table (Markdown) and the PNG plot."""
+
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+
+# The issue's targets (2 cores, workers=2, SQLite, 8 connections).
+TARGETS = {
+    'schedule_rate': {1000: 1200, 10000: 1000, 100000: 600},
+    'schedule_p99': {1000: 20, 10000: 25, 100000: 50},
+    'dry_run_p50': {1000: 3, 10000: 5, 100000: 20},
+    'rss_mb': {100000: 300},
+}
+
+
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ''
+
+
+def _git(source_dir, *args):
+    try:
+        return subprocess.run(
+            ['git', '-C', source_dir] + list(args), capture_output=True,
+            text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def machine(source_dir):
+    cpu = next((line.split(':', 1)[1].strip()
+                for line in _read('/proc/cpuinfo').splitlines()
+                if line.startswith('model name')), platform.processor())
+    mem = next((line.split()[1] for line in _read('/proc/meminfo')
+                .splitlines() if line.startswith('MemTotal:')), None)
+    os_name = next((line.split('=', 1)[1].strip('"')
+                    for line in _read('/etc/os-release').splitlines()
+                    if line.startswith('PRETTY_NAME=')), platform.system())
+    commit = _git(source_dir, 'rev-parse', 'HEAD')
+    dirty = _git(source_dir, 'status', '--porcelain', '--', 'sora_api')
+    try:
+        wrk = subprocess.run(['wrk', '-v'], capture_output=True, text=True,
+                             timeout=10).stdout.splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        wrk = 'not installed'
+    return {
+        'cpu': cpu,
+        'cores': os.cpu_count(),
+        'memory_gb': round(int(mem) / 1024 / 1024, 1) if mem else None,
+        'python': sys.version.split()[0],
+        'sqlite': sqlite3.sqlite_version,
+        'os': '%s (kernel %s)' % (os_name, platform.release()),
+        'source': source_dir,
+        'commit': (commit or 'not a git checkout') + (
+            ' + uncommitted changes in sora_api/' if dirty else ''),
+        'wrk': wrk,
+    }
+
+
+def _num(value, digits=0):
+    if value is None:
+        return 'n/a'
+    return '{:,.{}f}'.format(value, digits)
+
+
+def _vs(value, target, digits=0, better='high'):
+    text = _num(value, digits)
+    if target is None or value is None:
+        return text
+    ok = value >= target if better == 'high' else value <= target
+    sign = '≥' if better == 'high' else '≤'
+    return '%s (%s %s %s)' % (text, sign, _num(target), '✓' if ok else '✗')
+
+
+def _inproc(row, key):
+    data = row.get('inprocess') or {}
+    if 'error' in data:
+        return 'error'
+    return _num((data.get(key) or {}).get('median_ms'), 1)
+
+
+def table(rows):
+    header = ('| hosts | register hosts/s | `GET /` req/s | schedule req/s '
+              '(target) | schedule p50 / p95 / p99 ms (p99 target) | '
+              'schedule errors / non-2xx | schedule / baseline | dry_run '
+              'p50 ms, 1 client (target) | filter+weigh ms: select / rank '
+              '| `host_states()` ms | worker RSS MB, max (peak) |')
+    lines = [header, '|' + ' --- |' * header.count(' | ') + ' --- |']
+    for row in rows:
+        n = row['hosts']
+        base, sched, dry = row['baseline'], row['schedule'], row['dry_run']
+        ratio = (sched['rate'] / base['rate']
+                 if base and sched and base['rate'] else None)
+        rss = row.get('rss') or {}
+        lines.append('| %s | %s | %s | %s | %s / %s / %s | %s / %s | %s | '
+                     '%s | %s / %s | %s | %s |' % (
+                         _num(n), _num(row.get('register_rate')),
+                         _num(base and base['rate']),
+                         _vs(sched and sched['rate'],
+                             TARGETS['schedule_rate'].get(n)),
+                         _num(sched and sched['p50'], 1),
+                         _num(sched and sched['p95'], 1),
+                         _vs(sched and sched['p99'],
+                             TARGETS['schedule_p99'].get(n), 1, 'low'),
+                         _num(sched and sched['errors']),
+                         _num(sched and sched['non_2xx']),
+                         _num(ratio, 3),
+                         _vs(dry and dry['p50'],
+                             TARGETS['dry_run_p50'].get(n), 1, 'low'),
+                         _inproc(row, 'select_destinations'),
+                         _inproc(row, 'rank'),
+                         _inproc(row, 'host_states'),
+                         '%s (%s)' % (
+                             _vs(rss.get('max_rss_mb'),
+                                 TARGETS['rss_mb'].get(n), 0, 'low'),
+                             _num(rss.get('max_hwm_mb')))))
+    return '\n'.join(lines)
+
+
+def markdown(title, info, settings, rows, notes=()):
+    out = ['# %s' % title, '']
+    out += ['Written by `benchmarks/run.py`; see README "Benchmarks".', '']
+    out += ['## Machine', '']
+    for key in ('cpu', 'cores', 'memory_gb', 'os', 'python', 'sqlite',
+                'wrk', 'commit', 'source'):
+        out.append('- %s: %s' % (key, info.get(key)))
+    out += ['', '## Settings', '']
+    for key, value in settings.items():
+        out.append('- %s: %s' % (key, value))
+    out += ['', '## Results', '', table(rows), '']
+    out += [
+        'Columns: `register` is POST /v1/hosts over concurrent keep-alive '
+        'connections; `schedule` is POST /v1/schedules, 1 instance, '
+        'durable claim, with the run\'s connections; `dry_run` the same '
+        'body with `"dry_run": true` and one connection; `errors` are '
+        'socket errors and timeouts, `non-2xx` every other status. '
+        '`filter+weigh` is the median in-process time of one '
+        '`driver.select_destinations` (incl. `build_spec`) and one '
+        '`driver.rank` over the `host_states()` snapshot; `host_states()` '
+        'the time to load that snapshot from the database. RSS is VmRSS '
+        'of the biggest worker after the runs, VmHWM in brackets. '
+        '✓/✗ compare with the targets of issue 5.', '']
+    for row in rows:
+        sched = row.get('schedule') or {}
+        if sched.get('statuses'):
+            out.append('- %s hosts, schedule statuses: %s' % (
+                _num(row['hosts']), sched['statuses']))
+        if (row.get('inprocess') or {}).get('error'):
+            out.append('- %s hosts, in-process timing failed: %s' % (
+                _num(row['hosts']), row['inprocess']['error']))
+        if row.get('loadavg_before'):
+            out.append('- %s hosts, load average before / after: %s / %s'
+                       % (_num(row['hosts']),
+                          ' '.join('%.2f' % x for x in row['loadavg_before']),
+                          ' '.join('%.2f' % x
+                                   for x in row.get('loadavg_after', ()))))
+        for note in row.get('notes', ()):
+            out.append('- %s hosts: %s' % (_num(row['hosts']), note))
+    for note in notes:
+        out.append('- %s' % note)
+    return '\n'.join(out).rstrip() + '\n'
+
+
+def plot(rows, path, title):
+    import matplotlib
+    matplotlib.use('Agg')
+    from matplotlib import pyplot
+
+    rows = [r for r in rows if r.get('schedule')]
+    if not rows:
+        return False
+    hosts = [r['hosts'] for r in rows]
+    fig, (left, right) = pyplot.subplots(1, 2, figsize=(11, 4.2))
+    left.plot(hosts, [r['schedule']['rate'] for r in rows], 'o-',
+              label='POST /v1/schedules')
+    left.plot(hosts, [r['baseline']['rate'] if r.get('baseline') else None
+                      for r in rows], 's--', label='GET / (baseline)')
+    targets = sorted(TARGETS['schedule_rate'].items())
+    left.plot([t[0] for t in targets], [t[1] for t in targets], 'k:',
+              label='target')
+    left.set_xscale('log')
+    left.set_yscale('log')
+    left.set_xlabel('hosts')
+    left.set_ylabel('requests / s')
+    left.set_title('Throughput')
+    left.legend()
+    right.plot(hosts, [r['schedule']['p99'] for r in rows], 'o-',
+               label='schedule p99')
+    right.plot(hosts, [r['dry_run']['p50'] if r.get('dry_run') else None
+                       for r in rows], '^-', label='dry_run p50 (1 client)')
+    targets = sorted(TARGETS['schedule_p99'].items())
+    right.plot([t[0] for t in targets], [t[1] for t in targets], 'k:',
+               label='p99 target')
+    right.set_xscale('log')
+    right.set_yscale('log')
+    right.set_xlabel('hosts')
+    right.set_ylabel('ms')
+    right.set_title('Latency')
+    right.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    pyplot.close(fig)
+    return True

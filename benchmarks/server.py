@@ -1,0 +1,166 @@
+"""Start a real ``sora-api`` for a benchmark: own state dir, config, tokens."""
+
+import configparser
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from sora_api import conf as sora_conf
+from sora_api.db import engine
+from sora_api.db import migration
+from sora_api.db import tokens
+
+_SERVING = re.compile(r'Serving on http://([\d.]+):(\d+)')
+
+
+def _command(name, module):
+    """The console script next to this Python, else ``python -m``."""
+    script = os.path.join(os.path.dirname(sys.executable), name)
+    if os.path.exists(script):
+        return [script]
+    return [sys.executable, '-m', module]
+
+
+class BenchServer:
+    """One ``sora-api`` process on 127.0.0.1, on a free port.
+
+    ``db_url`` None means the embedded SQLite default under ``workdir``.
+    ``tokens`` holds an admin and a member secret once ``start`` returns.
+    """
+
+    def __init__(self, workdir, workers=1, db_url=None, options=None):
+        self.workdir = os.path.abspath(workdir)
+        os.makedirs(self.workdir, exist_ok=True)
+        self.config_file = os.path.join(self.workdir, 'sora.conf')
+        self.log_file = os.path.join(self.workdir, 'sora-api.log')
+        self.options = {
+            'DEFAULT': {'state_path': self.workdir},
+            'api': {'bind_host': '127.0.0.1', 'bind_port': '0',
+                    'workers': str(workers)},
+        }
+        if db_url:
+            self.options['database'] = {'connection': db_url}
+        for group, values in (options or {}).items():
+            self.options.setdefault(group, {}).update(
+                {k: str(v) for k, v in values.items()})
+        self.process = None
+        self.host = self.port = None
+        self.tokens = {}
+        self._log = None
+        self._write_config()
+
+    def _write_config(self):
+        parser = configparser.ConfigParser(interpolation=None)
+        for group, values in self.options.items():
+            if group != 'DEFAULT':
+                parser.add_section(group)
+            for key, value in values.items():
+                parser.set(group, key, value)
+        with open(self.config_file, 'w') as f:
+            parser.write(f)
+
+    @property
+    def url(self):
+        return 'http://%s:%d' % (self.host, self.port)
+
+    def config(self):
+        return sora_conf.new_config(['--config-file', self.config_file],
+                                    default_config_files=[])
+
+    def prepare(self):
+        """Create or upgrade the schema and make the tokens."""
+        db = engine.Database(self.config())
+        try:
+            migration.upgrade(db.engine)
+            _, self.tokens['admin'] = tokens.create(
+                db, 'bench-admin', 'bench-admin-project', ['admin'])
+            _, self.tokens['member'] = tokens.create(
+                db, 'bench-user', 'bench-project', ['member'])
+        finally:
+            db.engine.dispose()
+
+    def start(self, timeout=60):
+        if not self.tokens:
+            self.prepare()
+        self._log = open(self.log_file, 'ab')
+        self.process = subprocess.Popen(
+            _command('sora-api', 'sora_api.cmd.api')
+            + ['--config-file', self.config_file,
+               '--log-file', self.log_file],
+            stdout=self._log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError('sora-api exited with %s:\n%s' % (
+                    self.process.returncode, self.log()[-4000:]))
+            match = _SERVING.search(self.log())
+            if match:
+                self.host, port = match.groups()
+                self.port = int(port)
+                if self._healthy():
+                    return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError('sora-api did not start:\n' + self.log()[-4000:])
+
+    def _healthy(self):
+        try:
+            with urllib.request.urlopen(self.url + '/healthcheck',
+                                        timeout=5) as response:
+                return response.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def log(self):
+        if not os.path.exists(self.log_file):
+            return ''
+        with open(self.log_file, errors='replace') as f:
+            return f.read()
+
+    def worker_pids(self):
+        """The serving processes: the children, or the server itself."""
+        if self.process is None:
+            return []
+        pid = self.process.pid
+        children = []
+        path = '/proc/%d/task/%d/children' % (pid, pid)
+        try:
+            with open(path) as f:
+                children = [int(p) for p in f.read().split()]
+        except OSError:
+            pass
+        return children or [pid]
+
+    def stop(self, timeout=60):
+        if self.process is None:
+            return None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        return self.process.returncode
+
+
+def memory_kb(pid):
+    """``(VmRSS, VmHWM)`` of a process in KiB, or ``(None, None)``."""
+    values = {}
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                name, _, rest = line.partition(':')
+                if name in ('VmRSS', 'VmHWM'):
+                    values[name] = int(rest.split()[0])
+    except OSError:
+        return None, None
+    return values.get('VmRSS'), values.get('VmHWM')
