@@ -1,4 +1,4 @@
-"""``GET /metrics``: Prometheus text, guarded by policy, summed over workers."""
+"""``GET /metrics``: Prometheus text, guarded by policy, summed by worker."""
 
 import datetime
 import os
