@@ -1,0 +1,59 @@
+"""A short run of ``benchmarks/run.py``: the service must not err under load.
+
+It registers 1,000 hosts, then drives ``GET /``, claiming schedules and a
+single-client dry run for a few seconds each, with ``wrk`` when installed
+and otherwise with the benchmark's own asyncio driver (so a fresh CI
+machine runs it too). It fails only on socket errors, timeouts or non-2xx
+answers, never on how fast the service was.
+"""
+
+from benchmarks import loadgen
+from benchmarks import run as bench_run
+
+
+def _assert_clean(name, result):
+    assert result['errors'] == 0, (name, result)
+    assert result['non_2xx'] == 0, (name, result['statuses'],
+                                    result.get('samples'))
+
+
+def test_benchmark_smoke_run(tmp_path):
+    rows = bench_run.main([
+        '--hosts', '1000', '--duration', '2', '--dry-run-duration', '1',
+        '--workers', '2', '--connections', '8',
+        # Generous: this test is about errors, not speed.
+        '--register-timeout', '600',
+        '--output-dir', str(tmp_path / 'out'),
+        '--workdir', str(tmp_path / 'state'),
+        '--skip-inprocess', '--no-plot'])
+
+    [row] = rows
+    registration = row['registration']
+    assert registration['errors'] == 0, registration
+    assert registration['non_2xx'] == 0, registration
+    assert registration['hosts_created'] == 1000, registration
+    expected_tool = 'wrk' if loadgen.wrk_available() else 'python'
+    for phase in ('baseline', 'schedule', 'dry_run'):
+        assert row[phase]['tool'] == expected_tool
+        _assert_clean(phase, row[phase])
+    assert not [n for n in row['notes'] if 'exited with status' in n], row
+    assert (tmp_path / 'out' / 'RESULTS.md').exists()
+
+
+def test_python_driver_counts_statuses(tmp_path):
+    """The fallback driver sees non-2xx answers (so the smoke run would)."""
+    from benchmarks import server as bench_server
+
+    srv = bench_server.BenchServer(tmp_path / 'srv', workers=1).start()
+    try:
+        ok = loadgen.run_python(srv.host, srv.port, 'GET', '/', None, None,
+                                connections=2, seconds=0.5)
+        refused = loadgen.run_python(srv.host, srv.port, 'GET', '/v1/hosts',
+                                     None, 'not-a-token', connections=2,
+                                     seconds=0.5)
+    finally:
+        srv.stop()
+    assert ok['errors'] == 0 and ok['non_2xx'] == 0, ok
+    assert refused['requests'] > 0
+    assert refused['non_2xx'] == refused['requests']
+    assert set(refused['statuses']) == {401}
