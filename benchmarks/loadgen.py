@@ -59,13 +59,16 @@ def run_wrk(host, port, method, path, body, token, connections, seconds):
     statuses = {int(k): v for k, v in data['statuses'].items()}
     secs = data['duration_us'] / 1e6
     lat = data['latency_us']
+    if not data['requests']:
+        # Nothing finished within the run: there is no latency to show.
+        lat = dict.fromkeys(lat)
     return {
         'tool': 'wrk',
         'requests': data['requests'],
         'seconds': secs,
         'rate': data['requests'] / secs if secs else 0.0,
-        'p50': lat['p50'] / 1000.0, 'p95': lat['p95'] / 1000.0,
-        'p99': lat['p99'] / 1000.0, 'max': lat['max'] / 1000.0,
+        'p50': _ms(lat['p50']), 'p95': _ms(lat['p95']),
+        'p99': _ms(lat['p99']), 'max': _ms(lat['max']),
         'errors': sum(v for k, v in data['errors'].items()
                       if k != 'status'),
         'non_2xx': sum(n for s, n in statuses.items()
@@ -73,6 +76,10 @@ def run_wrk(host, port, method, path, body, token, connections, seconds):
         'statuses': statuses,
         'samples': [],
     }
+
+
+def _ms(microseconds):
+    return None if microseconds is None else microseconds / 1000.0
 
 
 def run_python(host, port, method, path, body, token, connections,

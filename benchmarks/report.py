@@ -65,6 +65,8 @@ def machine(source_dir):
 def _num(value, digits=0):
     if value is None:
         return 'n/a'
+    if digits == 0 and isinstance(value, float) and abs(value) < 100:
+        digits = 1  # small rates: 0.9 req/s, not 1
     return '{:,.{}f}'.format(value, digits)
 
 
@@ -97,9 +99,12 @@ def table(rows):
         ratio = (sched['rate'] / base['rate']
                  if base and sched and base['rate'] else None)
         rss = row.get('rss') or {}
+        created = (row.get('registration') or {}).get('hosts_created', n)
+        hosts = _num(n) if created >= n else '%s (only %s registered)' % (
+            _num(n), _num(created))
         lines.append('| %s | %s | %s | %s | %s / %s / %s | %s / %s | %s | '
                      '%s | %s / %s | %s | %s |' % (
-                         _num(n), _num(row.get('register_rate')),
+                         hosts, _num(row.get('register_rate')),
                          _num(base and base['rate']),
                          _vs(sched and sched['rate'],
                              TARGETS['schedule_rate'].get(n)),
@@ -174,11 +179,15 @@ def plot(rows, path, title):
     rows = [r for r in rows if r.get('schedule')]
     if not rows:
         return False
+
+    def v(value):
+        return float('nan') if value is None else value
+
     hosts = [r['hosts'] for r in rows]
     fig, (left, right) = pyplot.subplots(1, 2, figsize=(11, 4.2))
-    left.plot(hosts, [r['schedule']['rate'] for r in rows], 'o-',
+    left.plot(hosts, [v(r['schedule']['rate']) for r in rows], 'o-',
               label='POST /v1/schedules')
-    left.plot(hosts, [r['baseline']['rate'] if r.get('baseline') else None
+    left.plot(hosts, [v(r['baseline'] and r['baseline']['rate'])
                       for r in rows], 's--', label='GET / (baseline)')
     targets = sorted(TARGETS['schedule_rate'].items())
     left.plot([t[0] for t in targets], [t[1] for t in targets], 'k:',
@@ -189,9 +198,9 @@ def plot(rows, path, title):
     left.set_ylabel('requests / s')
     left.set_title('Throughput')
     left.legend()
-    right.plot(hosts, [r['schedule']['p99'] for r in rows], 'o-',
+    right.plot(hosts, [v(r['schedule']['p99']) for r in rows], 'o-',
                label='schedule p99')
-    right.plot(hosts, [r['dry_run']['p50'] if r.get('dry_run') else None
+    right.plot(hosts, [v(r['dry_run'] and r['dry_run']['p50'])
                        for r in rows], '^-', label='dry_run p50 (1 client)')
     targets = sorted(TARGETS['schedule_p99'].items())
     right.plot([t[0] for t in targets], [t[1] for t in targets], 'k:',

@@ -31,6 +31,7 @@ from benchmarks import fleet  # noqa: E402
 from benchmarks import httpload  # noqa: E402
 from benchmarks import inprocess  # noqa: E402
 from benchmarks import loadgen  # noqa: E402
+from benchmarks import profile  # noqa: E402
 from benchmarks import report  # noqa: E402
 from benchmarks import server as bench_server  # noqa: E402
 
@@ -73,6 +74,9 @@ def parse_args(argv):
                    help='suffix of the output names, e.g. "before"')
     p.add_argument('--note', action='append', default=[],
                    help='a line added to the notes of RESULTS.md')
+    p.add_argument('--profile', action='store_true',
+                   help='sample one worker with py-spy during the schedule '
+                        'run; top lines in profile[-LABEL]-N.txt')
     p.add_argument('--skip-inprocess', action='store_true',
                    help='do not time the in-process filter-and-weigh pass')
     p.add_argument('--no-plot', action='store_true',
@@ -81,6 +85,10 @@ def parse_args(argv):
                    help='keep each server\'s state directory (and log)')
     p.add_argument('--workdir', default=None,
                    help='parent of the servers\' state directories')
+    p.add_argument('--rerender', metavar='RESULTS_JSON', default=None,
+                   help='run nothing: rewrite RESULTS*.md and the plot from '
+                        'a results*.json of an earlier run (with --label '
+                        'and --output-dir as for that run)')
     return p.parse_args(argv)
 
 
@@ -182,10 +190,23 @@ def run_one(n, args, tool, workdir):
             tool, srv.host, srv.port, 'GET', '/', None, None,
             args.connections, args.duration)
         _show('GET /', row['baseline'])
+        spy = raw = None
+        if args.profile:
+            raw = os.path.join(workdir, 'py-spy.raw')
+            spy = profile.start(srv.worker_pids()[0], args.duration, raw)
+            if spy is None:
+                row['notes'].append('--profile: py-spy is not installed')
         row['schedule'] = loadgen.run(
             tool, srv.host, srv.port, 'POST', '/v1/schedules',
             fleet.schedule_body(), member, args.connections, args.duration)
         _show('schedule', row['schedule'])
+        if spy is not None:
+            suffix = '-' + args.label if args.label else ''
+            path = profile.finish(
+                spy, raw, os.path.join(args.output_dir,
+                                       'profile%s-%d.txt' % (suffix, n)),
+                'py-spy, one worker, POST /v1/schedules at %d hosts' % n)
+            log('  profile   %s' % path)
         row['dry_run'] = loadgen.run(
             tool, srv.host, srv.port, 'POST', '/v1/schedules',
             fleet.schedule_body(dry_run=True), member, 1, dry_seconds)
@@ -215,10 +236,10 @@ def run_one(n, args, tool, workdir):
     return row
 
 
-def write_outputs(args, info, rows):
+def write_outputs(args, info, rows, settings=None):
     suffix = '-' + args.label if args.label else ''
     os.makedirs(args.output_dir, exist_ok=True)
-    settings = {
+    settings = settings or {
         'workers': args.workers,
         'connections (schedule, GET /)': args.connections,
         'dry_run connections': 1,
@@ -239,8 +260,8 @@ def write_outputs(args, info, rows):
         f.write(report.markdown(title, info, settings, rows, args.note))
     with open(os.path.join(args.output_dir,
                            'results%s.json' % suffix), 'w') as f:
-        json.dump({'machine': info, 'settings': settings, 'rows': rows}, f,
-                  indent=1, default=str)
+        json.dump({'machine': info, 'settings': settings, 'rows': rows,
+                   'notes': args.note}, f, indent=1, default=str)
     written = [md]
     if not args.no_plot:
         png = os.path.join(args.output_dir, 'results%s.png' % suffix)
@@ -252,8 +273,28 @@ def write_outputs(args, info, rows):
     return written
 
 
+def rerender(args):
+    with open(args.rerender) as f:
+        data = json.load(f)
+    rows = data['rows']
+    for row in rows:
+        for phase in ('baseline', 'schedule', 'dry_run'):
+            r = row.get(phase)
+            if r and not r['requests']:
+                # Nothing finished within the run: no latency to show.
+                r.update(p50=None, p95=None, p99=None, max=None)
+            if r:
+                r['statuses'] = {int(k): v for k, v in r['statuses'].items()}
+    args.note = data.get('notes', []) + args.note
+    written = write_outputs(args, data['machine'], rows, data['settings'])
+    log('Wrote %s' % ', '.join(written))
+    return rows
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.rerender:
+        return rerender(args)
     tool = loadgen.choose_tool(args.tool)
     import sora_api
     source = os.path.dirname(os.path.dirname(os.path.abspath(
