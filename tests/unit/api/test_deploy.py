@@ -10,6 +10,7 @@ from sora_api.api.middleware import access_log
 from sora_api.api.middleware import auth
 from sora_api.api.middleware import body_limit
 from sora_api.api.middleware import fault
+from sora_api.api.middleware import metrics
 from sora_api.api.middleware import request_id
 
 
@@ -33,19 +34,20 @@ def make_app(conf, tmp_path):
 
 def test_token_pipeline_is_in_the_documented_order(make_app):
     assert _layers(make_app('token')) == [
-        request_id.RequestId, access_log.AccessLog, fault.FaultWrapper,
-        body_limit.BodyLimit, auth.TokenAuth, router.Application]
+        request_id.RequestId, metrics.Metrics, access_log.AccessLog,
+        fault.FaultWrapper, body_limit.BodyLimit, auth.TokenAuth,
+        router.Application]
 
 
 def test_noauth_pipeline_swaps_only_the_auth_layer(make_app):
-    assert _layers(make_app('noauth'))[4] is auth.NoAuth
+    assert _layers(make_app('noauth'))[5] is auth.NoAuth
 
 
 def test_keystone_pipeline_puts_auth_token_before_the_context(make_app):
     from keystonemiddleware import auth_token
     layers = _layers(make_app('keystone'))
-    assert layers[4] is auth_token.AuthProtocol
-    assert layers[5] is auth.KeystoneContext
+    assert layers[5] is auth_token.AuthProtocol
+    assert layers[6] is auth.KeystoneContext
     assert layers[-1] is router.Application
 
 
