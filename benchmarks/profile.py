@@ -4,10 +4,18 @@ import collections
 import os
 import shutil
 import subprocess
+import sys
+
+
+def executable():
+    """py-spy on PATH or next to this Python (pip install py-spy)."""
+    beside = os.path.join(os.path.dirname(sys.executable), 'py-spy')
+    return shutil.which('py-spy') or (beside if os.path.exists(beside)
+                                      else None)
 
 
 def available():
-    return shutil.which('py-spy') is not None
+    return executable() is not None
 
 
 def start(pid, seconds, raw_path, rate=50):
@@ -15,8 +23,9 @@ def start(pid, seconds, raw_path, rate=50):
     if not available():
         return None
     return subprocess.Popen(
-        ['py-spy', 'record', '-p', str(pid), '-d', str(max(1, int(seconds))),
-         '-r', str(rate), '-f', 'raw', '-o', raw_path],
+        [executable(), 'record', '-p', str(pid),
+         '-d', str(max(1, int(seconds))), '-r', str(rate),
+         '-f', 'raw', '-o', raw_path],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
