@@ -102,6 +102,15 @@ def query_params(req, schema):
     return params
 
 
+def uuid_param(params, name):
+    """Query parameter ``name`` as an id in the lower case ids are stored in.
+
+    Ids are accepted in any case, in paths as in query strings.
+    """
+    value = params.get(name, [None])[0]
+    return value and value.lower()
+
+
 def json_response(body, status=200, headers=None):
     response = webob.Response(
         status=status, content_type='application/json', charset='utf-8',

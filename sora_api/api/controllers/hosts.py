@@ -48,7 +48,7 @@ class HostsController(controllers.Controller):
         enabled = params.get('enabled', [None])[0]
         rows = db_hosts.list_hosts(
             self.services.db, limit + 1,
-            marker=params.get('marker', [None])[0],
+            marker=wsgi.uuid_param(params, 'marker'),
             name=params.get('name', [None])[0],
             availability_zone=params.get('availability_zone', [None])[0],
             enabled=None if enabled is None else enabled == 'true',

@@ -27,9 +27,9 @@ class SchedulesController(controllers.Controller):
         rows = db_schedules.list_schedules(
             self.services.db, limit + 1,
             project_id=None if all_projects else self.context(req).project_id,
-            marker=params.get('marker', [None])[0],
+            marker=wsgi.uuid_param(params, 'marker'),
             status=params.get('status', [None])[0],
-            host_id=params.get('host_id', [None])[0],
+            host_id=wsgi.uuid_param(params, 'host_id'),
             group=params.get('group', [None])[0])
         rows, links = wsgi.page(req, rows, limit)
         body = {'schedules': [_view(s) for s in rows]}
@@ -91,11 +91,19 @@ class SchedulesController(controllers.Controller):
 
 
 def _check_request(request):
-    """What JSON Schema cannot say: one resource > 0, a sound query."""
+    """What JSON Schema cannot say: one resource > 0, a sound query.
+
+    Also puts schedule ids of hints in the lower case they are stored in.
+    """
     if not any(request['resources'].values()):
         raise errors.invalid('Invalid input for field resources: at least '
                              'one resource must be greater than 0.')
-    query = request.get('hints', {}).get('query')
+    hints = request.get('hints', {})
+    for name in ('same_host', 'different_host'):
+        if name in hints:
+            # Ids are accepted in any case, as in paths.
+            hints[name] = [i.lower() for i in hints[name]]
+    query = hints.get('query')
     if query is not None:
         json_filter.validate_query(query)
 
