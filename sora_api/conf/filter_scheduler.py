@@ -49,6 +49,14 @@ contention between concurrent requests.
         'shuffle_best_same_weighed_hosts', default=False,
         help='Break ties among the best equally weighed hosts at random.'),
     cfg.IntOpt(
+        'max_dry_run_candidates', default=100, min=1,
+        help="""
+Most candidates a dry run lists, best first.
+
+The funnel still counts every host that passed; only the ranked list is
+cut, so a dry run over 100k hosts answers quickly.
+"""),
+    cfg.IntOpt(
         'max_instances_per_host', default=50, min=1,
         help='NumInstancesFilter: most instances one host may carry.'),
     cfg.IntOpt(

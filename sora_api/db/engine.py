@@ -3,6 +3,10 @@
 Every unit of work is one short transaction. On SQLite a writer starts with
 ``BEGIN IMMEDIATE`` so two writers queue on the database lock instead of both
 reading and then failing to upgrade; readers use WAL snapshots and never wait.
+On a server database (PostgreSQL) each worker keeps a pool of connections,
+checked with a ping before use so a restarted server is reconnected to
+without restarting Sora. A database that cannot be reached, or a pool with
+no free connection in time, is ``DatabaseUnavailable`` (503), never a 500.
 """
 
 import contextlib
@@ -93,17 +97,27 @@ class Database:
             yield session
 
     @contextlib.contextmanager
-    def _session(self, writer):
-        try:
-            with self._sessions() as session, session.begin():
+    def connection(self, writer=False):
+        """A Core connection in one transaction, committed at the end.
+
+        The hot paths (token checks, host-cache refreshes, claims) use it:
+        it skips the ORM session's bookkeeping, which costs more than the
+        statements themselves.
+        """
+        with _unavailable_as_503():
+            with self.engine.connect() as conn:
                 if writer and self.is_sqlite:
-                    session.connection(
-                        execution_options={'sora_writer': True})
-                yield session
-        except (sa_exc.OperationalError, sa_exc.InterfaceError) as e:
-            if _is_unavailable(e):
-                raise exception.DatabaseUnavailable() from e
-            raise
+                    conn = conn.execution_options(sora_writer=True)
+                with conn.begin():
+                    yield conn
+
+    @contextlib.contextmanager
+    def _session(self, writer):
+        with _unavailable_as_503(), self._sessions() as session, \
+                session.begin():
+            if writer and self.is_sqlite:
+                session.connection(execution_options={'sora_writer': True})
+            yield session
 
     def ping(self):
         """True when the database answers a trivial query."""
@@ -111,7 +125,7 @@ class Database:
             with self.engine.connect() as conn:
                 conn.exec_driver_sql('SELECT 1')
             return True
-        except sa_exc.DBAPIError:
+        except (sa_exc.DBAPIError, sa_exc.TimeoutError):
             return False
 
     def after_fork(self):
@@ -119,12 +133,44 @@ class Database:
         self.engine.dispose(close=False)
 
 
+@contextlib.contextmanager
+def _unavailable_as_503():
+    """Turn a database that cannot be reached into ``DatabaseUnavailable``."""
+    try:
+        yield
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as e:
+        if _is_unavailable(e):
+            raise exception.DatabaseUnavailable() from e
+        raise
+    except sa_exc.TimeoutError as e:
+        # Every pooled connection stayed busy for [database]
+        # pool_timeout: the database is overloaded, not the request bad.
+        raise exception.DatabaseUnavailable() from e
+
+
+# SQLSTATEs of a server going away or not taking connections: class 08
+# (connection exception), admin_shutdown, crash_shutdown, cannot_connect_now
+# (starting up or shutting down), too_many_connections.
+_UNAVAILABLE_SQLSTATES = ('57P01', '57P02', '57P03', '53300')
+
+# Driver messages of a connection that failed or broke (SQLite, psycopg2,
+# MySQL drivers).
+_UNAVAILABLE_MESSAGES = (
+    'could not connect', 'connection refused', 'server closed',
+    'terminating connection', 'database is locked', 'unable to open',
+    'connection reset', 'lost connection', 'gone away',
+    'connection to server', 'no connection to the server',
+    'connection already closed', 'the database system is',
+    'could not receive data', 'could not send data', 'ssl connection has',
+    'timeout expired', 'too many clients', 'connection timed out')
+
+
 def _is_unavailable(error):
     """Connection-level failures mean 503; anything else is a bug (500)."""
     if error.connection_invalidated:
         return True
+    code = getattr(error.orig, 'pgcode', None) or ''
+    if code.startswith('08') or code in _UNAVAILABLE_SQLSTATES:
+        return True
     text = str(error.orig).lower()
-    return any(s in text for s in (
-        'could not connect', 'connection refused', 'server closed',
-        'terminating connection', 'database is locked', 'unable to open',
-        'connection reset', 'lost connection', 'gone away'))
+    return any(s in text for s in _UNAVAILABLE_MESSAGES)

@@ -41,6 +41,8 @@ def create(db, values):
     try:
         with db.writer() as session:
             session.add(host)
+            session.flush()
+            mark_changed(session, [host.id], attributes=True)
     except sa_exc.IntegrityError:
         raise exception.HostNameExists(name=values['name']) from None
     return host
@@ -124,6 +126,8 @@ def update(db, host_id, values, allowed_generations=None):
                 _set_metadata(host, metadata)
             host.generation += 1
             host.updated_at = timeutils.utcnow()
+            session.flush()
+            mark_changed(session, [host_id], attributes=True)
     except sa_exc.IntegrityError:
         raise exception.HostNameExists(name=values.get('name')) from None
     return host
@@ -139,6 +143,9 @@ def delete(db, host_id):
                 host_id=host_id,
                 reason='%d instances are allocated on it' % host.instances)
         session.delete(host)
+        session.flush()
+        session.add(models.HostTombstone(host_id=host_id,
+                                         change_seq=next_change(session)))
 
 
 def heartbeat(db, host_id, io_ops=None):
@@ -147,7 +154,8 @@ def heartbeat(db, host_id, io_ops=None):
               'generation': models.Host.generation + 1}
     if io_ops is not None:
         values['io_ops'] = io_ops
-    with db.writer() as session:
+    with db.connection(writer=True) as session:
+        values['change_seq'] = next_change(session)
         result = session.execute(
             sa.update(models.Host).where(models.Host.id == host_id)
             .values(**values))
@@ -155,23 +163,100 @@ def heartbeat(db, host_id, io_ops=None):
             raise exception.HostNotFound(host_id=host_id)
 
 
-def scheduling_snapshot(db):
-    """Every host with its traits and metadata, as plain rows.
+def next_change(session):
+    """Take the next host-change number, in this writing transaction.
 
-    Returns ``(hosts, traits, metadata)``: host rows as mappings, and dicts
-    of host id -> trait list and host id -> {key: value}. Plain Core
-    queries, three in all, whatever the number of hosts.
+    The counter row stays locked until the transaction ends, so numbers are
+    handed out in commit order; callers take it as late as they can, to
+    hold that lock only briefly.
     """
+    counter = models.HostChanges.__table__
+    session.execute(sa.update(counter).where(counter.c.id == 1)
+                    .values(seq=counter.c.seq + 1))
+    return session.execute(sa.select(counter.c.seq).where(
+        counter.c.id == 1)).scalar_one()
+
+
+def mark_changed(session, host_ids, attributes=False):
+    """Stamp hosts with a new change number (``attributes``: not just usage).
+
+    Call it last in the transaction that changed them.
+    """
+    H = models.Host.__table__
+    seq = next_change(session)
+    values = {'change_seq': seq}
+    if attributes:
+        values['attrs_seq'] = seq
+    session.execute(sa.update(H).where(H.c.id.in_(list(host_ids)))
+                    .values(values))
+
+
+class Changes:
+    """What changed among the hosts after a host-change number."""
+
+    def __init__(self, rows, traits, metadata, deleted, seq):
+        self.rows = rows
+        self.traits = traits
+        self.metadata = metadata
+        self.deleted = deleted
+        self.seq = seq
+
+
+# Past this many hosts with new attributes, read every trait and metadata
+# row rather than a long IN list.
+_ATTRIBUTES_IN_LIST = 500
+
+
+def changes_since(db, seq):
+    """Hosts changed after change number ``seq`` (-1: all), or None.
+
+    ``Changes.rows`` are host rows as mappings; ``traits`` and
+    ``metadata`` map the id of every host whose attributes changed (and only
+    those) to its traits and metadata; ``deleted`` lists deleted host ids.
+    """
+    H = models.Host.__table__
+    counter = models.HostChanges.__table__
+    with db.connection() as session:
+        current = session.execute(sa.select(counter.c.seq).where(
+            counter.c.id == 1)).scalar_one()
+        if current == seq:
+            return None
+        rows = session.execute(
+            sa.select(H).where(H.c.change_seq > seq)).mappings().all()
+        fresh = [r['id'] for r in rows if r['attrs_seq'] > seq]
+        every = seq < 0 or len(fresh) > _ATTRIBUTES_IN_LIST
+        all_traits = _traits(session, None if every else fresh)
+        all_metadata = _metadata(session, None if every else fresh)
+        deleted = [] if seq < 0 else list(session.scalars(
+            sa.select(models.HostTombstone.host_id).where(
+                models.HostTombstone.change_seq > seq)))
+    newest = max([current] + [r['change_seq'] for r in rows])
+    traits = {h: all_traits.get(h, []) for h in fresh}
+    metadata = {h: all_metadata.get(h, {}) for h in fresh}
+    return Changes(rows, traits, metadata, deleted, newest)
+
+
+def _traits(session, host_ids):
+    T = models.HostTrait
+    query = sa.select(T.host_id, T.trait)
+    if host_ids is not None:
+        if not host_ids:
+            return {}
+        query = query.where(T.host_id.in_(host_ids))
     traits = {}
+    for host_id, trait in session.execute(query):
+        traits.setdefault(host_id, []).append(trait)
+    return traits
+
+
+def _metadata(session, host_ids):
+    M = models.HostMetadata
+    query = sa.select(M.host_id, M.key, M.value)
+    if host_ids is not None:
+        if not host_ids:
+            return {}
+        query = query.where(M.host_id.in_(host_ids))
     metadata = {}
-    with db.reader() as session:
-        hosts = session.execute(
-            sa.select(models.Host.__table__)).mappings().all()
-        for host_id, trait in session.execute(
-                sa.select(models.HostTrait.host_id, models.HostTrait.trait)):
-            traits.setdefault(host_id, []).append(trait)
-        for host_id, key, value in session.execute(
-                sa.select(models.HostMetadata.host_id, models.HostMetadata.key,
-                          models.HostMetadata.value)):
-            metadata.setdefault(host_id, {})[key] = value
-    return hosts, traits, metadata
+    for host_id, key, value in session.execute(query):
+        metadata.setdefault(host_id, {})[key] = value
+    return metadata

@@ -39,6 +39,12 @@ class Host(Base):
     io_ops = sa.Column(sa.Integer, nullable=False, default=0)
     last_heartbeat = sa.Column(sa.DateTime)
     generation = sa.Column(sa.BigInteger, nullable=False, default=1)
+    # ``host_changes.seq`` of the last change of any field, and of the last
+    # change of the fields a usage claim never touches (name, zone, traits,
+    # metadata, ...): what each worker's host cache reads to catch up.
+    change_seq = sa.Column(sa.BigInteger, nullable=False, server_default='0',
+                           index=True)
+    attrs_seq = sa.Column(sa.BigInteger, nullable=False, server_default='0')
     created_at = sa.Column(sa.DateTime, nullable=False,
                            default=timeutils.utcnow)
     updated_at = sa.Column(sa.DateTime, nullable=False,
@@ -69,6 +75,29 @@ class HostMetadata(Base):
     value = sa.Column(sa.String(255), nullable=False)
 
 
+class HostChanges(Base):
+    """One row whose ``seq`` numbers every change to any host.
+
+    Every transaction that changes hosts increments it last, just before it
+    commits, so the numbers are handed out in commit order even on a server
+    database: a reader that has seen number N has seen every change below N.
+    """
+
+    __tablename__ = 'host_changes'
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    seq = sa.Column(sa.BigInteger, nullable=False)
+
+
+class HostTombstone(Base):
+    """A deleted host, so host caches learn to drop it."""
+
+    __tablename__ = 'host_tombstones'
+
+    host_id = sa.Column(sa.String(36), primary_key=True)
+    change_seq = sa.Column(sa.BigInteger, nullable=False, index=True)
+
+
 class Schedule(Base):
     __tablename__ = 'schedules'
     __table_args__ = (
@@ -87,10 +116,6 @@ class Schedule(Base):
                            default=timeutils.utcnow)
     updated_at = sa.Column(sa.DateTime, nullable=False,
                            default=timeutils.utcnow)
-
-    allocations = orm.relationship(
-        'Allocation', lazy='selectin', order_by='Allocation.instance_index',
-        cascade='all, delete-orphan', passive_deletes=True)
 
 
 class Allocation(Base):
@@ -111,8 +136,6 @@ class Allocation(Base):
     vcpus = sa.Column(sa.BigInteger, nullable=False)
     memory_mb = sa.Column(sa.BigInteger, nullable=False)
     disk_gb = sa.Column(sa.BigInteger, nullable=False)
-
-    host = orm.relationship('Host', lazy='joined', innerjoin=True)
 
 
 class ScheduleGroup(Base):

@@ -8,6 +8,8 @@ transaction back, so a schedule has all its allocations or none.
 """
 
 import collections
+import dataclasses
+import functools
 import uuid
 
 import sqlalchemy as sa
@@ -15,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 
 from sora_api import exception
 from sora_api import timeutils
+from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 
 H = models.Host.__table__
@@ -27,17 +30,32 @@ _USABLE = {
 }
 
 
-def _claim_host(session, host_id, asked, instances, now):
-    """Add ``asked`` usage to one host if it still fits; False if not."""
-    conditions = [H.c.id == host_id]
-    values = {'instances': H.c.instances + instances,
-              'generation': H.c.generation + 1, 'updated_at': now}
+@functools.cache
+def _claim_statement(checked):
+    """The conditional UPDATE of a claim checking the resources ``checked``.
+
+    Built once per combination of asked resources, with bound parameters,
+    so SQLAlchemy compiles each only once.
+    """
+    conditions = [H.c.id == sa.bindparam('host_id')]
+    values = {'instances': H.c.instances + sa.bindparam('count'),
+              'generation': H.c.generation + 1,
+              'updated_at': sa.bindparam('now')}
     for resource in RESOURCES:
         used = H.c[resource + '_used']
-        if asked[resource]:
-            conditions.append(used + asked[resource] <= _USABLE[resource])
-        values[resource + '_used'] = used + asked[resource]
-    result = session.execute(sa.update(H).where(*conditions).values(values))
+        asked = sa.bindparam('asked_' + resource)
+        if resource in checked:
+            conditions.append(used + asked <= _USABLE[resource])
+        values[resource + '_used'] = used + asked
+    return sa.update(H).where(*conditions).values(values)
+
+
+def _claim_host(conn, host_id, asked, instances, now):
+    """Add ``asked`` usage to one host if it still fits; False if not."""
+    checked = tuple(r for r in RESOURCES if asked[r])
+    params = {'asked_' + r: asked[r] for r in RESOURCES}
+    params.update(host_id=host_id, count=instances, now=now)
+    result = conn.execute(_claim_statement(checked), params)
     return result.rowcount == 1
 
 
@@ -56,23 +74,47 @@ def _bump_group(session, project_id, group, generation):
     return result.rowcount == 1
 
 
-def claim(db, project_id, user_id, request, host_ids, group=None,
-          group_generation=None, idempotency=None):
-    """Store a schedule whose instance ``i`` runs on ``host_ids[i]``.
+@dataclasses.dataclass
+class Allocation:
+    instance_index: int
+    host_id: str
+    host_name: str
 
-    Raises ``ClaimConflict`` when a host no longer has room or the group
-    changed since it was read, ``IdempotencyKeyTaken`` when a concurrent
-    request stored the same key first. Either way nothing is written.
+
+@dataclasses.dataclass
+class ScheduleRecord:
+    """A schedule as stored: the validated request and its allocations."""
+
+    id: str
+    project_id: str
+    user_id: str
+    status: str
+    request: dict
+    allocations: list
+    created_at: object
+    updated_at: object
+
+
+def claim(db, project_id, user_id, request, hosts, group=None,
+          group_generation=None, idempotency=None):
+    """Store a schedule whose instance ``i`` runs on ``hosts[i]``.
+
+    ``hosts`` are ``(host_id, host_name)`` pairs. Raises ``ClaimConflict``
+    when a host no longer has room or the group changed since it was read,
+    ``IdempotencyKeyTaken`` when a concurrent request stored the same key
+    first. Either way nothing is written.
     """
     now = timeutils.utcnow()
     resources = {r: request['resources'].get(r, 0) for r in RESOURCES}
-    per_host = collections.Counter(host_ids)
-    schedule = models.Schedule(
+    per_host = collections.Counter(host_id for host_id, _ in hosts)
+    record = ScheduleRecord(
         id=str(uuid.uuid4()), project_id=project_id, user_id=user_id,
-        status='active', group_name=group, request=request,
+        status='active', request=request,
+        allocations=[Allocation(i, host_id, name)
+                     for i, (host_id, name) in enumerate(hosts)],
         created_at=now, updated_at=now)
     try:
-        with db.writer() as session:
+        with db.connection(writer=True) as session:
             if group and not _bump_group(session, project_id, group,
                                          group_generation):
                 raise exception.ClaimConflict(reason='group %s changed'
@@ -85,59 +127,86 @@ def claim(db, project_id, user_id, request, host_ids, group=None,
                 if not _claim_host(session, host_id, asked, count, now):
                     raise exception.ClaimConflict(
                         reason='host %s has no room left' % host_id)
-            session.add(schedule)
-            session.flush()
+            session.execute(sa.insert(models.Schedule.__table__).values(
+                id=record.id, project_id=project_id, user_id=user_id,
+                status=record.status, group_name=group, request=request,
+                created_at=now, updated_at=now))
             session.execute(sa.insert(models.Allocation.__table__), [
-                dict(resources, schedule_id=schedule.id, instance_index=i,
-                     host_id=host_id) for i, host_id in enumerate(host_ids)])
+                dict(resources, schedule_id=record.id,
+                     instance_index=a.instance_index, host_id=a.host_id)
+                for a in record.allocations])
             if idempotency:
                 key, request_hash = idempotency
-                session.add(models.IdempotencyKey(
-                    project_id=project_id, key=key, request_hash=request_hash,
-                    schedule_id=schedule.id))
-                session.flush()
+                session.execute(sa.insert(
+                    models.IdempotencyKey.__table__).values(
+                    project_id=project_id, key=key,
+                    request_hash=request_hash, schedule_id=record.id))
+            db_hosts.mark_changed(session, per_host)
     except sa_exc.IntegrityError as e:
         if idempotency and 'idempotency' in str(e.orig).lower():
             raise exception.IdempotencyKeyTaken(key=idempotency[0]) from e
         raise exception.ClaimConflict(reason=str(e.orig)[:200]) from e
-    return get(db, schedule.id)
+    return record
+
+
+def _records(session, schedule_rows):
+    """``ScheduleRecord``s of schedule rows, allocations in one query."""
+    if not schedule_rows:
+        return []
+    A = models.Allocation.__table__
+    placed = collections.defaultdict(list)
+    for schedule_id, index, host_id, name in session.execute(
+            sa.select(A.c.schedule_id, A.c.instance_index, A.c.host_id,
+                      H.c.name)
+            .join(H, H.c.id == A.c.host_id)
+            .where(A.c.schedule_id.in_([r.id for r in schedule_rows]))
+            .order_by(A.c.schedule_id, A.c.instance_index)):
+        placed[schedule_id].append(Allocation(index, host_id, name))
+    return [ScheduleRecord(
+        id=r.id, project_id=r.project_id, user_id=r.user_id,
+        status=r.status, request=r.request, allocations=placed[r.id],
+        created_at=r.created_at, updated_at=r.updated_at)
+        for r in schedule_rows]
 
 
 def get(db, schedule_id, project_id=None):
     """The schedule; another project's is as good as absent."""
-    with db.reader() as session:
-        schedule = session.get(models.Schedule, schedule_id)
-        if schedule is None or (project_id is not None
-                                and schedule.project_id != project_id):
+    S = models.Schedule.__table__
+    with db.connection() as session:
+        row = session.execute(sa.select(S).where(
+            S.c.id == schedule_id)).first()
+        if row is None or (project_id is not None
+                           and row.project_id != project_id):
             raise exception.ScheduleNotFound(schedule_id=schedule_id)
-        return schedule
+        return _records(session, [row])[0]
 
 
 def list_schedules(db, limit, project_id=None, marker=None, status=None,
                    host_id=None, group=None):
     """A page of schedules ordered by id; ``project_id`` None is all."""
-    S = models.Schedule
-    query = sa.select(S).order_by(S.id).limit(limit)
+    S = models.Schedule.__table__
+    A = models.Allocation.__table__
+    query = sa.select(S).order_by(S.c.id).limit(limit)
     if project_id is not None:
-        query = query.where(S.project_id == project_id)
+        query = query.where(S.c.project_id == project_id)
     if status is not None:
-        query = query.where(S.status == status)
+        query = query.where(S.c.status == status)
     if group is not None:
-        query = query.where(S.group_name == group)
+        query = query.where(S.c.group_name == group)
     if host_id is not None:
         query = query.where(sa.exists().where(
-            models.Allocation.schedule_id == S.id,
-            models.Allocation.host_id == host_id))
-    with db.reader() as session:
+            A.c.schedule_id == S.c.id, A.c.host_id == host_id))
+    with db.connection() as session:
         if marker is not None:
             # Another project's schedule is no marker: its existence is
             # not to leak through a 200 where an unknown id is a 400.
-            row = session.get(S, marker)
-            if row is None or (project_id is not None
-                               and row.project_id != project_id):
+            owner = session.execute(sa.select(S.c.project_id).where(
+                S.c.id == marker)).scalar()
+            if owner is None or (project_id is not None
+                                 and owner != project_id):
                 raise exception.MarkerNotFound(marker=marker)
-            query = query.where(S.id > marker)
-        return list(session.scalars(query))
+            query = query.where(S.c.id > marker)
+        return _records(session, session.execute(query).all())
 
 
 def delete(db, schedule_id, project_id=None):
@@ -145,7 +214,7 @@ def delete(db, schedule_id, project_id=None):
     A = models.Allocation.__table__
     S = models.Schedule.__table__
     now = timeutils.utcnow()
-    with db.writer() as session:
+    with db.connection(writer=True) as session:
         owner = session.execute(sa.select(S.c.project_id).where(
             S.c.id == schedule_id).with_for_update()).scalar()
         if owner is None or (project_id is not None and owner != project_id):
@@ -170,6 +239,8 @@ def delete(db, schedule_id, project_id=None):
                 instances=H.c.instances - count,
                 generation=H.c.generation + 1, updated_at=now))
         session.execute(sa.delete(S).where(S.c.id == schedule_id))
+        if per_host:
+            db_hosts.mark_changed(session, per_host)
 
 
 def group_state(db, project_id, group):
@@ -177,7 +248,7 @@ def group_state(db, project_id, group):
     A = models.Allocation
     S = models.Schedule
     G = models.ScheduleGroup
-    with db.reader() as session:
+    with db.connection() as session:
         generation = session.execute(sa.select(G.generation).where(
             G.project_id == project_id, G.name == group)).scalar()
         rows = session.execute(
@@ -193,7 +264,7 @@ def hosts_of(db, project_id, schedule_ids):
     A = models.Allocation
     S = models.Schedule
     wanted = set(schedule_ids)
-    with db.reader() as session:
+    with db.connection() as session:
         found = set(session.scalars(sa.select(S.id).where(
             S.id.in_(wanted), S.project_id == project_id)))
         hosts = set(session.scalars(sa.select(A.host_id).where(
@@ -208,7 +279,7 @@ def hosts_of(db, project_id, schedule_ids):
 def find_idempotent(db, project_id, key):
     """``(request_hash, schedule_id)`` stored for the key, or None."""
     K = models.IdempotencyKey
-    with db.reader() as session:
+    with db.connection() as session:
         row = session.execute(sa.select(K.request_hash, K.schedule_id).where(
             K.project_id == project_id, K.key == key)).first()
     return tuple(row) if row else None

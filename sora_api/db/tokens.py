@@ -45,6 +45,10 @@ def revoke(db, token_id):
             raise exception.TokenNotFound(token_id=token_id)
 
 
+_BY_HASH = sa.select(models.Token.__table__).where(
+    models.Token.token_hash == sa.bindparam('digest'))
+
+
 def authenticate(db, secret):
     """The token whose secret this is, or None.
 
@@ -52,9 +56,8 @@ def authenticate(db, secret):
     hashes is constant-time so response timing says nothing about near hits.
     """
     digest = hash_secret(secret)
-    with db.reader() as session:
-        token = session.scalars(sa.select(models.Token).where(
-            models.Token.token_hash == digest)).first()
+    with db.connection() as conn:
+        token = conn.execute(_BY_HASH, {'digest': digest}).first()
     if token is None or not hmac.compare_digest(token.token_hash, digest):
         return None
     return token

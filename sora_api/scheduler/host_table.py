@@ -50,6 +50,8 @@ class HostTable:
             setattr(self, column, np.zeros(0, dtype=np.int64))
         for column in RATIO_COLUMNS:
             setattr(self, column, np.zeros(0, dtype=np.float64))
+        # Seconds since the epoch of the last heartbeat; NaN: not tracked.
+        self.heartbeat = np.zeros(0, dtype=np.float64)
         self._reindex()
 
     # -- building -----------------------------------------------------------
@@ -73,6 +75,8 @@ class HostTable:
         self.enabled = np.concatenate(
             [self.enabled, np.array([bool(r['enabled']) for r in rows])])
         self.up = np.concatenate([self.up, np.ones(len(rows), dtype=bool)])
+        self.heartbeat = np.concatenate([self.heartbeat, np.array(
+            [r.get('heartbeat', np.nan) for r in rows], dtype=np.float64)])
         for column in INT_COLUMNS + RATIO_COLUMNS:
             old = getattr(self, column)
             new = np.array([r[column] for r in rows], dtype=old.dtype)
@@ -80,7 +84,11 @@ class HostTable:
         self._reindex()
 
     def update(self, rows):
-        """Overwrite known hosts and append new ones, in place."""
+        """Overwrite known hosts and append new ones, in place.
+
+        A row of a known host may leave out ``traits`` and ``metadata`` when
+        they did not change.
+        """
         fresh = []
         attributes_changed = False
         for row in rows:
@@ -88,17 +96,19 @@ class HostTable:
             if i is None:
                 fresh.append(row)
                 continue
-            traits = frozenset(row['traits'])
+            traits = frozenset(row.get('traits', self.traits[i]))
+            metadata = row.get('metadata', self.metadata[i])
             if (self.zones[i] != row['availability_zone']
                     or self.traits[i] != traits
-                    or self.metadata[i] != row['metadata']
+                    or self.metadata[i] != metadata
                     or self.names[i] != row['name']):
                 attributes_changed = True
             self.names[i] = row['name']
             self.zones[i] = row['availability_zone']
             self.traits[i] = traits
-            self.metadata[i] = dict(row['metadata'])
+            self.metadata[i] = dict(metadata)
             self.enabled[i] = bool(row['enabled'])
+            self.heartbeat[i] = row.get('heartbeat', np.nan)
             for column in INT_COLUMNS + RATIO_COLUMNS:
                 getattr(self, column)[i] = row[column]
         self._usable = {}
@@ -117,7 +127,8 @@ class HostTable:
         for name in ('ids', 'names', 'zones', 'traits', 'metadata'):
             values = getattr(self, name)
             setattr(self, name, [v for v, k in zip(values, keep) if k])
-        for column in ('enabled', 'up') + INT_COLUMNS + RATIO_COLUMNS:
+        for column in (('enabled', 'up', 'heartbeat') + INT_COLUMNS
+                       + RATIO_COLUMNS):
             setattr(self, column, getattr(self, column)[keep])
         self._reindex()
 

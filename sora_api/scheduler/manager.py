@@ -6,10 +6,12 @@ concurrent request, the request is placed again on fresh host data (so it
 lands on the next-best host), up to ``[scheduler] max_claim_attempts``.
 """
 
+import datetime
 import hashlib
 import json
 import random
 
+import numpy as np
 from oslo_log import log as logging
 
 from sora_api import exception
@@ -17,11 +19,22 @@ from sora_api import liveness
 from sora_api import timeutils
 from sora_api.db import hosts as db_hosts
 from sora_api.db import schedules as db_schedules
-from sora_api.scheduler import host_state
+from sora_api.scheduler import host_cache
+from sora_api.scheduler import host_table
 from sora_api.scheduler import plugins
 from sora_api.scheduler import request_spec
 
 LOG = logging.getLogger(__name__)
+
+# Host columns the scheduler reads, named as in HostState.
+_TABLE_COLUMNS = (('id', 'name', 'availability_zone', 'enabled')
+                  + host_table.INT_COLUMNS + host_table.RATIO_COLUMNS)
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+
+def _epoch(moment):
+    """Seconds since the epoch of a naive UTC datetime."""
+    return (moment - _EPOCH).total_seconds()
 
 
 def request_hash(request):
@@ -37,36 +50,36 @@ class SchedulerManager:
         self.db = db
         self.rng = rng or random.Random()
         self.driver = plugins.load_driver(conf, self.rng)
+        self.cache = host_cache.HostCache(self._fetch_changes)
 
     def after_fork(self):
         """Give each worker process its own random stream."""
         self.rng.seed()
 
-    def host_states(self):
-        """A fresh ``HostState`` for every host."""
-        now = timeutils.utcnow()
-        down_time = self.conf.scheduler.service_down_time
-        rows, traits, metadata = db_hosts.scheduling_snapshot(self.db)
-        return [host_state.HostState(
-            id=row['id'], name=row['name'],
-            availability_zone=row['availability_zone'],
-            enabled=row['enabled'],
-            up=liveness.is_up(row['last_heartbeat'], now, down_time),
-            vcpus=row['vcpus'], memory_mb=row['memory_mb'],
-            disk_gb=row['disk_gb'],
-            cpu_allocation_ratio=row['cpu_allocation_ratio'],
-            ram_allocation_ratio=row['ram_allocation_ratio'],
-            disk_allocation_ratio=row['disk_allocation_ratio'],
-            reserved_vcpus=row['reserved_vcpus'],
-            reserved_memory_mb=row['reserved_memory_mb'],
-            reserved_disk_gb=row['reserved_disk_gb'],
-            vcpus_used=row['vcpus_used'],
-            memory_mb_used=row['memory_mb_used'],
-            disk_gb_used=row['disk_gb_used'],
-            instances=row['instances'],
-            traits=traits.get(row['id'], ()),
-            metadata=metadata.get(row['id'], {}),
-            io_ops=row['io_ops']) for row in rows]
+    def host_table(self):
+        """The worker's ``HostTable``, caught up, with liveness set now."""
+        table = self.cache.table()
+        cutoff = _epoch(liveness.down_cutoff(
+            timeutils.utcnow(), self.conf.scheduler.service_down_time))
+        table.up = host_table.liveness(table.heartbeat, cutoff)
+        return table
+
+    def _fetch_changes(self, seq):
+        """Host changes after ``seq`` as ``HostTable`` rows (HostCache)."""
+        changes = db_hosts.changes_since(self.db, seq)
+        if changes is None:
+            return None
+        rows = []
+        for row in changes.rows:
+            values = {column: row[column] for column in _TABLE_COLUMNS}
+            beat = row['last_heartbeat']
+            values['heartbeat'] = np.nan if beat is None else _epoch(beat)
+            if row['id'] in changes.traits:
+                values['traits'] = changes.traits[row['id']]
+                values['metadata'] = changes.metadata[row['id']]
+            rows.append(values)
+        changes.rows = rows
+        return changes
 
     def build_spec(self, project_id, request):
         """The ``RequestSpec`` of a validated request, hints resolved.
@@ -110,7 +123,9 @@ class SchedulerManager:
     def dry_run(self, project_id, request):
         """Ranked candidates and the filter funnel; nothing is claimed."""
         spec, _ = self.build_spec(project_id, request)
-        return self.driver.rank(spec, self.host_states())
+        return self.driver.rank(
+            spec, self.host_table(),
+            limit=self.conf.filter_scheduler.max_dry_run_candidates)
 
     def schedule(self, project_id, user_id, request, idempotency_key=None):
         """Place and claim every instance, or raise ``NoValidHost``.
@@ -127,11 +142,11 @@ class SchedulerManager:
         attempts = self.conf.scheduler.max_claim_attempts
         for attempt in range(1, attempts + 1):
             spec, group_generation = self.build_spec(project_id, request)
-            chosen = self.driver.select_destinations(spec, self.host_states())
+            chosen = self.driver.select_destinations(spec, self.host_table())
             try:
                 schedule = db_schedules.claim(
                     self.db, project_id, user_id, request,
-                    [h.id for h in chosen], group=spec.group,
+                    [(h.id, h.name) for h in chosen], group=spec.group,
                     group_generation=group_generation,
                     idempotency=idempotency)
                 return schedule, True

@@ -116,7 +116,7 @@ def _view(schedule):
         'resources': request['resources'],
         'num_instances': request.get('num_instances', 1),
         'allocations': [{'instance_index': a.instance_index,
-                         'host_id': a.host_id, 'host_name': a.host.name}
+                         'host_id': a.host_id, 'host_name': a.host_name}
                         for a in schedule.allocations],
         'hints': request.get('hints', {}),
         'created_at': timeutils.isotime(schedule.created_at),

@@ -48,6 +48,12 @@ def request(vcpus=2, memory_mb=1024, disk_gb=10, num_instances=1):
             'num_instances': num_instances}
 
 
+def claim(db, project_id, user_id, req, host_ids, **kwargs):
+    """``db_schedules.claim`` of hosts given by id, with their real names."""
+    hosts = [(h, db_hosts.get(db, h).name) for h in host_ids]
+    return db_schedules.claim(db, project_id, user_id, req, hosts, **kwargs)
+
+
 def counters(db, host_id):
     with db.reader() as session:
         host = session.get(models.Host, host_id)
@@ -79,7 +85,7 @@ def row_counts(db):
 def test_a_claim_stores_the_schedule_and_counters_equal_its_allocations(
         db, make_host):
     first, second = make_host(), make_host()
-    schedule = db_schedules.claim(db, 'p', 'u', request(num_instances=3),
+    schedule = claim(db, 'p', 'u', request(num_instances=3),
                                   [first, second, first])
     assert [(a.instance_index, a.host_id) for a in schedule.allocations] == [
         (0, first), (1, second), (2, first)]
@@ -94,19 +100,19 @@ def test_a_claim_stores_the_schedule_and_counters_equal_its_allocations(
 
 def test_a_claim_that_fills_a_host_exactly_succeeds(db, make_host):
     host = make_host(vcpus=10, reserved_vcpus=2)
-    db_schedules.claim(db, 'p', 'u', request(vcpus=4, num_instances=2),
+    claim(db, 'p', 'u', request(vcpus=4, num_instances=2),
                        [host, host])
     assert counters(db, host)['vcpus_used'] == 8
 
 
 def test_a_claim_that_does_not_fit_raises_and_writes_nothing(db, make_host):
     roomy, full = make_host(), make_host(vcpus=4)
-    db_schedules.claim(db, 'p', 'u', request(vcpus=2), [full])
+    claim(db, 'p', 'u', request(vcpus=2), [full])
     before = row_counts(db)
     with pytest.raises(exception.ClaimConflict):
         # The roomy host is claimed first (ids are sorted) and must be
         # rolled back when the second host has no room.
-        db_schedules.claim(db, 'p', 'u', request(vcpus=2, num_instances=3),
+        claim(db, 'p', 'u', request(vcpus=2, num_instances=3),
                            [roomy, full, full],
                            idempotency=('key', 'hash'))
     assert row_counts(db) == before
@@ -118,9 +124,9 @@ def test_a_claim_that_does_not_fit_raises_and_writes_nothing(db, make_host):
 
 def test_ratio_and_reserve_decide_whether_a_claim_fits(db, make_host):
     host = make_host(vcpus=4, cpu_allocation_ratio=2.0, reserved_vcpus=1)
-    db_schedules.claim(db, 'p', 'u', request(vcpus=7), [host])
+    claim(db, 'p', 'u', request(vcpus=7), [host])
     with pytest.raises(exception.ClaimConflict):
-        db_schedules.claim(db, 'p', 'u', request(vcpus=1), [host])
+        claim(db, 'p', 'u', request(vcpus=1), [host])
     assert counters(db, host)['vcpus_used'] == 7
 
 
@@ -128,7 +134,7 @@ def test_a_resource_not_asked_for_is_not_checked(db, make_host):
     # Memory is already over-used (an operator shrank the host); a request
     # that asks for no memory still fits on vCPUs.
     host = make_host(memory_mb=0)
-    db_schedules.claim(db, 'p', 'u', request(memory_mb=0), [host])
+    claim(db, 'p', 'u', request(memory_mb=0), [host])
     assert counters(db, host)['instances'] == 1
 
 
@@ -136,7 +142,7 @@ def test_a_stale_group_generation_raises_and_writes_nothing(db, make_host):
     host = make_host()
     generation, members = db_schedules.group_state(db, 'p', 'web')
     assert (generation, members) == (None, {})
-    db_schedules.claim(db, 'p', 'u', request(), [host], group='web',
+    claim(db, 'p', 'u', request(), [host], group='web',
                        group_generation=generation)
     fresh, members = db_schedules.group_state(db, 'p', 'web')
     assert members == {host: 1}
@@ -144,15 +150,15 @@ def test_a_stale_group_generation_raises_and_writes_nothing(db, make_host):
     usage = counters(db, host)
     # A request that read the group before the first claim loses.
     with pytest.raises(exception.ClaimConflict):
-        db_schedules.claim(db, 'p', 'u', request(), [host], group='web',
+        claim(db, 'p', 'u', request(), [host], group='web',
                            group_generation=generation)
     with pytest.raises(exception.ClaimConflict):
-        db_schedules.claim(db, 'p', 'u', request(), [host], group='web',
+        claim(db, 'p', 'u', request(), [host], group='web',
                            group_generation=fresh - 1)
     assert row_counts(db) == before
     assert counters(db, host) == usage
     # With the generation it read last, it wins.
-    db_schedules.claim(db, 'p', 'u', request(), [host], group='web',
+    claim(db, 'p', 'u', request(), [host], group='web',
                        group_generation=fresh)
     assert db_schedules.group_state(db, 'p', 'web') == (fresh + 1,
                                                          {host: 2})
@@ -161,32 +167,32 @@ def test_a_stale_group_generation_raises_and_writes_nothing(db, make_host):
 def test_groups_of_the_same_name_in_two_projects_are_independent(
         db, make_host):
     host = make_host()
-    db_schedules.claim(db, 'p', 'u', request(), [host], group='web')
-    db_schedules.claim(db, 'q', 'u', request(), [host], group='web')
+    claim(db, 'p', 'u', request(), [host], group='web')
+    claim(db, 'q', 'u', request(), [host], group='web')
     assert db_schedules.group_state(db, 'p', 'web')[1] == {host: 1}
     assert db_schedules.group_state(db, 'q', 'web')[1] == {host: 1}
 
 
 def test_a_taken_idempotency_key_raises_and_writes_nothing(db, make_host):
     host = make_host()
-    first = db_schedules.claim(db, 'p', 'u', request(), [host],
+    first = claim(db, 'p', 'u', request(), [host],
                                idempotency=('key', 'hash'))
     before = row_counts(db)
     with pytest.raises(exception.IdempotencyKeyTaken):
-        db_schedules.claim(db, 'p', 'u', request(), [host],
+        claim(db, 'p', 'u', request(), [host],
                            idempotency=('key', 'hash'))
     assert row_counts(db) == before
     assert counters(db, host)['instances'] == 1
     assert db_schedules.find_idempotent(db, 'p', 'key') == ('hash', first.id)
     # The same key in another project is another key.
-    db_schedules.claim(db, 'q', 'u', request(), [host],
+    claim(db, 'q', 'u', request(), [host],
                        idempotency=('key', 'hash'))
 
 
 def test_delete_releases_the_counters_and_the_rows(db, make_host):
     first, second = make_host(), make_host()
-    kept = db_schedules.claim(db, 'p', 'u', request(vcpus=1), [first])
-    gone = db_schedules.claim(db, 'p', 'u', request(num_instances=3),
+    kept = claim(db, 'p', 'u', request(vcpus=1), [first])
+    gone = claim(db, 'p', 'u', request(num_instances=3),
                               [first, second, second],
                               idempotency=('key', 'hash'))
     db_schedules.delete(db, gone.id)
@@ -205,7 +211,7 @@ def test_delete_releases_the_counters_and_the_rows(db, make_host):
 
 def test_delete_of_another_projects_schedule_is_not_found(db, make_host):
     host = make_host()
-    schedule = db_schedules.claim(db, 'p', 'u', request(), [host])
+    schedule = claim(db, 'p', 'u', request(), [host])
     with pytest.raises(exception.ScheduleNotFound):
         db_schedules.delete(db, schedule.id, project_id='q')
     assert counters(db, host)['instances'] == 1

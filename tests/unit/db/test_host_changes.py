@@ -1,0 +1,90 @@
+"""Host-change numbers: what each worker's host cache reads to catch up."""
+
+import pytest
+
+from sora_api import conf as sora_conf
+from sora_api import exception
+from sora_api.db import engine
+from sora_api.db import hosts as db_hosts
+from sora_api.db import migration
+from sora_api.db import schedules as db_schedules
+
+
+@pytest.fixture
+def db(tmp_path):
+    conf = sora_conf.new_config([], default_config_files=[])
+    conf.set_override('state_path', str(tmp_path))
+    database = engine.Database(conf)
+    migration.upgrade(database.engine)
+    yield database
+    database.engine.dispose()
+
+
+def _host(db, name, **fields):
+    values = {'name': name, 'availability_zone': 'nova', 'enabled': True,
+              'vcpus': 8, 'memory_mb': 8192, 'disk_gb': 100,
+              'cpu_allocation_ratio': 1.0, 'ram_allocation_ratio': 1.0,
+              'disk_allocation_ratio': 1.0, 'reserved_vcpus': 0,
+              'reserved_memory_mb': 0, 'reserved_disk_gb': 0, 'io_ops': 0,
+              'traits': [], 'metadata': {}}
+    values.update(fields)
+    return db_hosts.create(db, values)
+
+
+def test_a_fresh_reader_gets_every_host_with_attributes(db):
+    a = _host(db, 'a', traits=['CUSTOM_SSD'], metadata={'k': 'v'})
+    b = _host(db, 'b')
+    changes = db_hosts.changes_since(db, -1)
+    assert {r['id'] for r in changes.rows} == {a.id, b.id}
+    assert changes.traits == {a.id: ['CUSTOM_SSD'], b.id: []}
+    assert changes.metadata == {a.id: {'k': 'v'}, b.id: {}}
+    assert changes.deleted == []
+    assert db_hosts.changes_since(db, changes.seq) is None
+
+
+def test_a_claim_reports_usage_but_not_attributes(db):
+    host = _host(db, 'a')
+    seq = db_hosts.changes_since(db, -1).seq
+    db_schedules.claim(db, 'p', 'u', {'resources': {'vcpus': 2}},
+                       [(host.id, 'a')])
+    changes = db_hosts.changes_since(db, seq)
+    [row] = changes.rows
+    assert row['id'] == host.id and row['vcpus_used'] == 2
+    assert changes.traits == {} and changes.metadata == {}
+    assert changes.seq > seq
+
+
+def test_updates_heartbeats_deletes_and_releases_are_all_seen(db):
+    host = _host(db, 'a')
+    other = _host(db, 'b')
+    seq = db_hosts.changes_since(db, -1).seq
+    db_hosts.update(db, host.id, {'traits': ['CUSTOM_GPU']})
+    changes = db_hosts.changes_since(db, seq)
+    assert [r['id'] for r in changes.rows] == [host.id]
+    assert changes.traits == {host.id: ['CUSTOM_GPU']}
+    seq = changes.seq
+    db_hosts.heartbeat(db, host.id, io_ops=3)
+    changes = db_hosts.changes_since(db, seq)
+    assert [(r['id'], r['io_ops']) for r in changes.rows] == [(host.id, 3)]
+    assert changes.rows[0]['last_heartbeat'] is not None
+    seq = changes.seq
+    record = db_schedules.claim(db, 'p', 'u', {'resources': {'vcpus': 1}},
+                                [(host.id, 'a')])
+    seq = db_hosts.changes_since(db, seq).seq
+    db_schedules.delete(db, record.id)
+    changes = db_hosts.changes_since(db, seq)
+    assert [(r['id'], r['vcpus_used']) for r in changes.rows] == [
+        (host.id, 0)]
+    seq = changes.seq
+    db_hosts.delete(db, other.id)
+    changes = db_hosts.changes_since(db, seq)
+    assert changes.rows == [] and changes.deleted == [other.id]
+
+
+def test_a_refused_write_takes_no_change_number(db):
+    host = _host(db, 'a', vcpus=1)
+    seq = db_hosts.changes_since(db, -1).seq
+    with pytest.raises(exception.ClaimConflict):
+        db_schedules.claim(db, 'p', 'u', {'resources': {'vcpus': 5}},
+                           [(host.id, 'a')])
+    assert db_hosts.changes_since(db, seq) is None
