@@ -67,11 +67,25 @@ def _refuse_lone_surrogates(data):
             'The request body is nested too deeply.') from None
 
 
+# id(schema) -> (schema, validator): schemas are long-lived module or
+# controller attributes, and building a validator costs more than using it.
+_VALIDATORS = {}
+
+
+def _validator(schema):
+    cached = _VALIDATORS.get(id(schema))
+    if cached is None or cached[0] is not schema:
+        cached = _VALIDATORS[id(schema)] = (schema, Validator(schema))
+    return cached[1]
+
+
 def validate(data, schema):
     """Raise a 400 naming the first problem of ``data`` against ``schema``."""
+    validator = _validator(schema)
     try:
-        error = jsonschema.exceptions.best_match(
-            Validator(schema).iter_errors(data))
+        if validator.is_valid(data):
+            return
+        error = jsonschema.exceptions.best_match(validator.iter_errors(data))
     except RecursionError:
         raise errors.invalid(
             'The request body is nested too deeply.') from None

@@ -41,6 +41,16 @@ A relative name is looked up next to the configuration files, then in the
         'max_limit', default=1000, min=1,
         help='Largest number of items a list returns in one page.'),
     cfg.IntOpt(
+        'token_cache_time', default=5, min=0,
+        help="""
+Seconds a worker remembers a token it has checked.
+
+A revoked token keeps working for at most this long on a worker that saw
+it just before; 0 checks the database on every request. Like
+keystonemiddleware's token cache, it spares the database a lookup per
+request. Unknown tokens are never remembered.
+"""),
+    cfg.IntOpt(
         'max_header_line', default=16384, min=1,
         help='Largest size of one request header line, in bytes.'),
     cfg.IntOpt(

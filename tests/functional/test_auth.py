@@ -115,17 +115,35 @@ def test_a_token_from_sora_manage_works_and_token_list_hides_its_secret(
         assert tokens.hash_secret(known) not in output
 
 
-def test_a_token_revoked_with_sora_manage_stops_working(api):
-    token_id, secret = create_token(api, 'reader', 'member')
+def test_a_token_revoked_with_sora_manage_stops_working(start_server):
+    server = start_server({'api': {'token_cache_time': 0}})
+    token_id, secret = create_token(server, 'reader', 'member')
     # Known, with the roles it was given: not an admin, so 403, not 401.
-    assert_error(api.request('GET', '/v1/hosts', token=secret),
+    assert_error(server.request('GET', '/v1/hosts', token=secret),
                  403, 'sora.forbidden')
-    manage(api, 'token', 'revoke', token_id)
-    response = api.request('GET', '/v1/hosts', token=secret)
+    manage(server, 'token', 'revoke', token_id)
+    response = server.request('GET', '/v1/hosts', token=secret)
     assert_error(response, 401, 'sora.unauthorized')
     assert response.headers['WWW-Authenticate']
     # Other tokens are untouched.
-    assert api.request('GET', '/v1/hosts', as_='admin').status_code == 200
+    assert server.request('GET', '/v1/hosts', as_='admin').status_code == 200
+
+
+def test_a_revoked_token_stops_working_within_the_token_cache_time(api):
+    cache_time = api.config().api.token_cache_time
+    assert cache_time > 0
+    token_id, secret = create_token(api, 'reader', 'member')
+    assert api.request('GET', '/v1/hosts', token=secret).status_code == 403
+    manage(api, 'token', 'revoke', token_id)
+    revoked_at = time.monotonic()
+    while True:
+        response = api.request('GET', '/v1/hosts', token=secret)
+        if response.status_code == 401:
+            break
+        assert response.status_code == 403
+        assert time.monotonic() - revoked_at < cache_time + 10
+        time.sleep(0.2)
+    assert_error(response, 401, 'sora.unauthorized')
 
 
 # -- noauth -----------------------------------------------------------------

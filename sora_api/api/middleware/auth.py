@@ -4,6 +4,8 @@ Each fills the request context (user, project, roles) made by the request-id
 middleware. Discovery and health paths are open to everyone.
 """
 
+import time
+
 from sora_api.api import errors
 from sora_api.api import middleware
 from sora_api.api.middleware import request_id
@@ -39,16 +41,40 @@ class _AuthBase(middleware.Middleware):
 
 
 class TokenAuth(_AuthBase):
-    """``X-Auth-Token`` checked against the hashed tokens in the database."""
+    """``X-Auth-Token`` checked against the hashed tokens in the database.
+
+    Known tokens are remembered for ``[api] token_cache_time`` seconds,
+    keyed by their hash so no secret is kept in memory longer than the
+    request.
+    """
+
+    # Bound on remembered tokens; past it the cache starts over.
+    CACHE_SIZE = 10000
+
+    def __init__(self, application, services):
+        super().__init__(application, services)
+        self.cache_time = services.conf.api.token_cache_time
+        self._cache = {}
 
     def identify(self, environ):
         secret = environ.get('HTTP_X_AUTH_TOKEN')
         if not secret:
             return None
+        digest = tokens.hash_secret(secret)
+        now = time.monotonic()
+        remembered = self._cache.get(digest)
+        if remembered is not None and remembered[0] > now:
+            return remembered[1]
         token = tokens.authenticate(self.services.db, secret)
         if token is None:
+            self._cache.pop(digest, None)
             return None
-        return token.user_id, token.project_id, _roles(token.roles)
+        identity = token.user_id, token.project_id, _roles(token.roles)
+        if self.cache_time:
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()
+            self._cache[digest] = (now + self.cache_time, identity)
+        return identity
 
 
 class NoAuth(_AuthBase):
