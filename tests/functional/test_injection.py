@@ -10,6 +10,7 @@ The module has a server of its own (one per xdist worker), so the row
 counts before and after each test are its own.
 """
 
+import hashlib
 import json
 import urllib.parse
 import uuid
@@ -557,3 +558,30 @@ def test_upper_case_schedule_ids_in_hints_name_the_schedules(srv, intact):
     assert response.status_code == 200, response.text
     assert [c['host_id'] for c in response.json()['candidates']] == [
         allocation['host_id']]
+
+
+# -- secrets ---------------------------------------------------------------
+
+def test_no_secret_reaches_a_debug_log_and_only_hashes_are_stored(
+        start_server):
+    server = start_server({'DEFAULT': {'debug': 'true'}})
+    wrong = 'not-a-token-%s' % uuid.uuid4()
+    for who in server.tokens:
+        server.request('GET', '/v1/schedules', as_=who)
+        server.request('POST', '/v1/schedules', as_=who, json={
+            'resources': {'vcpus': 1}, 'dry_run': True})
+    assert_error(server.request('GET', '/v1/hosts', token=wrong), 401,
+                 'sora.unauthorized')
+    log = server.log()
+    assert 'request_id: req-' in log
+    assert ' DEBUG ' in log
+    for secret in list(server.tokens.values()) + [wrong]:
+        assert secret not in log
+    db = server.database()
+    try:
+        with db.reader() as session:
+            stored = set(session.scalars(sa.select(models.Token.token_hash)))
+    finally:
+        db.engine.dispose()
+    assert stored == {hashlib.sha256(s.encode()).hexdigest()
+                      for s in server.tokens.values()}
