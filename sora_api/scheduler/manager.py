@@ -16,6 +16,7 @@ from oslo_log import log as logging
 
 from sora_api import exception
 from sora_api import liveness
+from sora_api import metrics
 from sora_api import timeutils
 from sora_api.db import hosts as db_hosts
 from sora_api.db import schedules as db_schedules
@@ -151,6 +152,7 @@ class SchedulerManager:
                     idempotency=idempotency)
                 return schedule, True
             except exception.ClaimConflict as e:
+                metrics.claim_race(retried=attempt < attempts)
                 LOG.info('Claim attempt %d of %d lost a race (%s); placing '
                          'the request again.', attempt, attempts, e)
             except exception.IdempotencyKeyTaken:

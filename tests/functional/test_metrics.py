@@ -177,3 +177,25 @@ def test_an_operator_can_grant_metrics_to_another_role(start_server,
     server = start_server({'oslo_policy': {'policy_file': str(policy)}})
     assert server.request('GET', '/metrics', as_='reader').status_code == 200
     assert server.request('GET', '/metrics', as_='admin').status_code == 403
+
+
+def test_the_scheduler_reports_its_time_and_successful_eliminations(
+        start_server):
+    server = start_server()
+    for name, zone in (('in-zone', 'az1'), ('elsewhere', 'az2')):
+        response = server.request('POST', '/v1/hosts', as_='admin', json={
+            'name': name, 'availability_zone': zone, 'vcpus': 4,
+            'memory_mb': 1024, 'disk_gb': 10})
+        assert response.status_code == 201
+    request = {'resources': {'vcpus': 1}, 'availability_zone': 'az1',
+               'num_instances': 2}
+    assert server.request('POST', '/v1/schedules', as_='member',
+                          json=request).status_code == 201
+    samples = _settled(server, lambda s: value(
+        s, 'sora_schedules_created_total') == 1)
+    # Two instances placed, each after one host was filtered out by zone.
+    assert value(samples, 'sora_filter_eliminations_total',
+                 filter='AvailabilityZoneFilter') == 2
+    for phase in ('filter', 'weigh'):
+        assert value(samples, 'sora_scheduler_duration_seconds_count',
+                     phase=phase) == 2

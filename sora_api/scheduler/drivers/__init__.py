@@ -10,6 +10,7 @@ built-in filters and weighers run over all hosts at once.
 from oslo_log import log as logging
 
 from sora_api import exception
+from sora_api import metrics
 from sora_api.scheduler import filters
 from sora_api.scheduler import host_table
 from sora_api.scheduler import weighers
@@ -46,9 +47,11 @@ class Scheduler:
         ``spec`` changes.
         """
         table = host_table.as_table(hosts)
-        rows, funnel = filters.filter_table(self.filters, table, spec)
-        weights, contributions = self._weigh(spec, table, rows)
-        order = weighers.ranking(weights)[:limit]
+        with metrics.scheduler_timer('filter'):
+            rows, funnel = filters.filter_table(self.filters, table, spec)
+        with metrics.scheduler_timer('weigh'):
+            weights, contributions = self._weigh(spec, table, rows)
+            order = weighers.ranking(weights)[:limit]
         return weighers.weighed_hosts(table, rows, weights, contributions,
                                       order), funnel
 
@@ -70,13 +73,18 @@ class Scheduler:
             table = table.with_own_usage()
         chosen = []
         for index in range(spec.num_instances):
-            rows, funnel = filters.filter_table(self.filters, table, spec)
+            with metrics.scheduler_timer('filter'):
+                rows, funnel = filters.filter_table(self.filters, table,
+                                                    spec)
             if not len(rows):
                 raise exception.NoValidHost(
                     explanation=funnel,
                     reason=self._reason(spec, index, funnel))
-            weights, _ = self._weigh(spec, table, rows)
-            row = int(self._choose(spec, rows, weights))
+            with metrics.scheduler_timer('weigh'):
+                weights, _ = self._weigh(spec, table, rows)
+                row = int(self._choose(spec, rows, weights))
+            # Refused requests are counted from their 409 answer.
+            metrics.filter_eliminations(funnel)
             table.consume(row, spec)
             host_id = table.ids[row]
             spec.group_hosts[host_id] = spec.group_hosts.get(host_id, 0) + 1
