@@ -14,3 +14,32 @@ warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
 import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
+
+
+def _green_psycopg2():
+    """Make psycopg2 wait for the database through the eventlet hub.
+
+    NOTE: psycopg2 is C code talking to libpq's own socket, which patching
+    the socket module cannot reach: a query waiting on a lock or a slow
+    server would block the whole process, every green thread of the worker
+    with it. psycogreen installs a wait callback that runs libpq
+    asynchronously and yields to the hub while the socket is not ready
+    (eventlet's own monkey_patch installs an equivalent one when psycopg2
+    is importable; psycogreen makes it explicit and independent of that
+    default). Without psycopg2 (SQLite only) there is nothing to patch.
+    """
+    try:
+        import psycopg2  # noqa: F401
+    except ImportError:
+        return False
+    try:
+        from psycogreen import eventlet as psycogreen_eventlet
+    except ImportError:
+        from eventlet.support import psycopg2_patcher
+        psycopg2_patcher.make_psycopg_green()
+    else:
+        psycogreen_eventlet.patch_psycopg()
+    return True
+
+
+PSYCOPG2_GREEN = _green_psycopg2()
