@@ -2,6 +2,7 @@
 
 from oslo_log import log as logging
 
+from sora_api import exception
 from sora_api.api import errors
 from sora_api.api import middleware
 
@@ -14,6 +15,15 @@ class FaultWrapper(middleware.Middleware):
     def __call__(self, environ, start_response):
         try:
             return self.application(environ, start_response)
+        except exception.DatabaseUnavailable as e:
+            # NOTE: raised above the router too (token lookup in the auth
+            # middleware); a database that is down is a 503, not a bug.
+            LOG.warning('Database unavailable serving %s %s: %s',
+                        environ.get('REQUEST_METHOD'),
+                        environ.get('PATH_INFO'), e.__cause__ or e)
+            error = errors.ApiError(503, errors.SERVICE_UNAVAILABLE,
+                                    e.message)
+            return errors.to_response(error, environ)(environ, start_response)
         except Exception:
             LOG.exception('Unexpected error serving %s %s',
                           environ.get('REQUEST_METHOD'),
