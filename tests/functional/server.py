@@ -1,4 +1,10 @@
-"""Start a real ``sora-api`` process on a loopback port and talk HTTP to it."""
+"""Start a real ``sora-api`` process on a loopback port and talk HTTP to it.
+
+With ``SORA_TEST_DATABASE_URL`` set (an SQLAlchemy URL of a PostgreSQL
+maintenance database, see ``tests/pg.py``) every server gets a fresh
+database of its own there instead of an SQLite file, so the same tests run
+on PostgreSQL and stay isolated from one another.
+"""
 
 import configparser
 import os
@@ -15,6 +21,7 @@ from sora_api import conf as sora_conf
 from sora_api.db import engine
 from sora_api.db import migration
 from sora_api.db import tokens
+from tests import pg
 
 _SERVING = re.compile(r'Serving on http://([\d.]+):(\d+)')
 
@@ -26,6 +33,11 @@ IDENTITIES = {
     'other': ('bob', 'project-b', ['member']),
     'norole': ('nobody', 'project-a', []),
 }
+
+
+def postgresql_url():
+    """The PostgreSQL maintenance URL tests run against, or None (SQLite)."""
+    return os.environ.get(pg.ENV_URL) or None
 
 
 def command(name):
@@ -43,9 +55,13 @@ class SoraServer:
 
     ``options`` maps ``group -> {option: value}`` written to its config
     file. ``url`` is the base URL; ``tokens`` the secret of each identity.
+    ``database_url`` shares an existing database (several servers on one);
+    without it and without ``[database] connection`` in ``options``, a run
+    on PostgreSQL creates a fresh database, dropped again by ``cleanup``.
     """
 
-    def __init__(self, workdir, options=None, api_command=None):
+    def __init__(self, workdir, options=None, api_command=None,
+                 database_url=None):
         self.workdir = str(workdir)
         os.makedirs(self.workdir, exist_ok=True)
         self.config_file = os.path.join(self.workdir, 'sora.conf')
@@ -56,6 +72,17 @@ class SoraServer:
         for group, values in (options or {}).items():
             self.options.setdefault(group, {}).update(
                 {k: str(v) for k, v in values.items()})
+        self.own_database = None
+        if database_url:
+            self.options.setdefault('database', {})['connection'] = (
+                database_url)
+        elif ('connection' not in self.options.get('database', {})
+              and postgresql_url()):
+            self.own_database = pg.create_database(postgresql_url())
+            self.options.setdefault('database', {})['connection'] = (
+                self.own_database)
+        self.database_url = self.options.get('database', {}).get(
+            'connection')
         self._write_config()
         self.process = None
         self.url = None
@@ -86,15 +113,26 @@ class SoraServer:
             _, self.tokens[name] = tokens.create(db, user, project, roles)
         db.engine.dispose()
 
+    def _sync_database(self):
+        """What ``sora-manage db sync`` does for an operator."""
+        db = self.database()
+        migration.upgrade(db.engine)
+        db.engine.dispose()
+
     def start(self, timeout=30):
+        if self.database_url and not self.database_url.startswith('sqlite'):
+            self._sync_database()
         if not self.tokens and self.options['api'].get(
                 'auth_strategy', 'token') == 'token':
             self.create_tokens()
         self._log = open(self.log_file, 'ab')
+        # A session of its own, so kill() can end the parent and its
+        # workers at once, as a machine failure would.
         self.process = subprocess.Popen(
             self.api_command + ['--config-file', self.config_file,
                                 '--log-file', self.log_file],
-            stdout=self._log, stderr=subprocess.STDOUT)
+            stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -135,6 +173,20 @@ class SoraServer:
         finally:
             self._log.close()
 
+    def kill(self):
+        """SIGKILL the parent and every worker at once; wait for the parent.
+
+        Workers that outlive the parent would keep serving, so the whole
+        process group goes.
+        """
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        status = self.process.wait(30)
+        self._log.close()
+        return status
+
     def request(self, method, path, as_=None, token=None, **kwargs):
         """An HTTP request as identity ``as_`` (or with a raw ``token``)."""
         headers = dict(kwargs.pop('headers', None) or {})
@@ -148,6 +200,8 @@ class SoraServer:
 
     def cleanup(self):
         self.stop()
+        if self.own_database:
+            pg.drop_database(self.own_database)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
