@@ -1,5 +1,6 @@
 """Queries and writes of host records."""
 
+import types
 import uuid
 
 import sqlalchemy as sa
@@ -18,13 +19,34 @@ _CAPACITY = {
 }
 
 
-def _set_traits(host, traits):
-    host.traits = [models.HostTrait(trait=t) for t in sorted(set(traits))]
+H = models.Host.__table__
+T = models.HostTrait.__table__
+M = models.HostMetadata.__table__
 
 
-def _set_metadata(host, metadata):
-    host.metadata_items = [models.HostMetadata(key=k, value=v)
-                           for k, v in sorted(metadata.items())]
+class HostRecord(types.SimpleNamespace):
+    """A host row's columns as attributes, with ``traits`` (a sorted list)
+    and ``metadata`` (a dict)."""
+
+
+def _record(row, traits, metadata):
+    return HostRecord(**dict(row), traits=sorted(traits),
+                      metadata=dict(metadata))
+
+
+def _write_attributes(conn, host_id, traits=None, metadata=None):
+    """Replace the traits and/or metadata (those not None) of a host."""
+    if traits is not None:
+        conn.execute(sa.delete(T).where(T.c.host_id == host_id))
+        if traits:
+            conn.execute(sa.insert(T), [{'host_id': host_id, 'trait': t}
+                                        for t in sorted(set(traits))])
+    if metadata is not None:
+        conn.execute(sa.delete(M).where(M.c.host_id == host_id))
+        if metadata:
+            conn.execute(sa.insert(M), [
+                {'host_id': host_id, 'key': k, 'value': v}
+                for k, v in sorted(metadata.items())])
 
 
 def create(db, values):
@@ -33,62 +55,71 @@ def create(db, values):
     traits = values.pop('traits', [])
     metadata = values.pop('metadata', {})
     now = timeutils.utcnow()
-    host = models.Host(id=str(uuid.uuid4()), generation=1, vcpus_used=0,
-                       memory_mb_used=0, disk_gb_used=0, instances=0,
-                       created_at=now, updated_at=now, **values)
-    _set_traits(host, traits)
-    _set_metadata(host, metadata)
+    row = dict({'last_heartbeat': None, 'reserved_vcpus': 0,
+                'reserved_memory_mb': 0, 'reserved_disk_gb': 0, 'io_ops': 0,
+                'disabled_reason': None},
+               **values, id=str(uuid.uuid4()), generation=1, vcpus_used=0,
+               memory_mb_used=0, disk_gb_used=0, instances=0,
+               created_at=now, updated_at=now)
     try:
-        with db.writer() as session:
-            session.add(host)
-            session.flush()
-            mark_changed(session, [host.id], attributes=True)
+        with db.connection(writer=True) as conn:
+            conn.execute(sa.insert(H), row)
+            _write_attributes(conn, row['id'], traits, metadata)
+            mark_changed(conn, [row['id']], attributes=True)
     except sa_exc.IntegrityError:
         raise exception.HostNameExists(name=values['name']) from None
-    return host
+    return _record(row, traits, metadata)
+
+
+def _records(conn, rows):
+    """``HostRecord``s of host rows, their traits and metadata read at once."""
+    ids = [r.id for r in rows]
+    traits = _traits(conn, ids)
+    metadata = _metadata(conn, ids)
+    return [_record(r._mapping, traits.get(r.id, []), metadata.get(r.id, {}))
+            for r in rows]
 
 
 def get(db, host_id):
-    with db.reader() as session:
-        host = session.get(models.Host, host_id)
-        if host is None:
+    with db.connection() as conn:
+        row = conn.execute(sa.select(H).where(H.c.id == host_id)).first()
+        if row is None:
             raise exception.HostNotFound(host_id=host_id)
-        return host
+        return _records(conn, [row])[0]
 
 
 def list_hosts(db, limit, marker=None, name=None, availability_zone=None,
                enabled=None, status=None, traits=(), now=None,
                service_down_time=None):
     """A page of hosts ordered by id, after the host ``marker``."""
-    query = sa.select(models.Host).order_by(models.Host.id).limit(limit)
+    query = sa.select(H).order_by(H.c.id).limit(limit)
     if name is not None:
-        query = query.where(models.Host.name == name)
+        query = query.where(H.c.name == name)
     if availability_zone is not None:
-        query = query.where(models.Host.availability_zone == availability_zone)
+        query = query.where(H.c.availability_zone == availability_zone)
     if enabled is not None:
-        query = query.where(models.Host.enabled == enabled)
+        query = query.where(H.c.enabled == enabled)
     if status is not None:
         cutoff = liveness.down_cutoff(now, service_down_time)
-        beat = models.Host.last_heartbeat
+        beat = H.c.last_heartbeat
         if status == 'down':
             query = query.where(beat.is_not(None), beat < cutoff)
         else:
             query = query.where(sa.or_(beat.is_(None), beat >= cutoff))
     for trait in traits:
         query = query.where(sa.exists().where(
-            models.HostTrait.host_id == models.Host.id,
-            models.HostTrait.trait == trait))
-    with db.reader() as session:
+            T.c.host_id == H.c.id, T.c.trait == trait))
+    with db.connection() as conn:
         if marker is not None:
-            if session.get(models.Host, marker) is None:
+            if conn.execute(sa.select(H.c.id).where(
+                    H.c.id == marker)).first() is None:
                 raise exception.MarkerNotFound(marker=marker)
-            query = query.where(models.Host.id > marker)
-        return list(session.scalars(query))
+            query = query.where(H.c.id > marker)
+        return _records(conn, conn.execute(query).all())
 
 
 def _usable(host, total_field, ratio_field, reserved_field):
-    return (getattr(host, total_field) * getattr(host, ratio_field)
-            - getattr(host, reserved_field))
+    return (host[total_field] * host[ratio_field] - host[reserved_field])
 
 
 def update(db, host_id, values, allowed_generations=None):
@@ -101,51 +132,50 @@ def update(db, host_id, values, allowed_generations=None):
     traits = values.pop('traits', None)
     metadata = values.pop('metadata', None)
     try:
-        with db.writer() as session:
-            host = session.get(models.Host, host_id, with_for_update=True)
-            if host is None:
+        with db.connection(writer=True) as conn:
+            row = conn.execute(sa.select(H).where(H.c.id == host_id)
+                               .with_for_update()).first()
+            if row is None:
                 raise exception.HostNotFound(host_id=host_id)
             if (allowed_generations is not None
-                    and host.generation not in allowed_generations):
+                    and row.generation not in allowed_generations):
                 raise exception.GenerationConflict(
-                    host_id=host_id, actual=host.generation,
+                    host_id=host_id, actual=row.generation,
                     expected=', '.join(map(str, sorted(allowed_generations)))
                     or 'none')
-            for field, value in values.items():
-                setattr(host, field, value)
+            host = dict(row._mapping, **values)
             for resource, fields in _CAPACITY.items():
-                used = getattr(host, resource + '_used')
+                used = host[resource + '_used']
                 if used and _usable(host, *fields) < used:
                     raise exception.HostInUse(
                         host_id=host_id,
                         reason='usable %s would be %g, below the %d in use'
                                % (resource, _usable(host, *fields), used))
-            if traits is not None:
-                _set_traits(host, traits)
-            if metadata is not None:
-                _set_metadata(host, metadata)
-            host.generation += 1
-            host.updated_at = timeutils.utcnow()
-            session.flush()
-            mark_changed(session, [host_id], attributes=True)
+            values.update(generation=row.generation + 1,
+                          updated_at=timeutils.utcnow())
+            conn.execute(sa.update(H).where(H.c.id == host_id)
+                         .values(values))
+            _write_attributes(conn, host_id, traits, metadata)
+            mark_changed(conn, [host_id], attributes=True)
+            return _records(conn, [conn.execute(
+                sa.select(H).where(H.c.id == host_id)).first()])[0]
     except sa_exc.IntegrityError:
         raise exception.HostNameExists(name=values.get('name')) from None
-    return host
 
 
 def delete(db, host_id):
-    with db.writer() as session:
-        host = session.get(models.Host, host_id, with_for_update=True)
-        if host is None:
+    with db.connection(writer=True) as conn:
+        row = conn.execute(sa.select(H.c.instances).where(
+            H.c.id == host_id).with_for_update()).first()
+        if row is None:
             raise exception.HostNotFound(host_id=host_id)
-        if host.instances:
+        if row.instances:
             raise exception.HostInUse(
                 host_id=host_id,
-                reason='%d instances are allocated on it' % host.instances)
-        session.delete(host)
-        session.flush()
-        session.add(models.HostTombstone(host_id=host_id,
-                                         change_seq=next_change(session)))
+                reason='%d instances are allocated on it' % row.instances)
+        conn.execute(sa.delete(H).where(H.c.id == host_id))
+        conn.execute(sa.insert(models.HostTombstone.__table__).values(
+            host_id=host_id, change_seq=next_change(conn)))
 
 
 def heartbeat(db, host_id, io_ops=None):
@@ -154,16 +184,16 @@ def heartbeat(db, host_id, io_ops=None):
               'generation': models.Host.generation + 1}
     if io_ops is not None:
         values['io_ops'] = io_ops
-    with db.connection(writer=True) as session:
-        values['change_seq'] = next_change(session)
-        result = session.execute(
+    with db.connection(writer=True) as conn:
+        values['change_seq'] = next_change(conn)
+        result = conn.execute(
             sa.update(models.Host).where(models.Host.id == host_id)
             .values(**values))
         if result.rowcount == 0:
             raise exception.HostNotFound(host_id=host_id)
 
 
-def next_change(session):
+def next_change(conn):
     """Take the next host-change number, in this writing transaction.
 
     The counter row stays locked until the transaction ends, so numbers are
@@ -171,23 +201,23 @@ def next_change(session):
     hold that lock only briefly.
     """
     counter = models.HostChanges.__table__
-    session.execute(sa.update(counter).where(counter.c.id == 1)
+    conn.execute(sa.update(counter).where(counter.c.id == 1)
                     .values(seq=counter.c.seq + 1))
-    return session.execute(sa.select(counter.c.seq).where(
+    return conn.execute(sa.select(counter.c.seq).where(
         counter.c.id == 1)).scalar_one()
 
 
-def mark_changed(session, host_ids, attributes=False):
+def mark_changed(conn, host_ids, attributes=False):
     """Stamp hosts with a new change number (``attributes``: not just usage).
 
     Call it last in the transaction that changed them.
     """
     H = models.Host.__table__
-    seq = next_change(session)
+    seq = next_change(conn)
     values = {'change_seq': seq}
     if attributes:
         values['attrs_seq'] = seq
-    session.execute(sa.update(H).where(H.c.id.in_(list(host_ids)))
+    conn.execute(sa.update(H).where(H.c.id.in_(list(host_ids)))
                     .values(values))
 
 
@@ -216,18 +246,18 @@ def changes_since(db, seq):
     """
     H = models.Host.__table__
     counter = models.HostChanges.__table__
-    with db.connection() as session:
-        current = session.execute(sa.select(counter.c.seq).where(
+    with db.connection() as conn:
+        current = conn.execute(sa.select(counter.c.seq).where(
             counter.c.id == 1)).scalar_one()
         if current == seq:
             return None
-        rows = session.execute(
+        rows = conn.execute(
             sa.select(H).where(H.c.change_seq > seq)).mappings().all()
         fresh = [r['id'] for r in rows if r['attrs_seq'] > seq]
         every = seq < 0 or len(fresh) > _ATTRIBUTES_IN_LIST
-        all_traits = _traits(session, None if every else fresh)
-        all_metadata = _metadata(session, None if every else fresh)
-        deleted = [] if seq < 0 else list(session.scalars(
+        all_traits = _traits(conn, None if every else fresh)
+        all_metadata = _metadata(conn, None if every else fresh)
+        deleted = [] if seq < 0 else list(conn.scalars(
             sa.select(models.HostTombstone.host_id).where(
                 models.HostTombstone.change_seq > seq)))
     newest = max([current] + [r['change_seq'] for r in rows])
@@ -236,7 +266,7 @@ def changes_since(db, seq):
     return Changes(rows, traits, metadata, deleted, newest)
 
 
-def _traits(session, host_ids):
+def _traits(conn, host_ids):
     T = models.HostTrait
     query = sa.select(T.host_id, T.trait)
     if host_ids is not None:
@@ -244,12 +274,12 @@ def _traits(session, host_ids):
             return {}
         query = query.where(T.host_id.in_(host_ids))
     traits = {}
-    for host_id, trait in session.execute(query):
+    for host_id, trait in conn.execute(query):
         traits.setdefault(host_id, []).append(trait)
     return traits
 
 
-def _metadata(session, host_ids):
+def _metadata(conn, host_ids):
     M = models.HostMetadata
     query = sa.select(M.host_id, M.key, M.value)
     if host_ids is not None:
@@ -257,6 +287,6 @@ def _metadata(session, host_ids):
             return {}
         query = query.where(M.host_id.in_(host_ids))
     metadata = {}
-    for host_id, key, value in session.execute(query):
+    for host_id, key, value in conn.execute(query):
         metadata.setdefault(host_id, {})[key] = value
     return metadata

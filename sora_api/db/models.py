@@ -50,11 +50,6 @@ class Host(Base):
     updated_at = sa.Column(sa.DateTime, nullable=False,
                            default=timeutils.utcnow)
 
-    traits = orm.relationship(
-        'HostTrait', cascade='all, delete-orphan', lazy='selectin')
-    metadata_items = orm.relationship(
-        'HostMetadata', cascade='all, delete-orphan', lazy='selectin')
-
 
 class HostTrait(Base):
     __tablename__ = 'host_traits'

@@ -59,14 +59,14 @@ def _claim_host(conn, host_id, asked, instances, now):
     return result.rowcount == 1
 
 
-def _bump_group(session, project_id, group, generation):
+def _bump_group(conn, project_id, group, generation):
     """Compare-and-swap the group's generation read before scheduling."""
     table = models.ScheduleGroup.__table__
     if generation is None:
-        session.execute(sa.insert(table).values(
+        conn.execute(sa.insert(table).values(
             project_id=project_id, name=group, generation=1))
         return True
-    result = session.execute(
+    result = conn.execute(
         sa.update(table)
         .where(table.c.project_id == project_id, table.c.name == group,
                table.c.generation == generation)
@@ -114,8 +114,8 @@ def claim(db, project_id, user_id, request, hosts, group=None,
                      for i, (host_id, name) in enumerate(hosts)],
         created_at=now, updated_at=now)
     try:
-        with db.connection(writer=True) as session:
-            if group and not _bump_group(session, project_id, group,
+        with db.connection(writer=True) as conn:
+            if group and not _bump_group(conn, project_id, group,
                                          group_generation):
                 raise exception.ClaimConflict(reason='group %s changed'
                                               % group)
@@ -124,24 +124,24 @@ def claim(db, project_id, user_id, request, hosts, group=None,
             for host_id in sorted(per_host):
                 count = per_host[host_id]
                 asked = {r: v * count for r, v in resources.items()}
-                if not _claim_host(session, host_id, asked, count, now):
+                if not _claim_host(conn, host_id, asked, count, now):
                     raise exception.ClaimConflict(
                         reason='host %s has no room left' % host_id)
-            session.execute(sa.insert(models.Schedule.__table__).values(
+            conn.execute(sa.insert(models.Schedule.__table__).values(
                 id=record.id, project_id=project_id, user_id=user_id,
                 status=record.status, group_name=group, request=request,
                 created_at=now, updated_at=now))
-            session.execute(sa.insert(models.Allocation.__table__), [
+            conn.execute(sa.insert(models.Allocation.__table__), [
                 dict(resources, schedule_id=record.id,
                      instance_index=a.instance_index, host_id=a.host_id)
                 for a in record.allocations])
             if idempotency:
                 key, request_hash = idempotency
-                session.execute(sa.insert(
+                conn.execute(sa.insert(
                     models.IdempotencyKey.__table__).values(
                     project_id=project_id, key=key,
                     request_hash=request_hash, schedule_id=record.id))
-            db_hosts.mark_changed(session, per_host)
+            db_hosts.mark_changed(conn, per_host)
     except sa_exc.IntegrityError as e:
         if idempotency and 'idempotency' in str(e.orig).lower():
             raise exception.IdempotencyKeyTaken(key=idempotency[0]) from e
@@ -149,13 +149,13 @@ def claim(db, project_id, user_id, request, hosts, group=None,
     return record
 
 
-def _records(session, schedule_rows):
+def _records(conn, schedule_rows):
     """``ScheduleRecord``s of schedule rows, allocations in one query."""
     if not schedule_rows:
         return []
     A = models.Allocation.__table__
     placed = collections.defaultdict(list)
-    for schedule_id, index, host_id, name in session.execute(
+    for schedule_id, index, host_id, name in conn.execute(
             sa.select(A.c.schedule_id, A.c.instance_index, A.c.host_id,
                       H.c.name)
             .join(H, H.c.id == A.c.host_id)
@@ -172,13 +172,13 @@ def _records(session, schedule_rows):
 def get(db, schedule_id, project_id=None):
     """The schedule; another project's is as good as absent."""
     S = models.Schedule.__table__
-    with db.connection() as session:
-        row = session.execute(sa.select(S).where(
+    with db.connection() as conn:
+        row = conn.execute(sa.select(S).where(
             S.c.id == schedule_id)).first()
         if row is None or (project_id is not None
                            and row.project_id != project_id):
             raise exception.ScheduleNotFound(schedule_id=schedule_id)
-        return _records(session, [row])[0]
+        return _records(conn, [row])[0]
 
 
 def list_schedules(db, limit, project_id=None, marker=None, status=None,
@@ -196,17 +196,17 @@ def list_schedules(db, limit, project_id=None, marker=None, status=None,
     if host_id is not None:
         query = query.where(sa.exists().where(
             A.c.schedule_id == S.c.id, A.c.host_id == host_id))
-    with db.connection() as session:
+    with db.connection() as conn:
         if marker is not None:
             # Another project's schedule is no marker: its existence is
             # not to leak through a 200 where an unknown id is a 400.
-            owner = session.execute(sa.select(S.c.project_id).where(
+            owner = conn.execute(sa.select(S.c.project_id).where(
                 S.c.id == marker)).scalar()
             if owner is None or (project_id is not None
                                  and owner != project_id):
                 raise exception.MarkerNotFound(marker=marker)
             query = query.where(S.c.id > marker)
-        return _records(session, session.execute(query).all())
+        return _records(conn, conn.execute(query).all())
 
 
 def delete(db, schedule_id, project_id=None):
@@ -214,12 +214,12 @@ def delete(db, schedule_id, project_id=None):
     A = models.Allocation.__table__
     S = models.Schedule.__table__
     now = timeutils.utcnow()
-    with db.connection(writer=True) as session:
-        owner = session.execute(sa.select(S.c.project_id).where(
+    with db.connection(writer=True) as conn:
+        owner = conn.execute(sa.select(S.c.project_id).where(
             S.c.id == schedule_id).with_for_update()).scalar()
         if owner is None or (project_id is not None and owner != project_id):
             raise exception.ScheduleNotFound(schedule_id=schedule_id)
-        released = session.execute(
+        released = conn.execute(
             sa.delete(A).where(A.c.schedule_id == schedule_id)
             .returning(A.c.host_id, A.c.vcpus, A.c.memory_mb, A.c.disk_gb)
         ).all()
@@ -232,15 +232,15 @@ def delete(db, schedule_id, project_id=None):
             totals[3] += 1
         for host_id in sorted(per_host):
             vcpus, memory_mb, disk_gb, count = per_host[host_id]
-            session.execute(sa.update(H).where(H.c.id == host_id).values(
+            conn.execute(sa.update(H).where(H.c.id == host_id).values(
                 vcpus_used=H.c.vcpus_used - vcpus,
                 memory_mb_used=H.c.memory_mb_used - memory_mb,
                 disk_gb_used=H.c.disk_gb_used - disk_gb,
                 instances=H.c.instances - count,
                 generation=H.c.generation + 1, updated_at=now))
-        session.execute(sa.delete(S).where(S.c.id == schedule_id))
+        conn.execute(sa.delete(S).where(S.c.id == schedule_id))
         if per_host:
-            db_hosts.mark_changed(session, per_host)
+            db_hosts.mark_changed(conn, per_host)
 
 
 def group_state(db, project_id, group):
@@ -248,10 +248,10 @@ def group_state(db, project_id, group):
     A = models.Allocation
     S = models.Schedule
     G = models.ScheduleGroup
-    with db.connection() as session:
-        generation = session.execute(sa.select(G.generation).where(
+    with db.connection() as conn:
+        generation = conn.execute(sa.select(G.generation).where(
             G.project_id == project_id, G.name == group)).scalar()
-        rows = session.execute(
+        rows = conn.execute(
             sa.select(A.host_id, sa.func.count())
             .join(S, S.id == A.schedule_id)
             .where(S.project_id == project_id, S.group_name == group)
@@ -264,10 +264,10 @@ def hosts_of(db, project_id, schedule_ids):
     A = models.Allocation
     S = models.Schedule
     wanted = set(schedule_ids)
-    with db.connection() as session:
-        found = set(session.scalars(sa.select(S.id).where(
+    with db.connection() as conn:
+        found = set(conn.scalars(sa.select(S.id).where(
             S.id.in_(wanted), S.project_id == project_id)))
-        hosts = set(session.scalars(sa.select(A.host_id).where(
+        hosts = set(conn.scalars(sa.select(A.host_id).where(
             A.schedule_id.in_(found))))
     missing = wanted - found
     if missing:
@@ -279,7 +279,7 @@ def hosts_of(db, project_id, schedule_ids):
 def find_idempotent(db, project_id, key):
     """``(request_hash, schedule_id)`` stored for the key, or None."""
     K = models.IdempotencyKey
-    with db.connection() as session:
-        row = session.execute(sa.select(K.request_hash, K.schedule_id).where(
+    with db.connection() as conn:
+        row = conn.execute(sa.select(K.request_hash, K.schedule_id).where(
             K.project_id == project_id, K.key == key)).first()
     return tuple(row) if row else None

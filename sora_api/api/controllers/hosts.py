@@ -25,8 +25,8 @@ class HostsController(controllers.Controller):
         now = now or timeutils.utcnow()
         body = {field: getattr(host, field) for field in _FIELDS}
         body.update(
-            traits=sorted(t.trait for t in host.traits),
-            metadata={m.key: m.value for m in host.metadata_items},
+            traits=host.traits,
+            metadata=host.metadata,
             last_heartbeat=timeutils.isotime(host.last_heartbeat),
             status='up' if liveness.is_up(
                 host.last_heartbeat, now,
