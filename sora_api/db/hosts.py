@@ -193,6 +193,21 @@ def heartbeat(db, host_id, io_ops=None):
             raise exception.HostNotFound(host_id=host_id)
 
 
+# The statements of every request, built once (SQLAlchemy then compiles
+# each once, too).
+_COUNTER = models.HostChanges.__table__
+_BUMP = sa.update(_COUNTER).where(_COUNTER.c.id == 1).values(
+    seq=_COUNTER.c.seq + 1)
+_CURRENT = sa.select(_COUNTER.c.seq).where(_COUNTER.c.id == 1)
+_STAMP = sa.update(H).where(H.c.id.in_(sa.bindparam('ids', expanding=True)))
+_STAMP_USAGE = _STAMP.values(change_seq=sa.bindparam('seq'))
+_STAMP_ALL = _STAMP.values(change_seq=sa.bindparam('seq'),
+                           attrs_seq=sa.bindparam('seq'))
+_CHANGED = sa.select(H).where(H.c.change_seq > sa.bindparam('seq'))
+_DELETED = sa.select(models.HostTombstone.host_id).where(
+    models.HostTombstone.change_seq > sa.bindparam('seq'))
+
+
 def next_change(conn):
     """Take the next host-change number, in this writing transaction.
 
@@ -200,11 +215,8 @@ def next_change(conn):
     handed out in commit order; callers take it as late as they can, to
     hold that lock only briefly.
     """
-    counter = models.HostChanges.__table__
-    conn.execute(sa.update(counter).where(counter.c.id == 1)
-                    .values(seq=counter.c.seq + 1))
-    return conn.execute(sa.select(counter.c.seq).where(
-        counter.c.id == 1)).scalar_one()
+    conn.execute(_BUMP)
+    return conn.execute(_CURRENT).scalar_one()
 
 
 def mark_changed(conn, host_ids, attributes=False):
@@ -212,13 +224,9 @@ def mark_changed(conn, host_ids, attributes=False):
 
     Call it last in the transaction that changed them.
     """
-    H = models.Host.__table__
     seq = next_change(conn)
-    values = {'change_seq': seq}
-    if attributes:
-        values['attrs_seq'] = seq
-    conn.execute(sa.update(H).where(H.c.id.in_(list(host_ids)))
-                    .values(values))
+    conn.execute(_STAMP_ALL if attributes else _STAMP_USAGE,
+                 {'ids': list(host_ids), 'seq': seq})
 
 
 class Changes:
@@ -244,22 +252,17 @@ def changes_since(db, seq):
     ``metadata`` map the id of every host whose attributes changed (and only
     those) to its traits and metadata; ``deleted`` lists deleted host ids.
     """
-    H = models.Host.__table__
-    counter = models.HostChanges.__table__
     with db.connection() as conn:
-        current = conn.execute(sa.select(counter.c.seq).where(
-            counter.c.id == 1)).scalar_one()
+        current = conn.execute(_CURRENT).scalar_one()
         if current == seq:
             return None
-        rows = conn.execute(
-            sa.select(H).where(H.c.change_seq > seq)).mappings().all()
+        rows = conn.execute(_CHANGED, {'seq': seq}).mappings().all()
         fresh = [r['id'] for r in rows if r['attrs_seq'] > seq]
         every = seq < 0 or len(fresh) > _ATTRIBUTES_IN_LIST
         all_traits = _traits(conn, None if every else fresh)
         all_metadata = _metadata(conn, None if every else fresh)
-        deleted = [] if seq < 0 else list(conn.scalars(
-            sa.select(models.HostTombstone.host_id).where(
-                models.HostTombstone.change_seq > seq)))
+        deleted = [] if seq < 0 else list(conn.scalars(_DELETED,
+                                                       {'seq': seq}))
     newest = max([current] + [r['change_seq'] for r in rows])
     traits = {h: all_traits.get(h, []) for h in fresh}
     metadata = {h: all_metadata.get(h, {}) for h in fresh}

@@ -22,6 +22,9 @@ from sora_api.db import models
 
 H = models.Host.__table__
 RESOURCES = ('vcpus', 'memory_mb', 'disk_gb')
+_INSERT_SCHEDULE = sa.insert(models.Schedule.__table__)
+_INSERT_ALLOCATION = sa.insert(models.Allocation.__table__)
+_INSERT_KEY = sa.insert(models.IdempotencyKey.__table__)
 _USABLE = {
     'vcpus': H.c.vcpus * H.c.cpu_allocation_ratio - H.c.reserved_vcpus,
     'memory_mb': (H.c.memory_mb * H.c.ram_allocation_ratio
@@ -127,18 +130,17 @@ def claim(db, project_id, user_id, request, hosts, group=None,
                 if not _claim_host(conn, host_id, asked, count, now):
                     raise exception.ClaimConflict(
                         reason='host %s has no room left' % host_id)
-            conn.execute(sa.insert(models.Schedule.__table__).values(
+            conn.execute(_INSERT_SCHEDULE, dict(
                 id=record.id, project_id=project_id, user_id=user_id,
                 status=record.status, group_name=group, request=request,
                 created_at=now, updated_at=now))
-            conn.execute(sa.insert(models.Allocation.__table__), [
+            conn.execute(_INSERT_ALLOCATION, [
                 dict(resources, schedule_id=record.id,
                      instance_index=a.instance_index, host_id=a.host_id)
                 for a in record.allocations])
             if idempotency:
                 key, request_hash = idempotency
-                conn.execute(sa.insert(
-                    models.IdempotencyKey.__table__).values(
+                conn.execute(_INSERT_KEY, dict(
                     project_id=project_id, key=key,
                     request_hash=request_hash, schedule_id=record.id))
             db_hosts.mark_changed(conn, per_host)
