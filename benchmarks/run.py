@@ -127,6 +127,14 @@ def _warm_up(srv):
                      max_seconds=120)
 
 
+def _settle(srv, row):
+    """Let the server finish what the previous run left in flight."""
+    waited = srv.wait_idle()
+    if waited > 2:
+        row['notes'].append('waited %.0f s for the server to finish the '
+                            'previous run\'s requests' % waited)
+
+
 def _show(name, r):
     log('  %-9s %8.1f req/s  p50 %8.2f  p95 %8.2f  p99 %8.2f ms  '
         'errors %d  non-2xx %d  (%s, %d requests)' % (
@@ -186,6 +194,7 @@ def run_one(n, args, tool, workdir):
                 % (reg['hosts_created'], reg['seconds'], reg['rate']))
         _warm_up(srv)
         member = srv.tokens['member']
+        _settle(srv, row)
         row['baseline'] = loadgen.run(
             tool, srv.host, srv.port, 'GET', '/', None, None,
             args.connections, args.duration)
@@ -196,6 +205,7 @@ def run_one(n, args, tool, workdir):
             spy = profile.start(srv.worker_pids()[0], args.duration, raw)
             if spy is None:
                 row['notes'].append('--profile: py-spy is not installed')
+        _settle(srv, row)
         row['schedule'] = loadgen.run(
             tool, srv.host, srv.port, 'POST', '/v1/schedules',
             fleet.schedule_body(), member, args.connections, args.duration)
@@ -207,6 +217,7 @@ def run_one(n, args, tool, workdir):
                                        'profile%s-%d.txt' % (suffix, n)),
                 'py-spy, one worker, POST /v1/schedules at %d hosts' % n)
             log('  profile   %s' % path)
+        _settle(srv, row)
         row['dry_run'] = loadgen.run(
             tool, srv.host, srv.port, 'POST', '/v1/schedules',
             fleet.schedule_body(dry_run=True), member, 1, dry_seconds)

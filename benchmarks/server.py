@@ -136,6 +136,24 @@ class BenchServer:
             pass
         return children or [pid]
 
+    def wait_idle(self, timeout=120.0, window=0.5, busy_ticks=5):
+        """Wait until no worker burns CPU (requests of a run finished).
+
+        A load tool stops at its deadline while the server may still work
+        on requests it accepted; the next run must not pay for them.
+        Returns the seconds waited (at most ``timeout``).
+        """
+        started = time.monotonic()
+        before = _cpu_ticks(self.worker_pids())
+        while time.monotonic() - started < timeout:
+            time.sleep(window)
+            now = _cpu_ticks(self.worker_pids())
+            if all(now.get(p, 0) - before.get(p, 0) < busy_ticks
+                   for p in now):
+                break
+            before = now
+        return time.monotonic() - started
+
     def stop(self, timeout=60):
         if self.process is None:
             return None
@@ -150,6 +168,19 @@ class BenchServer:
             self._log.close()
             self._log = None
         return self.process.returncode
+
+
+def _cpu_ticks(pids):
+    """utime + stime of each process, in clock ticks."""
+    ticks = {}
+    for pid in pids:
+        try:
+            with open('/proc/%d/stat' % pid) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+            ticks[pid] = int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks
 
 
 def memory_kb(pid):
