@@ -17,6 +17,8 @@ from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
 _waitpid = eventlet.patcher.original('os').waitpid
+_select = eventlet.patcher.original('select').select
+_now = eventlet.patcher.original('time').monotonic
 
 
 class Server:
@@ -46,30 +48,48 @@ class Server:
     # -- one serving process ------------------------------------------------
 
     def _serve(self):
-        server = eventlet.spawn(
-            eventlet.wsgi.server, self.socket, self.app,
+        wsgi = eventlet.wsgi.Server(
+            self.socket, self.socket.getsockname(), self.app,
             log=logging.getLogger('eventlet.wsgi.server'), log_output=False,
             url_length_limit=self.conf.api.max_header_line,
             socket_timeout=self.conf.api.client_socket_timeout or None,
             keepalive=True, debug=False,
             # NOTE: keep header names as written (X-OpenStack-Request-Id).
             capitalize_response_headers=False)
-
-        def _stop():
-            signum = wait_for_signal()
-            LOG.info('Signal %d: finishing in-flight requests, then exiting',
-                     signum)
-            eventlet.spawn_after(self.conf.api.graceful_shutdown_timeout,
-                                 self._give_up)
-            server.kill()
-
-        eventlet.spawn_n(_stop)
-        try:
-            server.wait()
-        except greenlet.GreenletExit:
-            pass
+        connections = _Connections(wsgi)
+        acceptor = eventlet.spawn(self._accept, connections)
+        signum = wait_for_signal()
+        LOG.info('Signal %d: finishing in-flight requests, then exiting',
+                 signum)
+        eventlet.spawn_after(self.conf.api.graceful_shutdown_timeout,
+                             self._give_up)
+        acceptor.kill()
+        # NOTE: connections the kernel already queued for us were sent by
+        # clients that cannot tell them from in-flight ones: take them
+        # before closing, or they would be reset.
+        listener = self.socket.fd
+        for _ in range(1024):  # the listen backlog
+            try:
+                client, address = listener.accept()
+            except OSError:  # BlockingIOError: nothing is left queued
+                break
+            connections.add(eventlet.greenio.GreenSocket(client), address)
+        self.socket.close()
+        connections.finish()
         LOG.info('Stopped serving on port %d', self.port)
         return 0
+
+    def _accept(self, connections):
+        while True:
+            try:
+                connections.add(*self.socket.accept())
+            except greenlet.GreenletExit:
+                raise
+            except OSError as e:
+                # A client that gave up before we took its connection,
+                # or no file descriptor free for now: go on serving.
+                LOG.warning('accept() failed: %s', e)
+                eventlet.sleep(0.01)
 
     def _give_up(self):
         LOG.warning('Requests still running after %d s; exiting anyway',
@@ -127,11 +147,70 @@ class Server:
         self.stopping = True
         LOG.info('Signal %d: stopping %d worker(s)', signum,
                  len(self.children))
+        # The parent never accepts: once the workers have taken what is
+        # queued and closed their copies, new clients are refused at once
+        # instead of queueing on a socket nobody will accept from.
+        self.socket.fd.close()
         for pid in list(self.children):
             try:
                 os.kill(pid, signal.SIGTERM)
             except ProcessLookupError:
                 self.children.discard(pid)
+
+
+class _Connections:
+    """The open client connections of a worker, and a graceful end to them.
+
+    eventlet's own ``wsgi.server`` loop, when stopped, shuts down every
+    connection that has not started a request, including one just accepted
+    whose request is already waiting to be read. This one only ends
+    connections with nothing waiting, and lets each busy one finish its
+    current request, then close.
+    """
+
+    # A connection accepted less than this ago may have its request still
+    # on the way; it gets that long before it counts as idle.
+    GRACE = 1.0
+
+    def __init__(self, wsgi):
+        self.wsgi = wsgi
+        self.pool = eventlet.GreenPool(
+            eventlet.wsgi.DEFAULT_MAX_SIMULTANEOUS_REQUESTS)
+        self.open = {}
+
+    def add(self, client, address):
+        client.settimeout(self.wsgi.socket_timeout)
+        state = [address, client, eventlet.wsgi.STATE_IDLE]
+        self.open[id(state)] = (state, _now())
+        self.pool.spawn(self.wsgi.process_request, state).link(
+            self._closed, state)
+
+    def _closed(self, _, state):
+        self.open.pop(id(state), None)
+        state[2] = eventlet.wsgi.STATE_CLOSE
+        eventlet.greenio.shutdown_safe(state[1])
+        state[1].close()
+
+    def finish(self):
+        """Let busy connections answer, end idle ones; return when none."""
+        while self.pool.running():
+            for state, accepted in list(self.open.values()):
+                if state[2] != eventlet.wsgi.STATE_IDLE:
+                    # Answer the request being served, then close.
+                    state[2] = eventlet.wsgi.STATE_CLOSE
+                elif (not _readable(state[1])
+                        and _now() - accepted > self.GRACE):
+                    # Idle keep-alive: no request in flight to lose.
+                    state[2] = eventlet.wsgi.STATE_CLOSE
+                    eventlet.greenio.shutdown_safe(state[1])
+            eventlet.sleep(0.05)
+
+
+def _readable(sock):
+    try:
+        return bool(_select([sock.fileno()], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
 
 
 def wait_for_signal(signals=(signal.SIGTERM, signal.SIGINT)):
