@@ -125,6 +125,8 @@ class SoraServer:
         if not self.tokens and self.options['api'].get(
                 'auth_strategy', 'token') == 'token':
             self.create_tokens()
+        # A restarted server appends to its log: read only the new part.
+        offset = len(self.log())
         self._log = open(self.log_file, 'ab')
         # A session of its own, so kill() can end the parent and its
         # workers at once, as a machine failure would.
@@ -138,7 +140,7 @@ class SoraServer:
             if self.process.poll() is not None:
                 raise RuntimeError('sora-api exited with %s:\n%s'
                                    % (self.process.returncode, self.log()))
-            match = _SERVING.search(self.log())
+            match = _SERVING.search(self.log()[offset:])
             if match:
                 self.url = 'http://%s:%s' % match.groups()
                 if self._healthy():
