@@ -1,9 +1,29 @@
 #!/usr/bin/env bash
-# Set up a virtualenv with the test tools, lint, and run every test.
-# Extra arguments go to pytest, e.g. scripts/test.sh tests/unit -x
+# Set up a virtualenv with the test tools, lint, and run every test on
+# SQLite; then run the functional tests again on a throwaway PostgreSQL
+# cluster (tests/pg.py: initdb in a temp dir, 127.0.0.1, a free port).
+#
+#   scripts/test.sh [--with-postgresql | --without-postgresql] [pytest args]
+#
+# The PostgreSQL pass runs when the PostgreSQL server binaries (initdb,
+# pg_ctl; on PATH or in /usr/lib/postgresql/*/bin) are installed, and is
+# skipped with a note when they are not. --with-postgresql (or
+# SORA_TEST_POSTGRESQL=1) makes it required: no binaries is an error.
+# --without-postgresql (or SORA_TEST_POSTGRESQL=0) skips it.
+# With pytest arguments (e.g. scripts/test.sh tests/unit -x) only those run
+# on SQLite, and again on PostgreSQL only with --with-postgresql.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${SORA_VENV:-.venv}
+POSTGRESQL=${SORA_TEST_POSTGRESQL:-auto}
+ARGS=()
+for arg in "$@"; do
+    case "$arg" in
+        --with-postgresql) POSTGRESQL=1 ;;
+        --without-postgresql) POSTGRESQL=0 ;;
+        *) ARGS+=("$arg") ;;
+    esac
+done
 
 if [ ! -x "$VENV/bin/pytest" ] || [ setup.py -nt "$VENV/.installed-test" ] \
         || [ requirements.txt -nt "$VENV/.installed-test" ] \
@@ -15,4 +35,38 @@ if [ ! -x "$VENV/bin/pytest" ] || [ setup.py -nt "$VENV/.installed-test" ] \
 fi
 
 "$VENV/bin/ruff" check .
-exec "$VENV/bin/pytest" -n 2 "$@"
+
+have_postgresql() {
+    "$VENV/bin/python" -c 'import sys, tests.pg; sys.exit(not tests.pg.bindir())'
+}
+
+case "$POSTGRESQL" in
+    1|yes|true)
+        if ! have_postgresql; then
+            echo "test.sh: PostgreSQL asked for but initdb/pg_ctl not found;" \
+                 "install the postgresql package" >&2
+            exit 1
+        fi ;;
+    auto)
+        if [ ${#ARGS[@]} -gt 0 ]; then
+            POSTGRESQL=0
+        elif have_postgresql; then
+            POSTGRESQL=1
+        else
+            echo "test.sh: no PostgreSQL binaries; the PostgreSQL pass is" \
+                 "skipped (install postgresql, or see docs/postgresql.md)"
+            POSTGRESQL=0
+        fi ;;
+    *) POSTGRESQL=0 ;;
+esac
+
+echo "== tests on SQLite"
+"$VENV/bin/pytest" -n 2 "${ARGS[@]}"
+
+if [ "$POSTGRESQL" = 1 ]; then
+    echo "== functional tests on PostgreSQL"
+    if [ ${#ARGS[@]} -eq 0 ]; then
+        ARGS=(tests/functional)
+    fi
+    "$VENV/bin/python" -m tests.pg run -- "$VENV/bin/pytest" -n 2 "${ARGS[@]}"
+fi
