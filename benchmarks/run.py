@@ -239,9 +239,10 @@ def run_one(n, args, tool, workdir):
         if 'error' in ip:
             log('  in-process timing failed: %s' % ip['error'])
         else:
-            log('  in-process (%d hosts): host_states %.1f ms, '
-                'select_destinations %.1f ms, rank %.1f ms (medians)' % (
-                    ip['hosts_seen'], ip['host_states']['median_ms'],
+            log('  in-process (%d hosts): host_table %.1f ms cold, %.2f ms '
+                'warm, select_destinations %.1f ms, rank %.1f ms (medians)'
+                % (ip['hosts_seen'], ip['host_table_cold']['median_ms'],
+                   ip['host_table']['median_ms'],
                     ip['select_destinations']['median_ms'],
                     ip['rank']['median_ms']))
     return row

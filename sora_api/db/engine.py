@@ -10,7 +10,9 @@ no free connection in time, is ``DatabaseUnavailable`` (503), never a 500.
 """
 
 import contextlib
+import itertools
 import os
+import time
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -57,10 +59,13 @@ class Database:
         if database and database != ':memory:':
             os.makedirs(os.path.dirname(os.path.abspath(database)),
                         exist_ok=True)
+        # NOTE: SQLite's own busy handler sleeps inside the C library, which
+        # would stall every green thread of the worker while another process
+        # holds the write lock. So the driver never waits (timeout 0) and a
+        # writer's BEGIN IMMEDIATE is retried here with green sleeps.
         engine = sa.create_engine(
             self.url,
-            connect_args={'timeout': conf.database.sqlite_busy_timeout,
-                          'check_same_thread': False},
+            connect_args={'timeout': 0, 'check_same_thread': False},
             pool_size=conf.database.max_pool_size,
             max_overflow=conf.database.max_overflow,
             pool_timeout=conf.database.pool_timeout)
@@ -75,10 +80,12 @@ class Database:
             cursor.execute('PRAGMA foreign_keys=ON')
             cursor.close()
 
+        busy_timeout = conf.database.sqlite_busy_timeout
+
         @event.listens_for(engine, 'begin')
         def _on_begin(conn):
             if conn.get_execution_options().get('sora_writer'):
-                conn.exec_driver_sql('BEGIN IMMEDIATE')
+                _begin_immediate(conn, busy_timeout)
             else:
                 conn.exec_driver_sql('BEGIN')
 
@@ -131,6 +138,28 @@ class Database:
     def after_fork(self):
         """Drop connections inherited from the parent process."""
         self.engine.dispose(close=False)
+
+
+# Waits between tries for SQLite's write lock: short, since write
+# transactions here last well under a millisecond.
+_LOCK_WAITS = (0.0005, 0.001, 0.002, 0.005)
+
+
+def _begin_immediate(conn, busy_timeout):
+    """Take SQLite's write lock, waiting up to ``busy_timeout`` seconds.
+
+    ``time.sleep`` lets other green threads run while this one waits.
+    """
+    deadline = time.monotonic() + busy_timeout
+    for attempt in itertools.count():
+        try:
+            conn.exec_driver_sql('BEGIN IMMEDIATE')
+            return
+        except sa_exc.OperationalError as e:
+            if ('locked' not in str(e.orig).lower()
+                    or time.monotonic() >= deadline):
+                raise
+        time.sleep(_LOCK_WAITS[min(attempt, len(_LOCK_WAITS) - 1)])
 
 
 @contextlib.contextmanager
