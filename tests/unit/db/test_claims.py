@@ -3,25 +3,14 @@
 import pytest
 import sqlalchemy as sa
 
-from sora_api import conf as sora_conf
 from sora_api import exception
-from sora_api.db import engine
 from sora_api.db import hosts as db_hosts
-from sora_api.db import migration
 from sora_api.db import models
 from sora_api.db import schedules as db_schedules
 
 USAGE = ('vcpus_used', 'memory_mb_used', 'disk_gb_used', 'instances')
 
 
-@pytest.fixture
-def db(tmp_path):
-    conf = sora_conf.new_config([], default_config_files=[])
-    conf.set_override('state_path', str(tmp_path))
-    database = engine.Database(conf)
-    migration.upgrade(database.engine)
-    yield database
-    database.engine.dispose()
 
 
 @pytest.fixture

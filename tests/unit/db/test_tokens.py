@@ -4,18 +4,8 @@ import pytest
 import sqlalchemy as sa
 
 from sora_api import exception
-from sora_api.db import engine
-from sora_api.db import migration
 from sora_api.db import models
 from sora_api.db import tokens
-
-
-@pytest.fixture
-def db(conf, tmp_path):
-    conf.set_override('state_path', str(tmp_path))
-    database = engine.Database(conf)
-    migration.upgrade(database.engine)
-    return database
 
 
 def test_a_created_token_authenticates_as_its_identity(db):
