@@ -11,8 +11,6 @@ from sora_api.db import schedules as db_schedules
 USAGE = ('vcpus_used', 'memory_mb_used', 'disk_gb_used', 'instances')
 
 
-
-
 @pytest.fixture
 def make_host(db):
     """A host of 8 vCPUs, 8192 MB, 100 GB with ratios 1.0 and no reserve."""
