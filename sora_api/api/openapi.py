@@ -149,6 +149,16 @@ def _paths(max_instances):
                          '201': dict(one_host, headers={
                              'Location': {'schema': {'type': 'string'}},
                              'ETag': {'schema': {'type': 'string'}}})})}},
+        '/v1/hosts/bulk': {
+            'post': {'summary': 'Register up to %d hosts at once, all or '
+                                'none (admin).' % host_schemas.MAX_BULK,
+                     'requestBody': dict(_json(host_schemas.bulk_create),
+                                         required=True),
+                     'responses': dict(_errors(400, 401, 403, 409, 413), **{
+                         '201': _answer('The hosts, in request order.', {
+                             'type': 'object', 'properties': {
+                                 'hosts': {'type': 'array',
+                                           'items': _ref('Host')}}})})}},
         '/v1/hosts/{host_id}': {
             'parameters': _path_id('host_id'),
             'get': {'summary': 'Show a host (admin).',

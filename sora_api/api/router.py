@@ -24,6 +24,7 @@ ROUTES = {
     '/openapi.json': {'GET': ('root', 'openapi')},
     '/metrics': {'GET': ('metrics', 'show')},
     '/v1/hosts': {'GET': ('hosts', 'index'), 'POST': ('hosts', 'create')},
+    '/v1/hosts/bulk': {'POST': ('hosts', 'create_many')},
     '/v1/hosts/{host_id}': {'GET': ('hosts', 'show'),
                             'PUT': ('hosts', 'update'),
                             'DELETE': ('hosts', 'delete')},

@@ -51,24 +51,54 @@ def _write_attributes(conn, host_id, traits=None, metadata=None):
 
 def create(db, values):
     """Insert a host; ``values`` are validated fields with defaults filled."""
-    values = dict(values)
-    traits = values.pop('traits', [])
-    metadata = values.pop('metadata', {})
+    return create_many(db, [values])[0]
+
+
+def create_many(db, hosts):
+    """Insert hosts in one transaction: all of them, or none (409)."""
     now = timeutils.utcnow()
-    row = dict({'last_heartbeat': None, 'reserved_vcpus': 0,
-                'reserved_memory_mb': 0, 'reserved_disk_gb': 0, 'io_ops': 0,
-                'disabled_reason': None},
-               **values, id=str(uuid.uuid4()), generation=1, vcpus_used=0,
-               memory_mb_used=0, disk_gb_used=0, instances=0,
-               created_at=now, updated_at=now)
+    rows, traits, metadata = [], [], []
+    for values in hosts:
+        values = dict(values)
+        row = dict({'last_heartbeat': None, 'reserved_vcpus': 0,
+                    'reserved_memory_mb': 0, 'reserved_disk_gb': 0,
+                    'io_ops': 0, 'disabled_reason': None},
+                   **values, id=str(uuid.uuid4()), generation=1,
+                   vcpus_used=0, memory_mb_used=0, disk_gb_used=0,
+                   instances=0, created_at=now, updated_at=now)
+        traits.append(sorted(set(row.pop('traits', []))))
+        metadata.append(row.pop('metadata', {}))
+        rows.append(row)
     try:
         with db.connection(writer=True) as conn:
-            conn.execute(sa.insert(H), row)
-            _write_attributes(conn, row['id'], traits, metadata)
-            mark_changed(conn, [row['id']], attributes=True)
+            conn.execute(sa.insert(H), rows)
+            trait_rows = [{'host_id': r['id'], 'trait': t}
+                          for r, ts in zip(rows, traits) for t in ts]
+            if trait_rows:
+                conn.execute(sa.insert(T), trait_rows)
+            metadata_rows = [{'host_id': r['id'], 'key': k, 'value': v}
+                             for r, m in zip(rows, metadata)
+                             for k, v in sorted(m.items())]
+            if metadata_rows:
+                conn.execute(sa.insert(M), metadata_rows)
+            mark_changed(conn, [r['id'] for r in rows], attributes=True)
     except sa_exc.IntegrityError:
-        raise exception.HostNameExists(name=values['name']) from None
-    return _record(row, traits, metadata)
+        raise exception.HostNameExists(
+            name=_taken_name(db, [r['name'] for r in rows])) from None
+    return [_record(r, t, m) for r, t, m in zip(rows, traits, metadata)]
+
+
+def _taken_name(db, names):
+    """The first of ``names`` already used (or repeated), for the error."""
+    seen = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    with db.connection() as conn:
+        taken = conn.scalars(sa.select(H.c.name).where(
+            H.c.name.in_(names)).limit(1)).first()
+    return taken or ', '.join(names[:3])
 
 
 def _records(conn, rows):

@@ -15,7 +15,11 @@ def _rule(action, method, path, description):
 
 
 rules = [
-    _rule('create', 'POST', '/v1/hosts', 'Register a host.'),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'create', check_str=base.RULE_ADMIN,
+        description='Register hosts.',
+        operations=[{'method': 'POST', 'path': '/v1/hosts'},
+                    {'method': 'POST', 'path': '/v1/hosts/bulk'}]),
     _rule('list', 'GET', '/v1/hosts', 'List hosts.'),
     _rule('show', 'GET', '/v1/hosts/{host_id}', 'Show a host.'),
     _rule('update', 'PUT', '/v1/hosts/{host_id}', 'Update a host.'),

@@ -483,3 +483,61 @@ def test_a_host_id_in_upper_case_finds_the_host(api, make_host):
                            as_='admin')
     assert response.status_code == 200
     assert response.json()['host']['id'] == host['id']
+
+
+# -- bulk registration ------------------------------------------------------
+
+def test_bulk_registration_creates_every_host_in_order(api, unique):
+    names = [unique('bulk') for _ in range(3)]
+    response = api.request('POST', '/v1/hosts/bulk', as_='admin', json={
+        'hosts': [{'name': n, 'vcpus': 4, 'memory_mb': 2048, 'disk_gb': 10,
+                   'traits': ['CUSTOM_BULK'], 'metadata': {'i': str(i)}}
+                  for i, n in enumerate(names)]})
+    assert response.status_code == 201, response.text
+    created = response.json()['hosts']
+    assert [h['name'] for h in created] == names
+    assert [h['metadata'] for h in created] == [{'i': '0'}, {'i': '1'},
+                                                {'i': '2'}]
+    for host in created:
+        shown = api.request('GET', '/v1/hosts/' + host['id'], as_='admin')
+        assert shown.json()['host'] == host
+        assert host['availability_zone'] == 'nova'
+        assert host['cpu_allocation_ratio'] == 16.0
+
+
+def test_bulk_registration_is_all_or_nothing(api, unique):
+    taken = unique('bulk')
+    assert api.request('POST', '/v1/hosts', as_='admin', json={
+        'name': taken, 'vcpus': 1, 'memory_mb': 1,
+        'disk_gb': 1}).status_code == 201
+    fresh = unique('bulk')
+    for hosts in ([{'name': fresh}, {'name': taken}],
+                  [{'name': fresh}, {'name': fresh}]):
+        body = {'hosts': [dict(h, vcpus=1, memory_mb=1, disk_gb=1)
+                          for h in hosts]}
+        response = api.request('POST', '/v1/hosts/bulk', as_='admin',
+                               json=body)
+        error = assert_error(response, 409, 'sora.conflict')
+        assert error['detail']
+        listed = api.request('GET', '/v1/hosts', as_='admin',
+                             params={'name': fresh}).json()['hosts']
+        assert listed == []
+
+
+def test_bulk_registration_validates_every_host(api, unique):
+    good = {'name': unique('bulk'), 'vcpus': 1, 'memory_mb': 1, 'disk_gb': 1}
+    for body in ({'hosts': []}, {'hosts': [good, dict(good, vcpus=-1)]},
+                 {'hosts': [good], 'extra': 1}, [good],
+                 {'hosts': [good] * 1001}):
+        assert_error(api.request('POST', '/v1/hosts/bulk', as_='admin',
+                                 json=body), 400, 'sora.invalid_request')
+    assert api.request('GET', '/v1/hosts', as_='admin', params={
+        'name': good['name']}).json()['hosts'] == []
+
+
+def test_bulk_registration_is_for_admins_only(api, unique):
+    body = {'hosts': [{'name': unique('bulk'), 'vcpus': 1, 'memory_mb': 1,
+                       'disk_gb': 1}]}
+    for who in ('member', 'reader'):
+        assert_error(api.request('POST', '/v1/hosts/bulk', as_=who,
+                                 json=body), 403, 'sora.forbidden')

@@ -63,10 +63,7 @@ class HostsController(controllers.Controller):
             body['links'] = links
         return wsgi.json_response(body)
 
-    def create(self, req):
-        """POST /v1/hosts: 201 with Location; a taken name is 409."""
-        self.authorize(req, 'sora:host:create')
-        values = wsgi.json_body(req, schema.create)
+    def _with_defaults(self, values):
         defaults = {
             'availability_zone':
                 self.conf.scheduler.default_availability_zone,
@@ -75,9 +72,30 @@ class HostsController(controllers.Controller):
             'reserved_disk_gb': 0, 'io_ops': 0, 'traits': [], 'metadata': {},
         }
         defaults.update((r, getattr(self.conf.scheduler, r)) for r in _RATIOS)
-        host = db_hosts.create(self.services.db, dict(defaults, **values))
+        return dict(defaults, **values)
+
+    def create(self, req):
+        """POST /v1/hosts: 201 with Location; a taken name is 409."""
+        self.authorize(req, 'sora:host:create')
+        values = wsgi.json_body(req, schema.create)
+        host = db_hosts.create(self.services.db, self._with_defaults(values))
         location = '%s/v1/hosts/%s' % (req.application_url, host.id)
         return self._response(host, 201, {'Location': location})
+
+    def create_many(self, req):
+        """POST /v1/hosts/bulk: register up to 1000 hosts, all or none.
+
+        ``{"hosts": [<host>, ...]}``, each host as ``POST /v1/hosts`` takes
+        it; 201 with ``{"hosts": [...]}`` in the same order. One taken or
+        repeated name is a 409 and nothing is registered.
+        """
+        self.authorize(req, 'sora:host:create')
+        body = wsgi.json_body(req, schema.bulk_create)
+        hosts = db_hosts.create_many(
+            self.services.db, [self._with_defaults(h) for h in body['hosts']])
+        now = timeutils.utcnow()
+        return wsgi.json_response(
+            {'hosts': [self._view(h, now) for h in hosts]}, 201)
 
     def show(self, req, host_id):
         self.authorize(req, 'sora:host:show')

@@ -30,6 +30,17 @@ create = {
     'additionalProperties': False,
 }
 
+# Hosts one bulk registration may carry.
+MAX_BULK = 1000
+
+bulk_create = {
+    'type': 'object',
+    'properties': {'hosts': {'type': 'array', 'items': create,
+                             'minItems': 1, 'maxItems': MAX_BULK}},
+    'required': ['hosts'],
+    'additionalProperties': False,
+}
+
 update = {
     'type': 'object',
     'properties': _PROPERTIES,
