@@ -149,7 +149,8 @@ def markdown(title, info, settings, rows, notes=()):
         out.append('- %s: %s' % (key, value))
     out += ['', '## Results', '', table(rows), '']
     out += [
-        'Columns: `register` is POST /v1/hosts over concurrent keep-alive '
+        'Columns: `register` is POST /v1/hosts (or POST /v1/hosts/bulk, '
+        'see the settings) over concurrent keep-alive '
         'connections; `schedule` is POST /v1/schedules, 1 instance, '
         'durable claim, with the run\'s connections; `dry_run` the same '
         'body with `"dry_run": true` and one connection; `errors` are '
