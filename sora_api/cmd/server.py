@@ -30,13 +30,7 @@ class Server:
         self.after_fork = after_fork
         # Called in the parent with the pid of each worker that exited.
         self.on_worker_exit = on_worker_exit
-        self.socket = eventlet.listen(
-            (conf.api.bind_host, conf.api.bind_port), backlog=1024,
-            reuse_addr=True)
-        # NOTE: without TCP_NODELAY a response written in two parts
-        # (headers, then a larger body) waits for the client's delayed ACK,
-        # about 40 ms. Linux passes the option on to accepted sockets.
-        self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.socket = _listen(conf.api.bind_host, conf.api.bind_port)
         self.host, self.port = self.socket.getsockname()[:2]
         self.children = set()
         self.stopping = False
@@ -111,6 +105,9 @@ class Server:
         signal.signal(signal.SIGINT, self._stop_children)
         for _ in range(workers):
             self._fork()
+        # Each worker listens on a socket of its own (see _fork); one left
+        # open here would get its share of connections and never answer.
+        self.socket.close()
         while self.children:
             try:
                 pid, status = _waitpid(-1, 0)
@@ -138,6 +135,12 @@ class Server:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             eventlet.hubs.use_hub()
+            # NOTE: with one shared socket, the first worker to wake takes
+            # every waiting connection, and keep-alive clients then stay on
+            # it while the other workers idle. A socket per worker on the
+            # same port (SO_REUSEPORT) lets the kernel spread connections.
+            self.socket.close()
+            self.socket = _listen(self.host, self.port)
             if self.after_fork:
                 self.after_fork()
             status = self._serve()
@@ -209,6 +212,17 @@ class _Connections:
                     state[2] = eventlet.wsgi.STATE_CLOSE
                     eventlet.greenio.shutdown_safe(state[1])
             eventlet.sleep(0.05)
+
+
+def _listen(host, port):
+    """A listening socket, shareable by port with the other workers."""
+    sock = eventlet.listen((host, port), backlog=1024, reuse_addr=True,
+                           reuse_port=True)
+    # NOTE: without TCP_NODELAY a response written in two parts (headers,
+    # then a larger body) waits for the client's delayed ACK, about 40 ms.
+    # Linux passes the option on to accepted sockets.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 def _readable(sock):
