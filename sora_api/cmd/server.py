@@ -6,6 +6,7 @@ the parent forks that many workers sharing the listening socket, replaces
 any that dies, and on SIGTERM passes the signal on and waits for them.
 """
 
+import ctypes
 import os
 import signal
 import socket
@@ -134,6 +135,7 @@ class Server:
         try:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _term_when_parent_dies()
             eventlet.hubs.use_hub()
             # NOTE: with one shared socket, the first worker to wake takes
             # every waiting connection, and keep-alive clients then stay on
@@ -212,6 +214,25 @@ class _Connections:
                     state[2] = eventlet.wsgi.STATE_CLOSE
                     eventlet.greenio.shutdown_safe(state[1])
             eventlet.sleep(0.05)
+
+
+def _term_when_parent_dies():
+    """Ask Linux for SIGTERM should the parent die (PR_SET_PDEATHSIG).
+
+    A parent killed with SIGKILL cannot stop its workers; without this they
+    would go on serving, unsupervised, on the port.
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:
+        # The parent died before the request took effect.
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _listen(host, port):

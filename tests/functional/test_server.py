@@ -112,3 +112,13 @@ def test_sigterm_stops_every_worker_and_the_parent_exits_0(start_server):
     assert server.stop() == 0
     for pid in workers:
         assert not os.path.exists('/proc/%d' % pid) or _is_zombie(pid)
+
+
+def test_workers_stop_when_the_parent_is_killed(start_server):
+    server = start_server({'api': {'workers': 2}})
+    workers = _wait_for(lambda: len(_children(server.process.pid)) == 2
+                        and _children(server.process.pid))
+    server.process.send_signal(signal.SIGKILL)
+    server.process.wait(30)
+    _wait_for(lambda: all(not os.path.exists('/proc/%d' % pid)
+                          or _is_zombie(pid) for pid in workers))
