@@ -42,6 +42,9 @@ def _serve(conf):
             # ``sora-manage db sync``.
             migration.upgrade(services.db.engine)
         app = deploy.load_app(services)
+        # Load every host before serving (and before forking, so workers
+        # start with it): the first schedule request then pays nothing.
+        services.scheduler.warm_up()
         server = wsgi_server.Server(conf, app, after_fork=services.after_fork,
                                     on_worker_exit=metrics.mark_process_dead)
     except exception.ConfigurationError as e:

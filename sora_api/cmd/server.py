@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import sys
+import warnings
 
 import eventlet
 import eventlet.wsgi
@@ -53,7 +54,7 @@ class Server:
             log=logging.getLogger('eventlet.wsgi.server'), log_output=False,
             url_length_limit=self.conf.api.max_header_line,
             socket_timeout=self.conf.api.client_socket_timeout or None,
-            keepalive=True, debug=False,
+            keepalive=True, debug=False, protocol=_FairProtocol,
             # NOTE: keep header names as written (X-OpenStack-Request-Id).
             capitalize_response_headers=False)
         connections = _Connections(wsgi)
@@ -168,6 +169,20 @@ class Server:
                 self.children.discard(pid)
 
 
+class _FairProtocol(eventlet.wsgi.HttpProtocol):
+    """Lets the other connections run between two requests of one.
+
+    NOTE: a keep-alive client that sends its next request as soon as it
+    reads an answer finds it already there, so reading it never blocks
+    and eventlet never switches: one connection kept the worker while the
+    others waited (GET / had a p90 of 400 ms at a p50 of 0.4 ms).
+    """
+
+    def handle_one_request(self):
+        eventlet.sleep(0)
+        return super().handle_one_request()
+
+
 class _Connections:
     """The open client connections of a worker, and a graceful end to them.
 
@@ -237,8 +252,14 @@ _PR_SET_PDEATHSIG = 1
 
 def _listen(host, port):
     """A listening socket, shareable by port with the other workers."""
-    sock = eventlet.listen((host, port), backlog=1024, reuse_addr=True,
-                           reuse_port=True)
+    with warnings.catch_warnings():
+        # eventlet warns about port 0 with SO_REUSEPORT, where several
+        # processes binding "any port" could be given the same one; here
+        # only the parent binds port 0, and the workers its actual port.
+        warnings.simplefilter('ignore', eventlet.convenience.
+                              ReuseRandomPortWarning)
+        sock = eventlet.listen((host, port), backlog=1024, reuse_addr=True,
+                               reuse_port=True)
     # NOTE: without TCP_NODELAY a response written in two parts (headers,
     # then a larger body) waits for the client's delayed ACK, about 40 ms.
     # Linux passes the option on to accepted sockets.

@@ -69,9 +69,9 @@ class HostTable:
             return
         self.ids.extend(r['id'] for r in rows)
         self.names.extend(r['name'] for r in rows)
-        self.zones.extend(r['availability_zone'] for r in rows)
-        self.traits.extend(frozenset(r['traits']) for r in rows)
-        self.metadata.extend(dict(r['metadata']) for r in rows)
+        self.zones.extend(_shared(r['availability_zone']) for r in rows)
+        self.traits.extend(_shared(frozenset(r['traits'])) for r in rows)
+        self.metadata.extend(_shared_metadata(r['metadata']) for r in rows)
         self.enabled = np.concatenate(
             [self.enabled, np.array([bool(r['enabled']) for r in rows])])
         self.up = np.concatenate([self.up, np.ones(len(rows), dtype=bool)])
@@ -104,9 +104,9 @@ class HostTable:
                     or self.names[i] != row['name']):
                 attributes_changed = True
             self.names[i] = row['name']
-            self.zones[i] = row['availability_zone']
-            self.traits[i] = traits
-            self.metadata[i] = dict(metadata)
+            self.zones[i] = _shared(row['availability_zone'])
+            self.traits[i] = _shared(traits)
+            self.metadata[i] = _shared_metadata(metadata)
             self.enabled[i] = bool(row['enabled'])
             self.heartbeat[i] = row.get('heartbeat', np.nan)
             for column in INT_COLUMNS + RATIO_COLUMNS:
@@ -224,6 +224,37 @@ class HostTable:
             availability_zone=self.zones[i], enabled=bool(self.enabled[i]),
             up=bool(self.up[i]), traits=self.traits[i],
             metadata=self.metadata[i], **values)
+
+
+# NOTE: most hosts share their zone, traits and metadata with many others;
+# one object per distinct value keeps 100k hosts in far less memory. The
+# table never changes these objects, it only replaces them.
+_SHARED = {}
+_SHARED_LIMIT = 100000
+
+
+def _shared(value):
+    """The one kept object equal to ``value`` (hashable)."""
+    if len(_SHARED) >= _SHARED_LIMIT:
+        _SHARED.clear()
+    return _SHARED.setdefault(value, value)
+
+
+def _shared_metadata(metadata):
+    return _shared(_FrozenMetadata(metadata))
+
+
+class _FrozenMetadata(dict):
+    """A metadata dict that is hashable, so equal ones can be shared."""
+
+    __slots__ = ('_hash',)
+
+    def __init__(self, items):
+        super().__init__(items)
+        self._hash = hash(frozenset(self.items()))
+
+    def __hash__(self):
+        return self._hash
 
 
 def as_table(hosts):

@@ -57,6 +57,18 @@ class SchedulerManager:
         """Give each worker process its own random stream."""
         self.rng.seed()
 
+    def warm_up(self):
+        """Load the host table now rather than on the first request.
+
+        A database that does not answer yet is no reason not to start:
+        the table then loads on first use.
+        """
+        try:
+            self.cache.table()
+        except exception.DatabaseUnavailable:
+            LOG.warning('Database unavailable at start; hosts load on the '
+                        'first request.')
+
     def host_table(self):
         """The worker's ``HostTable``, caught up, with liveness set now."""
         table = self.cache.table()

@@ -189,6 +189,11 @@ class SoraServer:
         self._log.close()
         return status
 
+    def worker_pids(self, count):
+        """The pids of the ``count`` workers, once all have started."""
+        return wait_for(lambda: len(children(self.process.pid)) == count
+                        and children(self.process.pid))
+
     def request(self, method, path, as_=None, token=None, **kwargs):
         """An HTTP request as identity ``as_`` (or with a raw ``token``)."""
         headers = dict(kwargs.pop('headers', None) or {})
@@ -205,6 +210,23 @@ class SoraServer:
         if self.own_database:
             pg.drop_database(self.own_database)
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def children(pid):
+    """Pids of the live child processes of ``pid`` (its workers)."""
+    with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
+        return {int(p) for p in f.read().split()}
+
+
+def wait_for(predicate, timeout=20):
+    """``predicate()``'s first true value, polled for at most ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError('condition not met within %s s' % timeout)
 
 
 def assert_error(response, status, code):

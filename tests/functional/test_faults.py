@@ -20,6 +20,7 @@ import requests
 from tests import pg
 from tests.functional import invariants
 from tests.functional import server as sora_server
+from tests.functional.server import children
 
 TIMEOUT = 60  # seconds a single request may take
 POLLS = 600  # bound of every wait loop (0.05 s apart)
@@ -34,10 +35,6 @@ def _wait_for(predicate, what):
         stop.wait(0.05)
     raise AssertionError('%s did not happen' % what)
 
-
-def _children(pid):
-    with open('/proc/%d/task/%d/children' % (pid, pid)) as f:
-        return {int(p) for p in f.read().split()}
 
 
 def _refused(error):
@@ -163,7 +160,7 @@ def test_a_stopped_database_is_503_and_service_resumes_by_itself(
     srv = start_server({'api': {'workers': 2}},
                        database_url=pg.create_database(cluster.admin_url))
     _hosts(srv)
-    workers = _children(srv.process.pid)
+    workers = children(srv.process.pid)
     kinds = [('POST', '/v1/schedules', 'member', BODY),
              ('GET', '/v1/schedules', 'member', None),
              ('GET', '/healthcheck', None, None),
@@ -192,7 +189,7 @@ def test_a_stopped_database_is_503_and_service_resumes_by_itself(
         'sora.service_unavailable'}
     # Nobody restarted anything: the same parent and workers serve.
     assert srv.process.poll() is None
-    assert _children(srv.process.pid) == workers
+    assert children(srv.process.pid) == workers
     assert srv.request('GET', '/healthcheck').status_code == 200
     invariants.check(srv.database())
 

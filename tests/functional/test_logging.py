@@ -1,17 +1,8 @@
 """``[DEFAULT] log_format``: text lines, or one JSON object per line."""
 
 import json
-import time
 
-
-def _wait_for(predicate, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError('condition not met within %s s' % timeout)
+from tests.functional.server import wait_for
 
 
 def records(server):
@@ -35,7 +26,7 @@ def test_json_logs_carry_the_request_id_on_every_access_line(start_server):
     ]
     ids = [r.headers['X-OpenStack-Request-Id'] for r in responses]
     # Access lines are written when the server closes each body.
-    _wait_for(lambda: len([r for r in access_records(server)
+    wait_for(lambda: len([r for r in access_records(server)
                            if r['args']['path'] != '/healthcheck'])
               >= len(ids))
     logged = {}
@@ -61,7 +52,7 @@ def test_json_logs_carry_the_request_id_on_lines_below_the_api(
         'resources': {'vcpus': 1}})
     assert response.status_code == 201
     request_id = response.headers['X-OpenStack-Request-Id']
-    _wait_for(lambda: any(r['args']['request_id'] == request_id
+    wait_for(lambda: any(r['args']['request_id'] == request_id
                           for r in access_records(server)))
     scheduler_lines = [r for r in records(server)
                        if r['name'].startswith('sora_api.scheduler')]
@@ -74,7 +65,7 @@ def test_text_logs_are_the_default(start_server):
     server = start_server()
     response = server.request('GET', '/')
     request_id = response.headers['X-OpenStack-Request-Id']
-    line = _wait_for(lambda: [ln for ln in server.log().splitlines()
+    line = wait_for(lambda: [ln for ln in server.log().splitlines()
                               if 'request_id: ' + request_id in ln])[0]
     assert not line.lstrip().startswith('{')
     assert 'GET / status: 200' in line

@@ -3,7 +3,6 @@
 import datetime
 import os
 import signal
-import time
 
 from prometheus_client import parser
 import pytest
@@ -11,16 +10,8 @@ import sqlalchemy as sa
 
 from sora_api.db import models
 from tests.functional import server as sora_server
-
-
-def _wait_for(predicate, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError('condition not met within %s s' % timeout)
+from tests.functional.server import children
+from tests.functional.server import wait_for
 
 
 def scrape(server):
@@ -46,7 +37,7 @@ def requests_of(samples, route, method='GET', status='200'):
 
 def _settled(server, predicate):
     """Scrape until ``predicate(samples)``: counts land when bodies close."""
-    return _wait_for(lambda: (lambda s: predicate(s) and s)(scrape(server)))
+    return wait_for(lambda: (lambda s: predicate(s) and s)(scrape(server)))
 
 
 def test_metrics_need_a_token(api):
@@ -101,22 +92,16 @@ def test_two_workers_count_every_request_whichever_answers(start_server):
         assert requests_of(scrape(server), '/v1/hosts') == 20
 
 
-def _children(pid):
-    path = '/proc/%d/task/%d/children' % (pid, pid)
-    with open(path) as f:
-        return {int(p) for p in f.read().split()}
-
 
 def test_a_dead_workers_counts_are_kept(start_server):
     server = start_server({'api': {'workers': 2}})
     for _ in range(10):
         server.request('GET', '/', as_='admin')
     _settled(server, lambda s: requests_of(s, '/') == 10)
-    workers = _wait_for(lambda: len(_children(server.process.pid)) == 2
-                        and _children(server.process.pid))
+    workers = server.worker_pids(2)
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
-    _wait_for(lambda: len(_children(server.process.pid) - workers) == 2)
+    wait_for(lambda: len(children(server.process.pid) - workers) == 2)
     assert requests_of(scrape(server), '/') == 10
 
 

@@ -10,21 +10,8 @@ import urllib.parse
 import pytest
 import requests
 
-
-def _children(pid):
-    path = '/proc/%d/task/%d/children' % (pid, pid)
-    with open(path) as f:
-        return {int(p) for p in f.read().split()}
-
-
-def _wait_for(predicate, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError('condition not met within %s s' % timeout)
+from tests.functional.server import children
+from tests.functional.server import wait_for
 
 
 def _send_headers_of_post(server, path, body, token):
@@ -81,13 +68,12 @@ def test_a_stopped_server_accepts_no_new_connections(start_server):
 def test_two_workers_share_the_port_and_a_dead_one_is_replaced(
         start_server, unique):
     server = start_server({'api': {'workers': 2}})
-    workers = _wait_for(lambda: len(_children(server.process.pid)) == 2
-                        and _children(server.process.pid))
+    workers = server.worker_pids(2)
     os.kill(sorted(workers)[0], signal.SIGKILL)
-    replaced = _wait_for(
-        lambda: (len(_children(server.process.pid)) == 2
-                 and _children(server.process.pid) != workers
-                 and _children(server.process.pid)))
+    replaced = wait_for(
+        lambda: (len(children(server.process.pid)) == 2
+                 and children(server.process.pid) != workers
+                 and children(server.process.pid)))
     assert sorted(workers)[0] not in replaced
     # Every request is still served after the replacement.
     for _ in range(20):
@@ -107,8 +93,7 @@ def _is_zombie(pid):
 
 def test_sigterm_stops_every_worker_and_the_parent_exits_0(start_server):
     server = start_server({'api': {'workers': 2}})
-    workers = _wait_for(lambda: len(_children(server.process.pid)) == 2
-                        and _children(server.process.pid))
+    workers = server.worker_pids(2)
     assert server.stop() == 0
     for pid in workers:
         assert not os.path.exists('/proc/%d' % pid) or _is_zombie(pid)
@@ -116,9 +101,8 @@ def test_sigterm_stops_every_worker_and_the_parent_exits_0(start_server):
 
 def test_workers_stop_when_the_parent_is_killed(start_server):
     server = start_server({'api': {'workers': 2}})
-    workers = _wait_for(lambda: len(_children(server.process.pid)) == 2
-                        and _children(server.process.pid))
+    workers = server.worker_pids(2)
     server.process.send_signal(signal.SIGKILL)
     server.process.wait(30)
-    _wait_for(lambda: all(not os.path.exists('/proc/%d' % pid)
+    wait_for(lambda: all(not os.path.exists('/proc/%d' % pid)
                           or _is_zombie(pid) for pid in workers))
