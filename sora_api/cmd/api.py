@@ -1,5 +1,6 @@
 """``sora-api``: serve the Sora API over HTTP."""
 
+import gc
 import sys
 
 from oslo_log import log as logging
@@ -45,6 +46,11 @@ def _serve(conf):
         # Load every host before serving (and before forking, so workers
         # start with it): the first schedule request then pays nothing.
         services.scheduler.warm_up()
+        # NOTE: move everything loaded so far (100k hosts are millions of
+        # objects) out of the garbage collector's sight: full collections
+        # then no longer walk it, which stalled requests for seconds, and
+        # forked workers keep sharing its memory pages.
+        gc.freeze()
         server = wsgi_server.Server(conf, app, after_fork=services.after_fork,
                                     on_worker_exit=metrics.mark_process_dead)
     except exception.ConfigurationError as e:

@@ -19,6 +19,9 @@ RATIO_COLUMNS = ('cpu_allocation_ratio', 'ram_allocation_ratio',
                  'disk_allocation_ratio')
 USAGE_COLUMNS = ('vcpus_used', 'memory_mb_used', 'disk_gb_used',
                  'instances', 'io_ops')
+# What usable capacity is computed from.
+CAPACITY_COLUMNS = tuple(c for c in INT_COLUMNS + RATIO_COLUMNS
+                         if c not in USAGE_COLUMNS)
 # resource -> (total, ratio, reserved, used) columns.
 RESOURCES = {
     'vcpus': ('vcpus', 'cpu_allocation_ratio', 'reserved_vcpus',
@@ -109,9 +112,13 @@ class HostTable:
             self.metadata[i] = _shared_metadata(metadata)
             self.enabled[i] = bool(row['enabled'])
             self.heartbeat[i] = row.get('heartbeat', np.nan)
-            for column in INT_COLUMNS + RATIO_COLUMNS:
+            for column in CAPACITY_COLUMNS:
+                if getattr(self, column)[i] != row[column]:
+                    getattr(self, column)[i] = row[column]
+                    self._usable = {}
+            for column in USAGE_COLUMNS:
                 getattr(self, column)[i] = row[column]
-        self._usable = {}
+        self._free = {}
         if fresh:
             self.append(fresh)
         elif attributes_changed:
@@ -137,6 +144,7 @@ class HostTable:
         self.name_position = {name: i for i, name in enumerate(self.names)}
         self._masks = {}
         self._usable = {}
+        self._free = {}
 
     def with_own_usage(self):
         """A copy whose usage columns may be consumed without touching this.
@@ -148,6 +156,7 @@ class HostTable:
         clone.__dict__.update(self.__dict__)
         for column in USAGE_COLUMNS:
             setattr(clone, column, getattr(self, column).copy())
+        clone._free = {}
         return clone
 
     def __len__(self):
@@ -165,8 +174,11 @@ class HostTable:
         return self._usable[resource]
 
     def free(self, resource):
-        """Usable minus used, per host."""
-        return self.usable(resource) - getattr(self, RESOURCES[resource][3])
+        """Usable minus used, per host (kept until usage changes)."""
+        if resource not in self._free:
+            self._free[resource] = (self.usable(resource)
+                                    - getattr(self, RESOURCES[resource][3]))
+        return self._free[resource]
 
     def zone_mask(self, zone):
         return self._cached(('zone', zone),
@@ -212,6 +224,7 @@ class HostTable:
         self.disk_gb_used[i] += spec.disk_gb
         self.instances[i] += 1
         self.io_ops[i] += 1
+        self._free = {}
 
     def host_state(self, i):
         """Row ``i`` as a ``HostState``, for plugins and results."""

@@ -70,32 +70,36 @@ def filter_table(filters, table, spec):
     host, whose entry is the last one, so a person sees which filter
     emptied it.
     """
-    rows = np.arange(len(table))
+    alive = np.ones(len(table), dtype=bool)
+    count = len(table)
     funnel = []
     for host_filter in filters:
-        hosts_in = len(rows)
+        hosts_in = count
         if host_filter.applies(spec):
-            passed = _passing(host_filter, table, rows, spec)
+            passed = alive & _passing(host_filter, table, alive, spec)
             if LOG.isEnabledFor(std_logging.DEBUG):
-                _explain(host_filter, table, np.setdiff1d(rows, passed),
-                         spec)
-            rows = passed
+                _explain(host_filter, table,
+                         np.flatnonzero(alive & ~passed), spec)
+            alive = passed
+            count = int(np.count_nonzero(alive))
         funnel.append({'filter': host_filter.name, 'hosts_in': hosts_in,
-                       'hosts_out': len(rows)})
+                       'hosts_out': count})
         LOG.debug('Filter %s returned %d of %d hosts',
-                  host_filter.name, len(rows), hosts_in)
-        if not len(rows):
+                  host_filter.name, count, hosts_in)
+        if not count:
             break
-    return rows, funnel
+    return np.flatnonzero(alive), funnel
 
 
-def _passing(host_filter, table, rows, spec):
+def _passing(host_filter, table, alive, spec):
+    """The filter's mask; per host (on the live rows) without one."""
     mask = host_filter.filter_mask(table, spec)
     if mask is not None:
-        return rows[mask[rows]]
-    return np.array([i for i in rows
-                     if host_filter.host_passes(table.host_state(i), spec)],
-                    dtype=np.intp)
+        return mask
+    mask = np.zeros(len(table), dtype=bool)
+    for i in np.flatnonzero(alive):
+        mask[i] = host_filter.host_passes(table.host_state(i), spec)
+    return mask
 
 
 def _explain(host_filter, table, eliminated, spec):

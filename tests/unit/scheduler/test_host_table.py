@@ -138,3 +138,16 @@ def test_with_own_usage_leaves_the_original_untouched(make_host, make_spec):
 def test_liveness_counts_untracked_hosts_as_up():
     up = host_table.liveness([np.nan, 100.0, 50.0], cutoff=60.0)
     assert up.tolist() == [True, True, False]
+
+
+def test_free_follows_consumption_and_updates(make_host, make_spec):
+    table = host_table.HostTable.from_host_states(
+        [make_host('a', vcpus=8, cpu_allocation_ratio=1.0)])
+    assert table.free('vcpus').tolist() == [8.0]
+    table.consume(0, make_spec(vcpus=3))
+    assert table.free('vcpus').tolist() == [5.0]
+    row = host_table._state_values(make_host('a', vcpus=8, vcpus_used=1,
+                                             cpu_allocation_ratio=2.0))
+    table.update([row])
+    assert table.usable('vcpus').tolist() == [16.0]
+    assert table.free('vcpus').tolist() == [15.0]
