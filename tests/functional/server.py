@@ -40,6 +40,10 @@ def postgresql_url():
     return os.environ.get(pg.ENV_URL) or None
 
 
+# A host's usage counters, as the hosts API shows them.
+USAGE = ('vcpus_used', 'memory_mb_used', 'disk_gb_used', 'instances')
+
+
 def command(name):
     """The installed console script next to this Python, else ``-m``."""
     script = os.path.join(os.path.dirname(sys.executable), name)
@@ -193,6 +197,13 @@ class SoraServer:
         """The pids of the ``count`` workers, once all have started."""
         return wait_for(lambda: len(children(self.process.pid)) == count
                         and children(self.process.pid))
+
+    def usage(self, host_id):
+        """The host's usage counters, read back through the API."""
+        response = self.request('GET', '/v1/hosts/%s' % host_id, as_='admin')
+        assert response.status_code == 200, response.text
+        host = response.json()['host']
+        return {field: host[field] for field in USAGE}
 
     def request(self, method, path, as_=None, token=None, **kwargs):
         """An HTTP request as identity ``as_`` (or with a raw ``token``)."""

@@ -4,15 +4,6 @@ import collections
 
 import pytest
 
-USAGE = ('vcpus_used', 'memory_mb_used', 'disk_gb_used', 'instances')
-
-
-def usage(srv, host_id):
-    response = srv.request('GET', '/v1/hosts/%s' % host_id, as_='admin')
-    assert response.status_code == 200, response.text
-    host = response.json()['host']
-    return {field: host[field] for field in USAGE}
-
 
 def placed(srv, **fields):
     body = {'resources': {'memory_mb': 1024}}
@@ -48,7 +39,7 @@ def test_chance_answers_409_when_no_host_has_room(start_server, make_host):
         'resources': {'memory_mb': 2048}})
     assert response.status_code == 409
     assert response.json()['errors'][0]['code'] == 'sora.no_valid_host'
-    assert usage(srv, host['id'])['instances'] == 0
+    assert srv.usage(host['id'])['instances'] == 0
 
 
 def test_memory_picks_the_host_with_the_most_free_ram_each_time(
@@ -62,7 +53,7 @@ def test_memory_picks_the_host_with_the_most_free_ram_each_time(
     # Free RAM of big: 10000, 7952, 5904, 3856 < small's 4096.
     assert placed(srv, resources={'memory_mb': 2048},
                   num_instances=4) == ['big', 'big', 'big', 'small']
-    assert usage(srv, big['id'])['memory_mb_used'] == 6144
+    assert srv.usage(big['id'])['memory_mb_used'] == 6144
     # Separate requests see the claims of the earlier ones.
     assert placed(srv, resources={'memory_mb': 1024}) == ['big']
 

@@ -8,18 +8,11 @@ import uuid
 
 import pytest
 
+from tests.functional import server as sora_server
 from tests.functional.server import assert_error
 
-USAGE = ('vcpus_used', 'memory_mb_used', 'disk_gb_used', 'instances')
-ZERO = dict.fromkeys(USAGE, 0)
+ZERO = dict.fromkeys(sora_server.USAGE, 0)
 
-
-def usage(srv, host_id):
-    """The host's usage counters, read back through the API."""
-    response = srv.request('GET', '/v1/hosts/%s' % host_id, as_='admin')
-    assert response.status_code == 200, response.text
-    host = response.json()['host']
-    return {field: host[field] for field in USAGE}
 
 
 def post(srv, body, as_='member', headers=None):
@@ -84,7 +77,7 @@ def test_host_usage_reflects_the_allocations_and_returns_to_zero_on_delete(
     response = post(api, request_body(zone, num_instances=3))
     assert response.status_code == 201, response.text
     schedule_id = response.json()['schedule']['id']
-    assert usage(api, host['id']) == {
+    assert api.usage(host['id']) == {
         'vcpus_used': 6, 'memory_mb_used': 3072, 'disk_gb_used': 30,
         'instances': 3}
 
@@ -92,12 +85,12 @@ def test_host_usage_reflects_the_allocations_and_returns_to_zero_on_delete(
     deleted = api.request('DELETE', path, as_='member')
     assert deleted.status_code == 204
     assert deleted.content == b''
-    assert usage(api, host['id']) == ZERO
+    assert api.usage(host['id']) == ZERO
     assert_error(api.request('GET', path, as_='member'), 404,
                  'sora.not_found')
     assert_error(api.request('DELETE', path, as_='member'), 404,
                  'sora.not_found')
-    assert usage(api, host['id']) == ZERO
+    assert api.usage(host['id']) == ZERO
 
 
 def test_a_request_that_does_not_all_fit_is_409_and_claims_nothing(
@@ -118,7 +111,7 @@ def test_a_request_that_does_not_all_fit_is_409_and_claims_nothing(
     assert funnel[-1]['hosts_out'] == 0
     assert funnel[-1]['filter'] == 'CoreFilter'
     for h in hosts:
-        assert usage(api, h['id']) == ZERO
+        assert api.usage(h['id']) == ZERO
         assert schedule_ids(api, '?host_id=' + h['id']) == []
 
 
@@ -130,7 +123,7 @@ def test_an_unknown_zone_is_409_with_the_zone_filter_emptying_the_funnel(
     last = error['explanation'][-1]
     assert last['filter'] == 'AvailabilityZoneFilter'
     assert last['hosts_out'] == 0
-    assert usage(api, host['id']) == ZERO
+    assert api.usage(host['id']) == ZERO
 
 
 # -- dry run -------------------------------------------------------------
@@ -159,7 +152,7 @@ def test_dry_run_ranks_candidates_best_first_and_stores_nothing(
     assert candidates[1]['weights']['RAMWeigher'] == pytest.approx(0.0)
     assert result['explanation'][-1]['hosts_out'] == 2
     for h in (small, big):
-        assert usage(api, h['id']) == ZERO
+        assert api.usage(h['id']) == ZERO
         assert schedule_ids(api, '?host_id=' + h['id']) == []
 
 
@@ -184,7 +177,7 @@ def test_a_repeat_with_the_same_idempotency_key_returns_the_first_schedule(
     assert again.status_code == 201, again.text
     assert again.json()['schedule'] == first.json()['schedule']
     assert again.headers['Location'] == first.headers['Location']
-    assert usage(api, host['id'])['instances'] == 2
+    assert api.usage(host['id'])['instances'] == 2
     assert len(schedule_ids(api, '?host_id=' + host['id'])) == 1
 
 
@@ -198,7 +191,7 @@ def test_a_repeat_that_spells_out_a_default_is_the_same_request(
     again = post(api, dict(body, num_instances=1), headers=key)
     assert again.status_code == 201, again.text
     assert again.json()['schedule']['id'] == first.json()['schedule']['id']
-    assert usage(api, host['id'])['instances'] == 1
+    assert api.usage(host['id'])['instances'] == 1
 
 
 def test_the_same_idempotency_key_with_another_body_is_422(api, host, zone):
@@ -206,7 +199,7 @@ def test_the_same_idempotency_key_with_another_body_is_422(api, host, zone):
     assert post(api, request_body(zone), headers=key).status_code == 201
     assert_error(post(api, request_body(zone, num_instances=2), headers=key),
                  422, 'sora.idempotency_mismatch')
-    assert usage(api, host['id'])['instances'] == 1
+    assert api.usage(host['id'])['instances'] == 1
 
 
 def test_the_same_idempotency_key_in_another_project_is_independent(
@@ -218,14 +211,14 @@ def test_the_same_idempotency_key_in_another_project_is_independent(
     assert (mine.json()['schedule']['id']
             != theirs.json()['schedule']['id'])
     assert theirs.json()['schedule']['project_id'] == 'project-b'
-    assert usage(api, host['id'])['instances'] == 2
+    assert api.usage(host['id'])['instances'] == 2
 
 
 def test_an_idempotency_key_over_255_characters_is_400(api, host, zone):
     response = post(api, request_body(zone),
                     headers={'Idempotency-Key': 'k' * 256})
     assert_error(response, 400, 'sora.invalid_request')
-    assert usage(api, host['id']) == ZERO
+    assert api.usage(host['id']) == ZERO
     ok = post(api, request_body(zone), headers={'Idempotency-Key': 'k' * 255})
     assert ok.status_code == 201, ok.text
 
@@ -341,9 +334,9 @@ def test_another_projects_schedule_is_404_to_a_member_and_visible_to_admin(
     shown = api.request('GET', path, as_='admin')
     assert shown.status_code == 200
     assert shown.json()['schedule']['project_id'] == 'project-a'
-    assert usage(api, host['id'])['instances'] == 1
+    assert api.usage(host['id'])['instances'] == 1
     assert api.request('DELETE', path, as_='admin').status_code == 204
-    assert usage(api, host['id']) == ZERO
+    assert api.usage(host['id']) == ZERO
 
 
 def test_a_reader_lists_and_shows_but_cannot_create_or_delete(
@@ -357,7 +350,7 @@ def test_a_reader_lists_and_shows_but_cannot_create_or_delete(
                  'sora.forbidden')
     assert_error(api.request('DELETE', path, as_='reader'), 403,
                  'sora.forbidden')
-    assert usage(api, host['id'])['instances'] == 1
+    assert api.usage(host['id'])['instances'] == 1
 
 
 def test_a_token_without_a_role_cannot_create_and_no_token_is_401(
@@ -366,7 +359,7 @@ def test_a_token_without_a_role_cannot_create_and_no_token_is_401(
                  'sora.forbidden')
     response = api.request('POST', '/v1/schedules', json=request_body(zone))
     assert_error(response, 401, 'sora.unauthorized')
-    assert usage(api, host['id']) == ZERO
+    assert api.usage(host['id']) == ZERO
 
 
 # -- validation ----------------------------------------------------------
@@ -436,7 +429,7 @@ def test_an_invalid_request_is_400_and_claims_nothing(api, host, zone, case):
     response = post(api, _invalid_bodies(zone)[case])
     error = assert_error(response, 400, 'sora.invalid_request')
     assert 'explanation' not in error
-    assert usage(api, host['id']) == ZERO
+    assert api.usage(host['id']) == ZERO
 
 
 @pytest.mark.parametrize('raw', [b'not json', b'[1, 2]', b'', b'{"a": NaN}'])
@@ -444,7 +437,7 @@ def test_a_body_that_is_not_a_json_object_is_400(api, host, raw):
     response = api.request('POST', '/v1/schedules', as_='member', data=raw,
                            headers={'Content-Type': 'application/json'})
     assert_error(response, 400, 'sora.invalid_request')
-    assert usage(api, host['id']) == ZERO
+    assert api.usage(host['id']) == ZERO
 
 
 def test_max_instances_per_request_is_the_configured_cap(start_server,
@@ -453,10 +446,10 @@ def test_max_instances_per_request_is_the_configured_cap(start_server,
     host = make_host(srv, vcpus=64, cpu_allocation_ratio=1.0)
     body = {'resources': {'vcpus': 1}, 'num_instances': 4}
     assert_error(post(srv, body), 400, 'sora.invalid_request')
-    assert usage(srv, host['id']) == ZERO
+    assert srv.usage(host['id']) == ZERO
     body['num_instances'] = 3
     assert post(srv, body).status_code == 201
-    assert usage(srv, host['id'])['instances'] == 3
+    assert srv.usage(host['id'])['instances'] == 3
 
 
 def test_same_host_naming_another_projects_schedule_is_400(api, host, zone):
@@ -464,4 +457,4 @@ def test_same_host_naming_another_projects_schedule_is_400(api, host, zone):
                   as_='other').json()['schedule']['id']
     response = post(api, request_body(zone, hints={'same_host': [theirs]}))
     assert_error(response, 400, 'sora.invalid_request')
-    assert usage(api, host['id'])['instances'] == 1
+    assert api.usage(host['id'])['instances'] == 1

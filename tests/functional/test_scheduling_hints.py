@@ -12,15 +12,6 @@ import pytest
 
 from tests.functional.server import assert_error
 
-USAGE = ('vcpus_used', 'memory_mb_used', 'disk_gb_used', 'instances')
-
-
-def usage(srv, host_id):
-    response = srv.request('GET', '/v1/hosts/%s' % host_id, as_='admin')
-    assert response.status_code == 200, response.text
-    host = response.json()['host']
-    return {field: host[field] for field in USAGE}
-
 
 def schedule(srv, resources=None, as_='member', **fields):
     body = {'resources': resources or {'vcpus': 1, 'memory_mb': 512}}
@@ -85,7 +76,7 @@ def test_availability_zone_limits_the_hosts(api, hosts, zone, unique):
     assert candidates(
         api, availability_zone=there['availability_zone']) == [there['name']]
     assert placed(api, availability_zone=zone) == [here['name']]
-    assert usage(api, there['id'])['instances'] == 0
+    assert api.usage(there['id'])['instances'] == 0
 
 
 def test_required_and_forbidden_traits_pick_the_hosts_that_match(
@@ -123,7 +114,7 @@ def test_metadata_picks_the_hosts_with_every_key_and_value(api, hosts, zone):
     last = no_valid_host(api, availability_zone=zone,
                          metadata={'tier': 'gold', 'rack': 'r2'})
     assert last['filter'] == 'MetadataFilter'
-    assert usage(api, bare['id'])['instances'] == 0
+    assert api.usage(bare['id'])['instances'] == 0
 
 
 # -- server groups --------------------------------------------------------
@@ -174,7 +165,7 @@ def test_hard_anti_affinity_with_more_instances_than_hosts_is_409(
                          hints=hints)
     assert last['filter'] == 'ServerGroupAntiAffinityFilter'
     for host in three:
-        assert usage(api, host['id'])['instances'] == 0
+        assert api.usage(host['id'])['instances'] == 0
 
 
 def test_soft_affinity_prefers_the_groups_host_and_spills_when_full(
@@ -186,7 +177,7 @@ def test_soft_affinity_prefers_the_groups_host_and_spills_when_full(
     # Without a group the default weighers spread.
     assert sorted(placed(srv, num_instances=3)) == ['s1', 's2', 's3']
     for host in three:
-        assert usage(srv, host['id'])['instances'] == 1
+        assert srv.usage(host['id'])['instances'] == 1
     hints = {'group': 'g', 'group_policy': 'soft-affinity'}
     together = placed(srv, num_instances=3, hints=hints)
     assert len(set(together)) == 1
@@ -274,8 +265,8 @@ def test_force_hosts_insists_on_the_named_hosts_but_not_past_their_room(
         forced['name']] * 2
     no_valid_host(api, availability_zone=zone,
                   hints={'force_hosts': [forced['name']]})
-    assert usage(api, forced['id'])['vcpus_used'] == 2
-    assert usage(api, best['id'])['instances'] == 0
+    assert api.usage(forced['id'])['vcpus_used'] == 2
+    assert api.usage(best['id'])['instances'] == 0
 
 
 # -- how busy a host may be ------------------------------------------------
@@ -288,7 +279,7 @@ def test_num_instances_filter_caps_instances_per_host(start_server,
         placed(srv, num_instances=4)).values()) == [2, 2]
     assert no_valid_host(srv)['filter'] == 'NumInstancesFilter'
     for host in two:
-        assert usage(srv, host['id'])['instances'] == 2
+        assert srv.usage(host['id'])['instances'] == 2
 
 
 def test_io_ops_filter_skips_hosts_reporting_too_much_work(api, hosts, zone):
@@ -331,8 +322,8 @@ def test_a_down_host_is_skipped(start_server, make_host):
         time.sleep(0.2)
     # A host that never sent a heartbeat is not tracked, so it is up.
     assert placed(srv, num_instances=2) == ['up', 'up']
-    assert usage(srv, down['id'])['instances'] == 0
-    assert usage(srv, up['id'])['instances'] == 2
+    assert srv.usage(down['id'])['instances'] == 0
+    assert srv.usage(up['id'])['instances'] == 2
 
 
 # -- capacity --------------------------------------------------------------
@@ -351,7 +342,7 @@ def test_allocation_ratios_and_reserved_capacity_are_honoured(
                   resources={'memory_mb': 5120}) == [host['name']]
     assert no_valid_host(api, availability_zone=zone,
                          resources={'memory_mb': 1})['filter'] == 'RamFilter'
-    assert usage(api, host['id']) == {'vcpus_used': 6, 'memory_mb_used': 5120,
+    assert api.usage(host['id']) == {'vcpus_used': 6, 'memory_mb_used': 5120,
                                       'disk_gb_used': 0, 'instances': 4}
 
 
@@ -369,7 +360,7 @@ def test_each_placed_instance_consumes_before_the_next(api, hosts, zone):
                           resources={'vcpus': 2})
     assert sorted(collections.Counter(names_placed).values()) == [2, 2]
     for host in two:
-        assert usage(api, host['id'])['vcpus_used'] == 4
+        assert api.usage(host['id'])['vcpus_used'] == 4
 
 
 @pytest.mark.parametrize('multiplier, spread', [(1.0, True), (-1.0, False)])
