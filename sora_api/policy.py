@@ -1,5 +1,7 @@
 """The policy enforcer: ``authorize`` raises ``Forbidden`` on a refusal."""
 
+import time
+
 from oslo_policy import policy
 
 from sora_api import exception
@@ -7,9 +9,22 @@ from sora_api import policies
 
 
 class Enforcer:
+    """oslo.policy's enforcer, with its answers remembered for a moment.
+
+    NOTE: one oslo.policy check costs about as much as placing an instance
+    (it re-reads the policy file's mtime and inspects check signatures on
+    every call). A decision depends only on the caller's identity, the
+    action and the target, so it is remembered for ``CACHE_TIME`` seconds:
+    an edited policy file applies within that time.
+    """
+
+    CACHE_TIME = 1.0
+    CACHE_SIZE = 4096
+
     def __init__(self, conf):
         self._enforcer = policy.Enforcer(conf)
         self._enforcer.register_defaults(policies.list_rules())
+        self._decisions = {}
 
     def authorize(self, context, action, target=None):
         """Raise ``Forbidden`` unless ``context`` may do ``action``."""
@@ -18,5 +33,15 @@ class Enforcer:
 
     def allows(self, context, action, target=None):
         target = target or {'project_id': context.project_id}
-        return self._enforcer.authorize(action, target, context,
-                                        do_raise=False)
+        key = (action, context.user_id, context.project_id,
+               tuple(sorted(context.roles)), tuple(sorted(target.items())))
+        now = time.monotonic()
+        remembered = self._decisions.get(key)
+        if remembered is not None and remembered[0] > now:
+            return remembered[1]
+        allowed = self._enforcer.authorize(action, target, context,
+                                           do_raise=False)
+        if len(self._decisions) >= self.CACHE_SIZE:
+            self._decisions.clear()
+        self._decisions[key] = (now + self.CACHE_TIME, allowed)
+        return allowed

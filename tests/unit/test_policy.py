@@ -1,5 +1,8 @@
 """Policy in code: who may do what by default, and operator overrides."""
 
+import os
+import time
+
 from oslo_context import context as oslo_context
 import pytest
 
@@ -76,3 +79,31 @@ def test_every_documented_rule_names_its_operations():
     for rule in policies.list_rules():
         if rule.name.startswith('sora:'):
             assert rule.operations and rule.description
+
+
+def test_decisions_are_remembered_per_identity_action_and_target(enforcer):
+    member = _ctx(['member'])
+    own, theirs = {'project_id': 'project-a'}, {'project_id': 'project-b'}
+    assert enforcer.allows(member, 'sora:schedule:delete', own)
+    assert not enforcer.allows(member, 'sora:schedule:delete', theirs)
+    assert not enforcer.allows(_ctx(['reader']), 'sora:schedule:delete', own)
+    assert enforcer.allows(_ctx(['admin']), 'sora:schedule:delete', theirs)
+    # Asked again, the same answers.
+    assert enforcer.allows(member, 'sora:schedule:delete', own)
+    assert not enforcer.allows(member, 'sora:schedule:delete', theirs)
+
+
+def test_an_edited_policy_file_applies_once_the_cache_time_passed(
+        conf, tmp_path, monkeypatch):
+    path = tmp_path / 'policy.yaml'
+    path.write_text('"sora:host:list": "role:admin"\n')
+    conf.set_override('policy_file', str(path), group='oslo_policy')
+    enforcer = policy.Enforcer(conf)
+    reader = _ctx(['reader'])
+    assert not enforcer.allows(reader, 'sora:host:list')
+    path.write_text('"sora:host:list": "role:reader"\n')
+    os.utime(path, (path.stat().st_mtime + 10,) * 2)
+    clock = [time.monotonic()]
+    monkeypatch.setattr(time, 'monotonic', lambda: clock[0])
+    clock[0] += policy.Enforcer.CACHE_TIME + 0.1
+    assert enforcer.allows(reader, 'sora:host:list')
