@@ -204,8 +204,10 @@ def delete(db, host_id):
                 host_id=host_id,
                 reason='%d instances are allocated on it' % row.instances)
         conn.execute(sa.delete(H).where(H.c.id == host_id))
+        seq = next_change(conn)
         conn.execute(sa.insert(models.HostTombstone.__table__).values(
-            host_id=host_id, change_seq=next_change(conn)))
+            host_id=host_id, change_seq=seq))
+        conn.execute(_NOTE_DELETION, {'deletion': seq})
 
 
 def heartbeat(db, host_id, io_ops=None):
@@ -230,6 +232,10 @@ _BUMP = sa.update(_COUNTER).where(_COUNTER.c.id == 1).values(
     seq=_COUNTER.c.seq + 1)
 _BUMP_RETURNING = _BUMP.returning(_COUNTER.c.seq)
 _CURRENT = sa.select(_COUNTER.c.seq).where(_COUNTER.c.id == 1)
+_CURRENT_AND_DELETED = sa.select(_COUNTER.c.seq, _COUNTER.c.deleted_seq).where(
+    _COUNTER.c.id == 1)
+_NOTE_DELETION = sa.update(_COUNTER).where(_COUNTER.c.id == 1).values(
+    deleted_seq=sa.bindparam('deletion'))
 _STAMP = sa.update(H).where(H.c.id.in_(sa.bindparam('ids', expanding=True)))
 _STAMP_USAGE = _STAMP.values(change_seq=sa.bindparam('seq'))
 _STAMP_ALL = _STAMP.values(change_seq=sa.bindparam('seq'),
@@ -287,7 +293,7 @@ def changes_since(db, seq):
     those) to its traits and metadata; ``deleted`` lists deleted host ids.
     """
     with db.connection() as conn:
-        current = conn.execute(_CURRENT).scalar_one()
+        current, deleted = conn.execute(_CURRENT_AND_DELETED).one()
         if current == seq:
             return None
         rows = conn.execute(_CHANGED, {'seq': seq}).mappings().all()
@@ -295,8 +301,8 @@ def changes_since(db, seq):
         every = seq < 0 or len(fresh) > _ATTRIBUTES_IN_LIST
         all_traits = _traits(conn, None if every else fresh)
         all_metadata = _metadata(conn, None if every else fresh)
-        deleted = [] if seq < 0 else list(conn.scalars(_DELETED,
-                                                       {'seq': seq}))
+        deleted = [] if seq < 0 or deleted <= seq else list(
+            conn.scalars(_DELETED, {'seq': seq}))
     newest = max([current] + [r['change_seq'] for r in rows])
     traits = {h: all_traits.get(h, []) for h in fresh}
     metadata = {h: all_metadata.get(h, {}) for h in fresh}

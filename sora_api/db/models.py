@@ -82,6 +82,9 @@ class HostChanges(Base):
 
     id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
     seq = sa.Column(sa.BigInteger, nullable=False)
+    # The number of the newest host deletion: readers look for tombstones
+    # only when it is past what they have seen.
+    deleted_seq = sa.Column(sa.BigInteger, nullable=False)
 
 
 class HostTombstone(Base):

@@ -25,8 +25,9 @@ def upgrade():
         'host_changes',
         sa.Column('id', sa.Integer, primary_key=True, autoincrement=False),
         sa.Column('seq', sa.BigInteger, nullable=False),
+        sa.Column('deleted_seq', sa.BigInteger, nullable=False),
     )
-    op.bulk_insert(table, [{'id': 1, 'seq': 0}])
+    op.bulk_insert(table, [{'id': 1, 'seq': 0, 'deleted_seq': 0}])
     op.create_table(
         'host_tombstones',
         sa.Column('host_id', sa.String(36), primary_key=True),
