@@ -2,10 +2,13 @@
 
 import os
 
+from alembic import autogenerate
 from alembic import command
 from alembic import config as alembic_config
 from alembic import migration as alembic_migration
 from alembic import script as alembic_script
+
+from sora_api.db import models
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), 'migrations')
 
@@ -20,6 +23,14 @@ def _config(engine):
 def upgrade(engine, revision='head'):
     """Bring the schema of ``engine``'s database up to ``revision``."""
     command.upgrade(_config(engine), revision)
+
+
+def differences(engine):
+    """How the database's schema differs from the models (alembic's
+    autogenerate comparison); empty when the migrations built it right."""
+    with engine.connect() as conn:
+        context = alembic_migration.MigrationContext.configure(conn)
+        return autogenerate.compare_metadata(context, models.Base.metadata)
 
 
 def current_revision(engine):
