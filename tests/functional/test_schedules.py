@@ -458,3 +458,39 @@ def test_same_host_naming_another_projects_schedule_is_400(api, host, zone):
     response = post(api, request_body(zone, hints={'same_host': [theirs]}))
     assert_error(response, 400, 'sora.invalid_request')
     assert api.usage(host['id'])['instances'] == 1
+
+
+# -- hosts with live allocations ---------------------------------------------
+
+def test_shrinking_a_host_below_its_allocations_is_409_in_use(
+        api, host, zone):
+    assert post(api, request_body(zone, num_instances=3)).status_code == 201
+    # 3 instances of 2 vCPUs: 6 in use on a host of 8 vCPUs at ratio 1.0.
+    before = api.request('GET', '/v1/hosts/' + host['id'], as_='admin')
+    for change in ({'vcpus': 5}, {'reserved_vcpus': 3},
+                   {'cpu_allocation_ratio': 0.5}):
+        response = api.request('PUT', '/v1/hosts/' + host['id'],
+                               as_='admin', json=change)
+        assert_error(response, 409, 'sora.in_use')
+    after = api.request('GET', '/v1/hosts/' + host['id'], as_='admin')
+    assert after.json() == before.json()
+    # Down to exactly what is in use is fine.
+    response = api.request('PUT', '/v1/hosts/' + host['id'], as_='admin',
+                           json={'vcpus': 6})
+    assert response.status_code == 200, response.text
+    assert response.json()['host']['vcpus_used'] == 6
+
+
+def test_a_host_with_allocations_cannot_be_deleted_until_released(
+        api, host, zone):
+    placed = post(api, request_body(zone))
+    assert placed.status_code == 201
+    response = api.request('DELETE', '/v1/hosts/' + host['id'], as_='admin')
+    assert_error(response, 409, 'sora.in_use')
+    assert api.request('GET', '/v1/hosts/' + host['id'],
+                       as_='admin').status_code == 200
+    schedule_id = placed.json()['schedule']['id']
+    assert api.request('DELETE', '/v1/schedules/' + schedule_id,
+                       as_='member').status_code == 204
+    assert api.request('DELETE', '/v1/hosts/' + host['id'],
+                       as_='admin').status_code == 204
