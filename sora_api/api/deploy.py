@@ -28,7 +28,8 @@ def find_paste_config(conf):
     else:
         dirs = [os.path.dirname(os.path.abspath(f))
                 for f in conf.config_file or []]
-        dirs += list(conf.config_dir and [conf.config_dir] or [])
+        # ``--config-dir`` may be given several times: a list.
+        dirs += list(conf.config_dir or [])
         candidates = [os.path.join(d, name) for d in dirs + [PACKAGE_ETC]]
     for path in candidates:
         if os.path.isfile(path):

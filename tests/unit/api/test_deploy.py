@@ -2,6 +2,7 @@
 
 import pytest
 
+from sora_api import conf as sora_conf
 from sora_api import exception
 from sora_api import services
 from sora_api.api import deploy
@@ -62,3 +63,10 @@ def test_a_missing_paste_file_is_a_clear_configuration_error(conf):
     conf.set_override('api_paste_config', 'nowhere.ini', group='api')
     with pytest.raises(exception.ConfigurationError, match='nowhere.ini'):
         deploy.find_paste_config(conf)
+
+
+def test_a_paste_file_in_a_config_dir_is_found_first(tmp_path):
+    (tmp_path / 'api-paste.ini').write_text('[composite:sora-api]\n')
+    conf = sora_conf.new_config(['--config-dir', str(tmp_path)],
+                                default_config_files=[])
+    assert deploy.find_paste_config(conf) == str(tmp_path / 'api-paste.ini')
