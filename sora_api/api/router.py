@@ -50,6 +50,9 @@ ERROR_MAP = (
     (exception.DatabaseUnavailable, 503, errors.SERVICE_UNAVAILABLE),
 )
 
+# environ key of the matched route template (``/v1/hosts/{host_id}``).
+ROUTE_KEY = 'sora.route'
+
 _UUID_REQUIREMENT = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-' \
                     '[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
 
@@ -93,10 +96,13 @@ class Application:
         return response(environ, start_response)
 
     def _dispatch(self, req):
-        match = self.mapper.match(environ=req.environ)
-        if match is None:
+        found = self.mapper.routematch(environ=req.environ)
+        if found is None:
             raise errors.ApiError(404, errors.NOT_FOUND,
                                   'The resource could not be found.')
+        match, route = dict(found[0]), found[1]
+        # The template the request matched, for the metrics middleware.
+        req.environ[ROUTE_KEY] = route.routepath
         if match['action'] == 'method_not_allowed':
             raise errors.ApiError(
                 405, errors.METHOD_NOT_ALLOWED,

@@ -23,8 +23,8 @@ class Metrics(middleware.Middleware):
 
     def __init__(self, application, services):
         super().__init__(application, services)
-        # NOTE: the router's own mapper, so a path gets the template the
-        # router dispatches it by (ids must look like UUIDs, and so on).
+        # NOTE: the router's own mapper, so a request answered before the
+        # router gets the template the router would dispatch it by.
         self.mapper = router._mapper()
 
     def __call__(self, environ, start_response):
@@ -43,6 +43,9 @@ class Metrics(middleware.Middleware):
                           state, started)
 
     def _route(self, environ):
+        if router.ROUTE_KEY in environ:
+            return environ[router.ROUTE_KEY]
+        # Answered before the router (401, 413, ...): match it here.
         try:
             found = self.mapper.routematch(environ=environ)
         except Exception:
