@@ -202,30 +202,28 @@ def plot(rows, path, title):
               label='POST /v1/schedules')
     left.plot(hosts, [v(r['baseline'] and r['baseline']['rate'])
                       for r in rows], 's--', label='GET / (baseline)')
-    targets = sorted(TARGETS['schedule_rate'].items())
-    left.plot([t[0] for t in targets], [t[1] for t in targets], 'k:',
-              label='target')
-    left.set_xscale('log')
-    left.set_yscale('log')
-    left.set_xlabel('hosts')
-    left.set_ylabel('requests / s')
-    left.set_title('Throughput')
-    left.legend()
+    _finish(left, TARGETS['schedule_rate'], 'target', 'requests / s',
+            'Throughput')
     right.plot(hosts, [v(r['schedule']['p99']) for r in rows], 'o-',
                label='schedule p99')
     right.plot(hosts, [v(r['dry_run'] and r['dry_run']['p50'])
                        for r in rows], '^-', label='dry_run p50 (1 client)')
-    targets = sorted(TARGETS['schedule_p99'].items())
-    right.plot([t[0] for t in targets], [t[1] for t in targets], 'k:',
-               label='p99 target')
-    right.set_xscale('log')
-    right.set_yscale('log')
-    right.set_xlabel('hosts')
-    right.set_ylabel('ms')
-    right.set_title('Latency')
-    right.legend()
+    _finish(right, TARGETS['schedule_p99'], 'p99 target', 'ms', 'Latency')
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     pyplot.close(fig)
     return True
+
+
+def _finish(axes, targets, target_label, ylabel, title):
+    """Targets as a dotted line, log axes over host counts, labels."""
+    targets = sorted(targets.items())
+    axes.plot([t[0] for t in targets], [t[1] for t in targets], 'k:',
+              label=target_label)
+    axes.set_xscale('log')
+    axes.set_yscale('log')
+    axes.set_xlabel('hosts')
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.legend()
