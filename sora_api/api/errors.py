@@ -21,6 +21,8 @@ METHOD_NOT_ALLOWED = 'sora.method_not_allowed'
 REQUEST_TOO_LARGE = 'sora.request_too_large'
 NOT_ACCEPTABLE = 'sora.not_acceptable'
 INTERNAL_ERROR = 'sora.internal_error'
+REQUEST_TIMEOUT = 'sora.request_timeout'
+NOT_IMPLEMENTED = 'sora.not_implemented'
 
 REQUEST_ID_KEY = 'openstack.request_id'
 

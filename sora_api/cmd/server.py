@@ -8,15 +8,17 @@ any that dies, and on SIGTERM passes the signal on and waits for them.
 
 import ctypes
 import os
+import resource
 import signal
 import socket
 import sys
 import warnings
 
 import eventlet
-import eventlet.wsgi
 import greenlet
 from oslo_log import log as logging
+
+from sora_api.cmd import http_server
 
 LOG = logging.getLogger(__name__)
 _waitpid = eventlet.patcher.original('os').waitpid
@@ -33,6 +35,7 @@ class Server:
         # Called in the parent with the pid of each worker that exited.
         self.on_worker_exit = on_worker_exit
         self.socket = _listen(conf.api.bind_host, conf.api.bind_port)
+        self.max_connections = _raise_file_limit(conf.api.max_connections)
         self.host, self.port = self.socket.getsockname()[:2]
         self.children = set()
         self.stopping = False
@@ -49,15 +52,9 @@ class Server:
     # -- one serving process ------------------------------------------------
 
     def _serve(self):
-        wsgi = eventlet.wsgi.Server(
-            self.socket, self.socket.getsockname(), self.app,
-            log=logging.getLogger('eventlet.wsgi.server'), log_output=False,
-            url_length_limit=self.conf.api.max_header_line,
-            socket_timeout=self.conf.api.client_socket_timeout or None,
-            keepalive=True, debug=False, protocol=_FairProtocol,
-            # NOTE: keep header names as written (X-OpenStack-Request-Id).
-            capitalize_response_headers=False)
-        connections = _Connections(wsgi)
+        settings = http_server.Settings(self.conf, self.app,
+                                        self.socket.getsockname())
+        connections = _Connections(settings, self.max_connections)
         acceptor = eventlet.spawn(self._accept, connections)
         signum = wait_for_signal()
         LOG.info('Signal %d: finishing in-flight requests, then exiting',
@@ -169,65 +166,47 @@ class Server:
                 self.children.discard(pid)
 
 
-class _FairProtocol(eventlet.wsgi.HttpProtocol):
-    """Lets the other connections run between two requests of one.
-
-    NOTE: a keep-alive client that sends its next request as soon as it
-    reads an answer finds it already there, so reading it never blocks
-    and eventlet never switches: one connection kept the worker while the
-    others waited (GET / had a p90 of 400 ms at a p50 of 0.4 ms).
-    """
-
-    def handle_one_request(self):
-        eventlet.sleep(0)
-        return super().handle_one_request()
-
-
 class _Connections:
     """The open client connections of a worker, and a graceful end to them.
 
-    eventlet's own ``wsgi.server`` loop, when stopped, shuts down every
-    connection that has not started a request, including one just accepted
-    whose request is already waiting to be read. This one only ends
-    connections with nothing waiting, and lets each busy one finish its
-    current request, then close.
+    Past ``capacity`` a new connection is answered 503 at once. On a
+    graceful stop, a connection with nothing waiting is closed, and each
+    busy one finishes its current request, then closes.
     """
 
-    # A connection accepted less than this ago may have its request still
-    # on the way; it gets that long before it counts as idle.
+    # A connection that has been quiet for less than this may have its
+    # request still on the way; it gets that long before it counts as idle.
     GRACE = 1.0
 
-    def __init__(self, wsgi):
-        self.wsgi = wsgi
-        self.pool = eventlet.GreenPool(
-            eventlet.wsgi.DEFAULT_MAX_SIMULTANEOUS_REQUESTS)
+    def __init__(self, settings, capacity):
+        self.settings = settings
+        self.capacity = capacity
         self.open = {}
 
     def add(self, client, address):
-        client.settimeout(self.wsgi.socket_timeout)
-        state = [address, client, eventlet.wsgi.STATE_IDLE]
-        self.open[id(state)] = (state, _now())
-        self.pool.spawn(self.wsgi.process_request, state).link(
-            self._closed, state)
+        if len(self.open) >= self.capacity:
+            http_server.refuse_when_full(client, self.settings)
+            return
+        connection = http_server.Connection(client, address, self.settings)
+        self.open[id(connection)] = connection
+        eventlet.spawn(connection.serve).link(self._closed, connection)
 
-    def _closed(self, _, state):
-        self.open.pop(id(state), None)
-        state[2] = eventlet.wsgi.STATE_CLOSE
-        eventlet.greenio.shutdown_safe(state[1])
-        state[1].close()
+    def _closed(self, _, connection):
+        self.open.pop(id(connection), None)
+        eventlet.greenio.shutdown_safe(connection.sock)
+        connection.sock.close()
 
     def finish(self):
         """Let busy connections answer, end idle ones; return when none."""
-        while self.pool.running():
-            for state, accepted in list(self.open.values()):
-                if state[2] != eventlet.wsgi.STATE_IDLE:
-                    # Answer the request being served, then close.
-                    state[2] = eventlet.wsgi.STATE_CLOSE
-                elif (not _readable(state[1])
-                        and _now() - accepted > self.GRACE):
-                    # Idle keep-alive: no request in flight to lose.
-                    state[2] = eventlet.wsgi.STATE_CLOSE
-                    eventlet.greenio.shutdown_safe(state[1])
+        while self.open:
+            for connection in list(self.open.values()):
+                if connection.state == http_server.BUSY:
+                    connection.closing = True
+                elif (not _readable(connection.sock)
+                        and _now() - connection.last_active > self.GRACE):
+                    # Idle, or a head stalled: no request in flight to lose.
+                    connection.closing = True
+                    eventlet.greenio.shutdown_safe(connection.sock)
             eventlet.sleep(0.05)
 
 
@@ -248,6 +227,30 @@ def _term_when_parent_dies():
 
 
 _PR_SET_PDEATHSIG = 1
+
+
+# Descriptors a worker needs besides its client connections: the listening
+# socket, database connections, log files, the hub's epoll.
+_RESERVED_FILES = 256
+
+
+def _raise_file_limit(connections):
+    """Raise RLIMIT_NOFILE to fit ``connections``; return how many fit."""
+    wanted = connections + _RESERVED_FILES
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        if new > soft:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+            LOG.info('Open-file limit raised from %d to %d', soft, new)
+            soft = new
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        LOG.warning('The open-file limit (hard limit %d) fits only %d '
+                    'connections per worker, not [api] max_connections = '
+                    '%d; raise the hard limit (ulimit -Hn, LimitNOFILE)',
+                    hard, soft - _RESERVED_FILES, connections)
+        return max(1, soft - _RESERVED_FILES)
+    return connections
 
 
 def _listen(host, port):

@@ -51,11 +51,80 @@ keystonemiddleware's token cache, it spares the database a lookup per
 request. Unknown tokens are never remembered.
 """),
     cfg.IntOpt(
-        'max_header_line', default=16384, min=1,
-        help='Largest size of one request header line, in bytes.'),
+        'max_header_line', default=16384, min=64,
+        help="""
+Largest size of one line of a request head, in bytes.
+
+It bounds the request line (method, path and query string: 414 past it) and
+each header line (431 past it). The answers are the contract's JSON errors.
+
+Related options:
+
+* ``max_request_head_size``: the bound on the whole head.
+"""),
     cfg.IntOpt(
-        'client_socket_timeout', default=900, min=0,
-        help='Seconds an idle client connection is kept open; 0 is forever.'),
+        'max_request_head_size', default=65536, min=1024,
+        help="""
+Largest size of a whole request head (request line and headers), in bytes.
+
+A larger head, or more than 100 header lines, gets 431.
+"""),
+    cfg.IntOpt(
+        'client_header_timeout', default=60, min=1,
+        help="""
+Seconds a client has to send a complete request head.
+
+Counted from the connection's accept for its first request, and from the
+first byte of each later request on a keep-alive connection. A head still
+incomplete then gets 408 and the connection is closed (nginx's
+``client_header_timeout``, 60 s).
+"""),
+    cfg.IntOpt(
+        'keepalive_timeout', default=75, min=0,
+        deprecated_name='client_socket_timeout',
+        help="""
+Seconds an idle keep-alive connection is kept open between two requests.
+
+0 closes every connection after its response (nginx's
+``keepalive_timeout``, 75 s).
+"""),
+    cfg.IntOpt(
+        'client_body_timeout', default=60, min=1,
+        help="""
+Seconds one read of a request body may wait for data.
+
+The whole body must also arrive within this time plus one second per
+``client_body_min_rate`` bytes received. Past either, the request gets 408
+and the connection is closed.
+"""),
+    cfg.IntOpt(
+        'client_body_min_rate', default=500, min=0,
+        help="""
+Bytes per second a request body must keep up, on average, once
+``client_body_timeout`` seconds have passed.
+
+Each byte received extends the body's deadline by 1/rate seconds, as
+Apache's ``mod_reqtimeout`` MinRate does; a client trickling slower is cut
+off. 0 checks only the wait of each read.
+"""),
+    cfg.IntOpt(
+        'send_timeout', default=60, min=1,
+        help="""
+Seconds one write of a response may wait for the client to read.
+
+A client that stops reading its answer for longer is disconnected (nginx's
+``send_timeout``, 60 s).
+"""),
+    cfg.IntOpt(
+        'max_connections', default=10000, min=1,
+        help="""
+Most client connections one worker holds open at once, idle ones included.
+
+A connection past it is answered 503 and closed at once, never left waiting
+in the listen queue. ``sora-api`` raises its open-file limit
+(``RLIMIT_NOFILE``) at start to fit this many; when the hard limit is lower,
+it logs a warning and serves fewer.
+"""),
     cfg.IntOpt(
         'graceful_shutdown_timeout', default=60, min=0,
         help="""

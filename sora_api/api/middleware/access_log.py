@@ -1,6 +1,8 @@
 """One access-log line per request, written when the response is done."""
 
+import re
 import time
+import urllib.parse
 
 from oslo_log import log as logging
 
@@ -9,6 +11,52 @@ from sora_api.api import middleware
 from sora_api.api.middleware import request_id
 
 LOG = logging.getLogger('sora_api.access')
+
+# C0 and C1 control characters, DEL, and the backslash that starts an escape.
+_UNSAFE = re.compile('[\x00-\x1f\x7f-\x9f\\\\]')
+# What a path keeps unencoded when it has to be encoded again.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def write(method, path, status, length, ms, request_id, user, project,
+          escape=True):
+    """Write one access line; ``escape`` for text logs.
+
+    NOTE: a client chooses the path and, with ``noauth``, the user and
+    project; raw control characters would let it write fake lines or
+    terminal escapes into a text log. They become ``\\xHH`` as nginx and
+    Apache write them. A JSON log encodes them itself, so it gets the
+    values as they are.
+    """
+    fields = {'method': method or '-', 'path': path or '-',
+              'user': user or '-', 'project': project or '-'}
+    if escape:
+        fields = {key: _UNSAFE.sub(_hex, value)
+                  for key, value in fields.items()}
+    fields.update(status=status, bytes=length, ms=ms, request_id=request_id)
+    LOG.info('%(method)s %(path)s status: %(status)s len: %(bytes)d '
+             'time: %(ms).1fms request_id: %(request_id)s '
+             'user: %(user)s project: %(project)s', fields)
+
+
+def _hex(match):
+    return '\\x%02x' % ord(match.group())
+
+
+def raw_path(environ):
+    """The path and query string as the client sent them, percent-encoded.
+
+    ``RAW_PATH_INFO`` is what eventlet's and Sora's own server keep; under
+    another server the decoded ``PATH_INFO`` is encoded again.
+    """
+    path = environ.get('RAW_PATH_INFO')
+    if path is None:
+        path = urllib.parse.quote(
+            environ.get('SCRIPT_NAME', '') + environ.get('PATH_INFO', ''),
+            safe=_PATH_SAFE, encoding='latin-1')
+    if environ.get('QUERY_STRING'):
+        path += '?' + environ['QUERY_STRING']
+    return path
 
 
 class AccessLog(middleware.Middleware):
@@ -27,14 +75,16 @@ class AccessLog(middleware.Middleware):
             return start_response(status, headers, exc_info)
 
         body = self.application(environ, _start_response)
-        return _LoggedBody(body, environ, state, started)
+        return _LoggedBody(body, environ, state, started,
+                           self.services.conf.log_format == 'text')
 
 
 class _LoggedBody:
     """Counts the bytes sent and logs when the server closes the body."""
 
-    def __init__(self, body, environ, state, started):
+    def __init__(self, body, environ, state, started, escape):
         self._body = body
+        self._escape = escape
         self._environ = environ
         self._state = state
         self._started = started
@@ -55,15 +105,9 @@ class _LoggedBody:
     def _log(self):
         environ = self._environ
         context = environ.get(request_id.CONTEXT_KEY)
-        path = environ.get('PATH_INFO', '')
-        if environ.get('QUERY_STRING'):
-            path += '?' + environ['QUERY_STRING']
-        LOG.info('%(method)s %(path)s status: %(status)s len: %(bytes)d '
-                 'time: %(ms).1fms request_id: %(request_id)s '
-                 'user: %(user)s project: %(project)s',
-                 {'method': environ.get('REQUEST_METHOD'), 'path': path,
-                  'status': self._state['status'], 'bytes': self._bytes,
-                  'ms': (time.monotonic() - self._started) * 1000,
-                  'request_id': environ.get(errors.REQUEST_ID_KEY),
-                  'user': getattr(context, 'user_id', None) or '-',
-                  'project': getattr(context, 'project_id', None) or '-'})
+        write(environ.get('REQUEST_METHOD'), raw_path(environ),
+              self._state['status'], self._bytes,
+              (time.monotonic() - self._started) * 1000,
+              environ.get(errors.REQUEST_ID_KEY),
+              getattr(context, 'user_id', None),
+              getattr(context, 'project_id', None), self._escape)

@@ -1,0 +1,392 @@
+"""One client connection: strict HTTP/1.1 (h11) in front of the WSGI app."""
+
+import email.utils
+import io
+import socket
+import sys
+import time
+import urllib.parse
+import uuid
+
+import eventlet
+import h11
+from oslo_log import log as logging
+
+from sora_api.api import errors
+from sora_api.api.middleware import access_log
+from sora_api.cmd import http_framing
+from sora_api.cmd.http_framing import HttpError
+
+LOG = logging.getLogger(__name__)
+
+# What a connection is doing, for a graceful stop: waiting for a request,
+# reading a head, or busy with a request (body, application, response).
+IDLE, HEAD, BUSY = 'idle', 'head', 'busy'
+
+_READ_SIZE = 65536
+_CODES = {400: errors.INVALID_REQUEST, 408: errors.REQUEST_TIMEOUT,
+          413: errors.REQUEST_TOO_LARGE, 414: errors.REQUEST_TOO_LARGE,
+          431: errors.REQUEST_TOO_LARGE, 500: errors.INTERNAL_ERROR,
+          501: errors.NOT_IMPLEMENTED, 503: errors.SERVICE_UNAVAILABLE,
+          505: errors.NOT_IMPLEMENTED}
+
+
+class Settings:
+    """What every connection of a worker needs from the configuration."""
+
+    def __init__(self, conf, app, server_address):
+        api = conf.api
+        self.app = app
+        self.server_name, self.server_port = server_address[:2]
+        self.header_timeout = api.client_header_timeout
+        self.keepalive_timeout = api.keepalive_timeout
+        self.body_timeout = api.client_body_timeout
+        self.body_min_rate = api.client_body_min_rate
+        self.send_timeout = api.send_timeout
+        self.max_body = api.max_request_body_size
+        self.max_line = api.max_header_line
+        self.max_head = api.max_request_head_size
+        self.escape_log = conf.log_format == 'text'
+
+
+class Connection:
+    """Serves the requests of one client connection, one after the other."""
+
+    def __init__(self, sock, address, settings):
+        self.sock = sock
+        self.address = address
+        self.settings = settings
+        self.h11 = h11.Connection(
+            h11.SERVER, max_incomplete_event_size=settings.max_head)
+        self.state = IDLE
+        self.last_active = time.monotonic()
+        # Set by a graceful stop: answer the request in hand, then close.
+        self.closing = False
+
+    def serve(self):
+        """Serve until the client or a limit ends the connection."""
+        first = True
+        try:
+            while self._serve_one(first) and not self.closing:
+                first = False
+                # NOTE: a keep-alive client whose next request is already
+                # here would never make a read block, so this connection
+                # would keep the worker from every other one.
+                eventlet.sleep(0)
+        except OSError:
+            pass  # the client went away, or stopped reading its answer
+
+    def _serve_one(self, first):
+        started = time.monotonic()
+        request = None
+        try:
+            request = self._read_head(first)
+            if request is None:
+                return False
+            self.state = BUSY
+            environ = self._environ(request, self._read_body(request))
+        except HttpError as e:
+            self._refuse(e, request, started)
+            return False
+        return self._respond(request, environ, started)
+
+    # -- reading ------------------------------------------------------------
+
+    def _read_head(self, first):
+        """The next request's head, or None when the client is done."""
+        settings = self.settings
+        raw = bytearray(self.h11.trailing_data[0])
+        now = time.monotonic()
+        if first or raw:
+            self.state = HEAD if raw else IDLE
+            deadline = now + settings.header_timeout
+        else:
+            deadline = now + settings.keepalive_timeout
+        while True:
+            try:
+                event = self.h11.next_event()
+            except h11.RemoteProtocolError as e:
+                raise self._head_error(raw, e) from None
+            if isinstance(event, h11.Request):
+                head = bytes(raw[:http_framing.end_of_head(raw)])
+                http_framing.check_head(head, settings.max_line)
+                http_framing.check_request(event)
+                return event
+            if event is not h11.NEED_DATA:
+                return None  # ConnectionClosed
+            http_framing.check_partial_head(raw, settings.max_line,
+                                            settings.max_head)
+            try:
+                data = self._recv(deadline)
+            except TimeoutError:
+                if raw:
+                    raise HttpError(408, 'The request head did not arrive '
+                                         'within %d s.'
+                                    % settings.header_timeout) from None
+                return None
+            if not raw and data:
+                self.state = HEAD
+                if not first:
+                    deadline = time.monotonic() + settings.header_timeout
+            raw += data
+            self.h11.receive_data(data)
+
+    def _head_error(self, raw, error):
+        end = http_framing.end_of_head(raw)
+        try:
+            if end is None:
+                http_framing.check_partial_head(raw, self.settings.max_line,
+                                                self.settings.max_head)
+            else:
+                http_framing.check_head(bytes(raw[:end]),
+                                        self.settings.max_line)
+        except HttpError as precise:
+            return precise
+        return HttpError(error.error_status_hint, str(error))
+
+    def _read_body(self, request):
+        """The whole request body, read under the body's time limits."""
+        settings = self.settings
+        length = _header(request, b'content-length')
+        if length is not None and int(length) > settings.max_body:
+            raise _too_large(settings.max_body)
+        if self.h11.they_are_waiting_for_100_continue:
+            self._send(self.h11.send(h11.InformationalResponse(
+                status_code=100, headers=[])))
+        body = bytearray()
+        now = time.monotonic()
+        deadline = now + settings.body_timeout
+        while True:
+            try:
+                event = self.h11.next_event()
+            except h11.RemoteProtocolError as e:
+                raise HttpError(400, 'The request body is malformed or '
+                                     'incomplete: %s' % e) from None
+            if isinstance(event, h11.Data):
+                body += event.data
+                if len(body) > settings.max_body:
+                    raise _too_large(settings.max_body)
+            elif isinstance(event, h11.EndOfMessage):
+                return bytes(body)
+            else:
+                try:
+                    data = self._recv(min(
+                        deadline, time.monotonic() + settings.body_timeout))
+                except TimeoutError:
+                    raise HttpError(408, 'The request body arrived too '
+                                         'slowly.') from None
+                if settings.body_min_rate:
+                    deadline += len(data) / settings.body_min_rate
+                else:
+                    deadline = time.monotonic() + settings.body_timeout
+                self.h11.receive_data(data)
+
+    def _recv(self, deadline):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError()
+        self.sock.settimeout(remaining)
+        data = self.sock.recv(_READ_SIZE)
+        self.last_active = time.monotonic()
+        return data
+
+    # -- answering ----------------------------------------------------------
+
+    def _respond(self, request, environ, started):
+        """Run the application and send its answer; True to keep going."""
+        answer = _Answer(self, request.method == b'HEAD')
+        result = ()
+        try:
+            result = self.settings.app(environ, answer.start_response)
+            for chunk in result:
+                if chunk:
+                    answer.write(chunk)
+            answer.write(b'')
+            self._send(self.h11.send(h11.EndOfMessage()))
+        except (h11.LocalProtocolError, ValueError, TypeError, KeyError):
+            # NOTE: the fault middleware answers the application's own
+            # failures; what reaches here is a response that is not HTTP
+            # (a bad status or header, a body longer than its length).
+            LOG.exception('Malformed response to %s %s',
+                          environ['REQUEST_METHOD'], environ['RAW_PATH_INFO'])
+            if answer.status is None:
+                self._refuse(HttpError(500, 'The server failed to answer.'),
+                             request, started)
+            return False
+        finally:
+            if hasattr(result, 'close'):
+                result.close()
+        if (self.h11.our_state is not h11.DONE
+                or self.h11.their_state is not h11.DONE
+                or answer.status == 413
+                or self.settings.keepalive_timeout == 0):
+            return False
+        self.h11.start_next_cycle()
+        self.state = IDLE
+        return True
+
+    def _environ(self, request, body):
+        settings = self.settings
+        target = request.target.decode('ascii')
+        host = None
+        if not target.startswith('/'):
+            parts = urllib.parse.urlsplit(target)
+            if parts.scheme not in ('http', 'https') or not parts.netloc:
+                raise HttpError(400, 'The request target is not a path.')
+            host, target = parts.netloc, parts.path or '/'
+            if parts.query:
+                target += '?' + parts.query
+        path, _, query = target.partition('?')
+        environ = {
+            'REQUEST_METHOD': request.method.decode('ascii'),
+            'SCRIPT_NAME': '',
+            'PATH_INFO': urllib.parse.unquote(path, encoding='latin-1'),
+            'RAW_PATH_INFO': path,
+            'QUERY_STRING': query,
+            'SERVER_NAME': settings.server_name,
+            'SERVER_PORT': str(settings.server_port),
+            'SERVER_PROTOCOL': 'HTTP/' + request.http_version.decode(),
+            'REMOTE_ADDR': self.address[0],
+            'REMOTE_PORT': str(self.address[1]),
+            'wsgi.version': (1, 0),
+            'wsgi.url_scheme': 'http',
+            'wsgi.input': io.BytesIO(body),
+            'wsgi.errors': sys.stderr,
+            'wsgi.multithread': True,
+            'wsgi.multiprocess': False,
+            'wsgi.run_once': False,
+        }
+        for name, value in request.headers:
+            if b'_' in name:
+                # NOTE: X_Auth_Token and X-Auth-Token would both become
+                # HTTP_X_AUTH_TOKEN; a client could then shadow a header a
+                # proxy set. Dropped, as nginx does by default.
+                continue
+            key = name.decode('ascii').upper().replace('-', '_')
+            if key not in ('CONTENT_TYPE', 'CONTENT_LENGTH'):
+                key = 'HTTP_' + key
+            value = value.decode('latin-1')
+            environ[key] = (environ[key] + ',' + value if key in environ
+                            else value)
+        # The body is read whole, so the application sees its length,
+        # whatever its framing was.
+        environ.pop('HTTP_TRANSFER_ENCODING', None)
+        if body:
+            environ['CONTENT_LENGTH'] = str(len(body))
+        if host is not None:
+            environ['HTTP_HOST'] = host
+        return environ
+
+    def _refuse(self, error, request, started):
+        """Answer ``error`` in the contract's shape, log it, and close."""
+        method = request.method.decode('ascii') if request else None
+        path = request.target.decode('ascii') if request else None
+        request_id = 'req-' + str(uuid.uuid4())
+        data = error_response(error.status, error.detail, request_id,
+                              head_only=method == 'HEAD')
+        try:
+            self._send(data)
+            self.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        access_log.write(method, path, str(error.status), len(data),
+                         (time.monotonic() - started) * 1000, request_id,
+                         None, None, self.settings.escape_log)
+
+    def _send(self, data):
+        self.sock.settimeout(self.settings.send_timeout)
+        self.sock.sendall(data)
+
+
+class _Answer:
+    """The WSGI ``start_response`` and the writing of one response."""
+
+    def __init__(self, connection, head_only):
+        self.connection = connection
+        self.head_only = head_only
+        self.started = None  # (status, headers) from start_response
+        self.status = None   # the status code, once the head is sent
+
+    def start_response(self, status, headers, exc_info=None):
+        if exc_info and self.status is not None:
+            raise exc_info[1].with_traceback(exc_info[2])
+        self.started = (status, headers)
+        return self.write
+
+    def write(self, data):
+        """Send ``data``, after the head if it is not sent yet."""
+        h11_connection = self.connection.h11
+        out = b''
+        if self.status is None:
+            out = h11_connection.send(self._head())
+        if data and not self.head_only:
+            out += h11_connection.send(h11.Data(data=data))
+        if out:
+            self.connection._send(out)
+
+    def _head(self):
+        status, headers = self.started
+        self.status = int(status[:3])
+        # NOTE: h11 refuses a body for these; the headers stay as given.
+        self.head_only = self.head_only or self.status in (204, 304)
+        headers = [(name.encode('latin-1'), value.encode('latin-1'))
+                   for name, value in headers]
+        headers.append((b'Date', _date()))
+        if self.connection.closing or self.status == 413:
+            headers.append((b'Connection', b'close'))
+        return h11.Response(status_code=self.status, headers=headers,
+                            reason=status[4:].encode('latin-1'))
+
+
+def error_response(status, detail, request_id, head_only=False):
+    """The bytes of an HTTP-layer error: the contract's JSON, then close."""
+    response = errors.to_response(
+        errors.ApiError(status, _CODES[status], detail),
+        {errors.REQUEST_ID_KEY: request_id})
+    head = ['HTTP/1.1 ' + response.status]
+    head += ['%s: %s' % header for header in response.headerlist]
+    head += ['X-OpenStack-Request-Id: ' + request_id,
+             'Date: ' + _date().decode('ascii'), 'Connection: close', '', '']
+    return ('\r\n'.join(head).encode('latin-1')
+            + (b'' if head_only else response.body))
+
+
+def refuse_when_full(sock, settings):
+    """Answer 503 without waiting and close: the worker has no room."""
+    request_id = 'req-' + str(uuid.uuid4())
+    data = error_response(503, 'The server has too many open connections; '
+                               'try again later.', request_id)
+    try:
+        # NOTE: the real socket, non-blocking: a slow client must not
+        # make the accepting loop wait.
+        sock.fd.send(data)
+        sock.fd.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    sock.close()
+    access_log.write(None, None, '503', len(data), 0.0, request_id, None,
+                     None, settings.escape_log)
+
+
+def _header(request, name):
+    for key, value in request.headers:
+        if key == name:
+            return value
+    return None
+
+
+def _too_large(limit):
+    return HttpError(413, 'The request body is larger than %d bytes.'
+                     % limit)
+
+
+_last_date = [0, b'']
+
+
+def _date():
+    """The ``Date`` header's value, formatted once a second."""
+    now = int(time.time())
+    if now != _last_date[0]:
+        _last_date[:] = [now, email.utils.formatdate(
+            now, usegmt=True).encode('ascii')]
+    return _last_date[1]
