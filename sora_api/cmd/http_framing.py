@@ -35,13 +35,16 @@ def check_partial_head(raw, max_line, max_head):
                         % max_head)
 
 
-def check_head(head, max_line):
+def check_head(head, max_line, max_head):
     """Refuse what h11 accepts or answers imprecisely in a complete head.
 
     NOTE: a request whose length two parties can read differently is how
     requests are smuggled past a proxy, so anything ambiguous about the
     body's framing is refused, and the connection is closed after it.
     """
+    if len(head) > max_head:
+        raise HttpError(431, 'The request head is larger than %d bytes.'
+                        % max_head)
     lines = [line[:-1] if line.endswith(b'\r') else line
              for line in head.split(b'\n')]
     while lines and not lines[-1]:

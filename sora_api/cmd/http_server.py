@@ -109,7 +109,8 @@ class Connection:
                 raise self._head_error(raw, e) from None
             if isinstance(event, h11.Request):
                 head = bytes(raw[:http_framing.end_of_head(raw)])
-                http_framing.check_head(head, settings.max_line)
+                http_framing.check_head(head, settings.max_line,
+                                        settings.max_head)
                 http_framing.check_request(event)
                 return event
             if event is not h11.NEED_DATA:
@@ -139,7 +140,8 @@ class Connection:
                                                 self.settings.max_head)
             else:
                 http_framing.check_head(bytes(raw[:end]),
-                                        self.settings.max_line)
+                                        self.settings.max_line,
+                                        self.settings.max_head)
         except HttpError as precise:
             return precise
         return HttpError(error.error_status_hint, str(error))
