@@ -10,6 +10,7 @@ import uuid
 
 import eventlet
 import h11
+from oslo_context import context as oslo_context
 from oslo_log import log as logging
 
 from sora_api.api import errors
@@ -292,8 +293,8 @@ class Connection:
         except OSError:
             pass
         access_log.write(method, path, str(error.status), len(data),
-                         (time.monotonic() - started) * 1000, request_id,
-                         None, None, self.settings.escape_log)
+                         (time.monotonic() - started) * 1000,
+                         _context(request_id), self.settings.escape_log)
 
     def _send(self, data):
         self.sock.settimeout(self.settings.send_timeout)
@@ -366,8 +367,13 @@ def refuse_when_full(sock, settings):
     except OSError:
         pass
     sock.close()
-    access_log.write(None, None, '503', len(data), 0.0, request_id, None,
-                     None, settings.escape_log)
+    access_log.write(None, None, '503', len(data), 0.0,
+                     _context(request_id), settings.escape_log)
+
+
+def _context(request_id):
+    return oslo_context.RequestContext(request_id=request_id,
+                                       overwrite=False)
 
 
 def _header(request, name):

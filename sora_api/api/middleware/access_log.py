@@ -1,12 +1,12 @@
 """One access-log line per request, written when the response is done."""
 
+import copy
 import re
 import time
 import urllib.parse
 
 from oslo_log import log as logging
 
-from sora_api.api import errors
 from sora_api.api import middleware
 from sora_api.api.middleware import request_id
 
@@ -18,25 +18,41 @@ _UNSAFE = re.compile('[\x00-\x1f\x7f-\x9f\\\\]')
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
-def write(method, path, status, length, ms, request_id, user, project,
-          escape=True):
-    """Write one access line; ``escape`` for text logs.
+# Context values oslo.log writes at the start of a text line.
+_IDENTITY = ('user_id', 'project_id', 'domain_id', 'user_domain_id',
+             'project_domain_id', 'user_name', 'project_name')
+
+
+def write(method, path, status, length, ms, context, escape=True):
+    """Write one access line for the request of ``context``.
 
     NOTE: a client chooses the path and, with ``noauth``, the user and
     project; raw control characters would let it write fake lines or
-    terminal escapes into a text log. They become ``\\xHH`` as nginx and
-    Apache write them. A JSON log encodes them itself, so it gets the
-    values as they are.
+    terminal escapes into a text log. With ``escape`` (text logs) they
+    become ``\\xHH`` as nginx and Apache write them, in the line and in
+    the identity oslo.log puts before it. A JSON log encodes them itself,
+    so it gets the values as they are.
     """
     fields = {'method': method or '-', 'path': path or '-',
-              'user': user or '-', 'project': project or '-'}
+              'user': context.user_id or '-',
+              'project': context.project_id or '-'}
     if escape:
-        fields = {key: _UNSAFE.sub(_hex, value)
-                  for key, value in fields.items()}
-    fields.update(status=status, bytes=length, ms=ms, request_id=request_id)
+        fields = {key: _escape(value) for key, value in fields.items()}
+        context = copy.copy(context)
+        for name in _IDENTITY:
+            value = getattr(context, name, None)
+            if isinstance(value, str):
+                setattr(context, name, _escape(value))
+    fields.update(status=status, bytes=length, ms=ms,
+                  request_id=context.request_id)
     LOG.info('%(method)s %(path)s status: %(status)s len: %(bytes)d '
              'time: %(ms).1fms request_id: %(request_id)s '
-             'user: %(user)s project: %(project)s', fields)
+             'user: %(user)s project: %(project)s', fields,
+             extra={'context': context})
+
+
+def _escape(text):
+    return _UNSAFE.sub(_hex, text)
 
 
 def _hex(match):
@@ -104,10 +120,8 @@ class _LoggedBody:
 
     def _log(self):
         environ = self._environ
-        context = environ.get(request_id.CONTEXT_KEY)
+        context = environ[request_id.CONTEXT_KEY]
         write(environ.get('REQUEST_METHOD'), raw_path(environ),
               self._state['status'], self._bytes,
-              (time.monotonic() - self._started) * 1000,
-              environ.get(errors.REQUEST_ID_KEY),
-              getattr(context, 'user_id', None),
-              getattr(context, 'project_id', None), self._escape)
+              (time.monotonic() - self._started) * 1000, context,
+              self._escape)
