@@ -1,6 +1,5 @@
 """One client connection: strict HTTP/1.1 (h11) in front of the WSGI app."""
 
-import email.utils
 import io
 import socket
 import sys
@@ -10,11 +9,10 @@ import uuid
 
 import eventlet
 import h11
-from oslo_context import context as oslo_context
 from oslo_log import log as logging
 
-from sora_api.api import errors
 from sora_api.api.middleware import access_log
+from sora_api.cmd import http_answer
 from sora_api.cmd import http_framing
 from sora_api.cmd.http_framing import HttpError
 
@@ -25,11 +23,7 @@ LOG = logging.getLogger(__name__)
 IDLE, HEAD, BUSY = 'idle', 'head', 'busy'
 
 _READ_SIZE = 65536
-_CODES = {400: errors.INVALID_REQUEST, 408: errors.REQUEST_TIMEOUT,
-          413: errors.REQUEST_TOO_LARGE, 414: errors.REQUEST_TOO_LARGE,
-          431: errors.REQUEST_TOO_LARGE, 500: errors.INTERNAL_ERROR,
-          501: errors.NOT_IMPLEMENTED, 503: errors.SERVICE_UNAVAILABLE,
-          505: errors.NOT_IMPLEMENTED}
+
 
 
 class Settings:
@@ -154,7 +148,7 @@ class Connection:
         if length is not None and int(length) > settings.max_body:
             raise _too_large(settings.max_body)
         if self.h11.they_are_waiting_for_100_continue:
-            self._send(self.h11.send(h11.InformationalResponse(
+            self.send(self.h11.send(h11.InformationalResponse(
                 status_code=100, headers=[])))
         body = bytearray()
         now = time.monotonic()
@@ -197,7 +191,7 @@ class Connection:
 
     def _respond(self, request, environ, started):
         """Run the application and send its answer; True to keep going."""
-        answer = _Answer(self, request.method == b'HEAD')
+        answer = http_answer.Answer(self, request.method == b'HEAD')
         result = ()
         try:
             result = self.settings.app(environ, answer.start_response)
@@ -205,7 +199,7 @@ class Connection:
                 if chunk:
                     answer.write(chunk)
             answer.write(b'')
-            self._send(self.h11.send(h11.EndOfMessage()))
+            self.send(self.h11.send(h11.EndOfMessage()))
         except (h11.LocalProtocolError, ValueError, TypeError, KeyError):
             # NOTE: the fault middleware answers the application's own
             # failures; what reaches here is a response that is not HTTP
@@ -285,95 +279,21 @@ class Connection:
         method = request.method.decode('ascii') if request else None
         path = request.target.decode('ascii') if request else None
         request_id = 'req-' + str(uuid.uuid4())
-        data = error_response(error.status, error.detail, request_id,
-                              head_only=method == 'HEAD')
+        data = http_answer.error_response(
+            error.status, error.detail, request_id, head_only=method == 'HEAD')
         try:
-            self._send(data)
+            self.send(data)
             self.sock.shutdown(socket.SHUT_WR)
         except OSError:
             pass
         access_log.write(method, path, str(error.status), len(data),
                          (time.monotonic() - started) * 1000,
-                         _context(request_id), self.settings.escape_log)
+                         http_answer.context(request_id),
+                         self.settings.escape_log)
 
-    def _send(self, data):
+    def send(self, data):
         self.sock.settimeout(self.settings.send_timeout)
         self.sock.sendall(data)
-
-
-class _Answer:
-    """The WSGI ``start_response`` and the writing of one response."""
-
-    def __init__(self, connection, head_only):
-        self.connection = connection
-        self.head_only = head_only
-        self.started = None  # (status, headers) from start_response
-        self.status = None   # the status code, once the head is sent
-
-    def start_response(self, status, headers, exc_info=None):
-        if exc_info and self.status is not None:
-            raise exc_info[1].with_traceback(exc_info[2])
-        self.started = (status, headers)
-        return self.write
-
-    def write(self, data):
-        """Send ``data``, after the head if it is not sent yet."""
-        h11_connection = self.connection.h11
-        out = b''
-        if self.status is None:
-            out = h11_connection.send(self._head())
-        if data and not self.head_only:
-            out += h11_connection.send(h11.Data(data=data))
-        if out:
-            self.connection._send(out)
-
-    def _head(self):
-        status, headers = self.started
-        self.status = int(status[:3])
-        # NOTE: h11 refuses a body for these; the headers stay as given.
-        self.head_only = self.head_only or self.status in (204, 304)
-        headers = [(name.encode('latin-1'), value.encode('latin-1'))
-                   for name, value in headers]
-        headers.append((b'Date', _date()))
-        if self.connection.closing or self.status == 413:
-            headers.append((b'Connection', b'close'))
-        return h11.Response(status_code=self.status, headers=headers,
-                            reason=status[4:].encode('latin-1'))
-
-
-def error_response(status, detail, request_id, head_only=False):
-    """The bytes of an HTTP-layer error: the contract's JSON, then close."""
-    response = errors.to_response(
-        errors.ApiError(status, _CODES[status], detail),
-        {errors.REQUEST_ID_KEY: request_id})
-    head = ['HTTP/1.1 ' + response.status]
-    head += ['%s: %s' % header for header in response.headerlist]
-    head += ['X-OpenStack-Request-Id: ' + request_id,
-             'Date: ' + _date().decode('ascii'), 'Connection: close', '', '']
-    return ('\r\n'.join(head).encode('latin-1')
-            + (b'' if head_only else response.body))
-
-
-def refuse_when_full(sock, settings):
-    """Answer 503 without waiting and close: the worker has no room."""
-    request_id = 'req-' + str(uuid.uuid4())
-    data = error_response(503, 'The server has too many open connections; '
-                               'try again later.', request_id)
-    try:
-        # NOTE: the real socket, non-blocking: a slow client must not
-        # make the accepting loop wait.
-        sock.fd.send(data)
-        sock.fd.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
-    sock.close()
-    access_log.write(None, None, '503', len(data), 0.0,
-                     _context(request_id), settings.escape_log)
-
-
-def _context(request_id):
-    return oslo_context.RequestContext(request_id=request_id,
-                                       overwrite=False)
 
 
 def _header(request, name):
@@ -386,15 +306,3 @@ def _header(request, name):
 def _too_large(limit):
     return HttpError(413, 'The request body is larger than %d bytes.'
                      % limit)
-
-
-_last_date = [0, b'']
-
-
-def _date():
-    """The ``Date`` header's value, formatted once a second."""
-    now = int(time.time())
-    if now != _last_date[0]:
-        _last_date[:] = [now, email.utils.formatdate(
-            now, usegmt=True).encode('ascii')]
-    return _last_date[1]

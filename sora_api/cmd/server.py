@@ -18,6 +18,7 @@ import eventlet
 import greenlet
 from oslo_log import log as logging
 
+from sora_api.cmd import http_answer
 from sora_api.cmd import http_server
 
 LOG = logging.getLogger(__name__)
@@ -185,7 +186,7 @@ class _Connections:
 
     def add(self, client, address):
         if len(self.open) >= self.capacity:
-            http_server.refuse_when_full(client, self.settings)
+            http_answer.refuse_when_full(client, self.settings)
             return
         connection = http_server.Connection(client, address, self.settings)
         self.open[id(connection)] = connection
