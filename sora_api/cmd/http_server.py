@@ -51,8 +51,10 @@ class Connection:
         self.sock = sock
         self.address = address
         self.settings = settings
-        self.h11 = h11.Connection(
-            h11.SERVER, max_incomplete_event_size=settings.max_head)
+        self.h11 = None  # a fresh h11 parser for each request
+        # What the client sent past the last request, and whether it ended.
+        self.leftover = (b'', False)
+        self.http_1_0 = False
         self.state = IDLE
         self.last_active = time.monotonic()
         # Set by a graceful stop: answer the request in hand, then close.
@@ -90,7 +92,13 @@ class Connection:
     def _read_head(self, first):
         """The next request's head, or None when the client is done."""
         settings = self.settings
-        raw = bytearray(self.h11.trailing_data[0])
+        self.h11 = h11.Connection(
+            h11.SERVER, max_incomplete_event_size=settings.max_head)
+        raw = bytearray(self.leftover[0])
+        if raw:
+            self.h11.receive_data(self.leftover[0])
+        if self.leftover[1]:
+            self.h11.receive_data(b'')  # the end of what the client sends
         now = time.monotonic()
         if first or raw:
             self.state = HEAD if raw else IDLE
@@ -107,6 +115,7 @@ class Connection:
                 http_framing.check_head(head, settings.max_line,
                                         settings.max_head)
                 http_framing.check_request(event)
+                self.http_1_0 = event.http_version == b'1.0'
                 return event
             if event is not h11.NEED_DATA:
                 return None  # ConnectionClosed
@@ -148,8 +157,7 @@ class Connection:
         if length is not None and int(length) > settings.max_body:
             raise _too_large(settings.max_body)
         if self.h11.they_are_waiting_for_100_continue:
-            self.send(self.h11.send(h11.InformationalResponse(
-                status_code=100, headers=[])))
+            self.send(b'HTTP/1.1 100 Continue\r\n\r\n')
         body = bytearray()
         now = time.monotonic()
         deadline = now + settings.body_timeout
@@ -164,6 +172,7 @@ class Connection:
                 if len(body) > settings.max_body:
                     raise _too_large(settings.max_body)
             elif isinstance(event, h11.EndOfMessage):
+                self.leftover = self.h11.trailing_data
                 return bytes(body)
             else:
                 try:
@@ -191,16 +200,16 @@ class Connection:
 
     def _respond(self, request, environ, started):
         """Run the application and send its answer; True to keep going."""
-        answer = http_answer.Answer(self, request.method == b'HEAD')
+        answer = http_answer.Answer(self, request.method == b'HEAD',
+                                    _keeps_alive(request, self.settings))
         result = ()
         try:
             result = self.settings.app(environ, answer.start_response)
             for chunk in result:
                 if chunk:
                     answer.write(chunk)
-            answer.write(b'')
-            self.send(self.h11.send(h11.EndOfMessage()))
-        except (h11.LocalProtocolError, ValueError, TypeError, KeyError):
+            keep_alive = answer.finish()
+        except (ValueError, TypeError, KeyError):
             # NOTE: the fault middleware answers the application's own
             # failures; what reaches here is a response that is not HTTP
             # (a bad status or header, a body longer than its length).
@@ -213,14 +222,8 @@ class Connection:
         finally:
             if hasattr(result, 'close'):
                 result.close()
-        if (self.h11.our_state is not h11.DONE
-                or self.h11.their_state is not h11.DONE
-                or answer.status == 413
-                or self.settings.keepalive_timeout == 0):
-            return False
-        self.h11.start_next_cycle()
         self.state = IDLE
-        return True
+        return keep_alive
 
     def _environ(self, request, body):
         settings = self.settings
@@ -294,6 +297,17 @@ class Connection:
     def send(self, data):
         self.sock.settimeout(self.settings.send_timeout)
         self.sock.sendall(data)
+
+
+def _keeps_alive(request, settings):
+    """Whether the client lets the connection carry another request."""
+    if request.http_version == b'1.0' or not settings.keepalive_timeout:
+        return False
+    for name, value in request.headers:
+        if name == b'connection' and b'close' in [
+                token.strip().lower() for token in value.split(b',')]:
+            return False
+    return True
 
 
 def _header(request, name):
