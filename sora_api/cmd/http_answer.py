@@ -1,4 +1,4 @@
-"""WSGI responses through h11, and the HTTP layer's own JSON answers."""
+"""Responses on the wire: WSGI answers and the HTTP layer's own errors."""
 
 import email.utils
 import re
