@@ -25,7 +25,6 @@ IDLE, HEAD, BUSY = 'idle', 'head', 'busy'
 _READ_SIZE = 65536
 
 
-
 class Settings:
     """What every connection of a worker needs from the configuration."""
 
