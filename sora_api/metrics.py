@@ -91,19 +91,21 @@ def _series():
 
 # -- process set-up (sora-api's main) ----------------------------------------
 
-def setup(directory=None):
+def setup(directory=None, clear=True):
     """Switch to multi-process mode, writing to ``directory``.
 
     ``None`` makes a fresh temporary directory that ``cleanup()`` removes.
     A given directory is created if missing and emptied of earlier values,
-    so it must belong to this one server. Call before forking workers.
-    Returns the directory.
+    so it must belong to this one server. ``clear=False`` keeps them: under
+    another WSGI server every worker calls this on the directory they
+    share. Call before forking workers. Returns the directory.
     """
     owned = directory is None
     if owned:
         directory = tempfile.mkdtemp(prefix='sora-api-metrics-')
     else:
         os.makedirs(directory, exist_ok=True)
+    if clear:
         for stale in glob.glob(os.path.join(directory, '*.db')):
             os.remove(stale)
     os.environ[ENV] = directory

@@ -62,7 +62,9 @@ class Database:
         # NOTE: SQLite's own busy handler sleeps inside the C library, which
         # would stall every green thread of the worker while another process
         # holds the write lock. So the driver never waits (timeout 0) and a
-        # writer's BEGIN IMMEDIATE is retried here with green sleeps.
+        # writer's BEGIN IMMEDIATE is retried here with time.sleep: green
+        # under sora-api's eventlet, the waiting thread's own under a
+        # threaded WSGI server (sora_api.wsgi), right for both.
         engine = sa.create_engine(
             self.url,
             connect_args={'timeout': 0, 'check_same_thread': False},
@@ -148,7 +150,8 @@ _LOCK_WAITS = (0.0005, 0.001, 0.002, 0.005)
 def _begin_immediate(conn, busy_timeout):
     """Take SQLite's write lock, waiting up to ``busy_timeout`` seconds.
 
-    ``time.sleep`` lets other green threads run while this one waits.
+    ``time.sleep`` lets other green threads (sora-api) or other threads
+    (a threaded WSGI server) run while this one waits.
     """
     deadline = time.monotonic() + busy_timeout
     for attempt in itertools.count():

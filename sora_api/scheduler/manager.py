@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import json
 import random
+import threading
 
 import numpy as np
 from oslo_log import log as logging
@@ -52,6 +53,12 @@ class SchedulerManager:
         self.rng = rng or random.Random()
         self.driver = plugins.load_driver(conf, self.rng)
         self.cache = host_cache.HostCache(self._fetch_changes)
+        # NOTE: the worker's one host table is caught up in place and read
+        # by the driver. Green threads (sora-api) switch only on I/O, so
+        # neither step sees the other half done; real threads (gunicorn
+        # gthread, uWSGI threads) do, so the two are taken one request at a
+        # time. Filtering holds the GIL anyway; claims run outside.
+        self._table_lock = threading.Lock()
 
     def after_fork(self):
         """Give each worker process its own random stream."""
@@ -136,9 +143,10 @@ class SchedulerManager:
     def dry_run(self, project_id, request):
         """Ranked candidates and the filter funnel; nothing is claimed."""
         spec, _ = self.build_spec(project_id, request)
-        return self.driver.rank(
-            spec, self.host_table(),
-            limit=self.conf.filter_scheduler.max_dry_run_candidates)
+        with self._table_lock:
+            return self.driver.rank(
+                spec, self.host_table(),
+                limit=self.conf.filter_scheduler.max_dry_run_candidates)
 
     def schedule(self, project_id, user_id, request, idempotency_key=None):
         """Place and claim every instance, or raise ``NoValidHost``.
@@ -155,7 +163,9 @@ class SchedulerManager:
         attempts = self.conf.scheduler.max_claim_attempts
         for attempt in range(1, attempts + 1):
             spec, group_generation = self.build_spec(project_id, request)
-            chosen = self.driver.select_destinations(spec, self.host_table())
+            with self._table_lock:
+                chosen = self.driver.select_destinations(
+                    spec, self.host_table())
             try:
                 schedule = db_schedules.claim(
                     self.db, project_id, user_id, request,
