@@ -4,6 +4,11 @@ Every host can take at least ``MIN_INSTANCES_PER_HOST`` instances of
 ``SCHEDULE_RESOURCES``, so a bounded run never exhausts the fleet:
 ``capacity(n)`` is checked against duration x the fastest plausible rate
 before a run starts.
+
+A GPU fleet (``gpu_fraction`` > 0, issue 9) gives that share of the hosts
+an inventory of one of ``GPU_CLASSES`` (custom resource classes, created
+first with ``PUT /v1/resource_classes/{name}``), and its schedule mix asks
+for one GPU in two requests out of eight.
 """
 
 import random
@@ -15,6 +20,8 @@ TIERS = ['gold', 'silver', 'bronze']
 VCPUS = [32, 48, 64, 96, 128]
 MEMORY_MB = [131072, 262144, 393216, 524288]
 DISK_GB = [2000, 4000, 8000]
+GPU_CLASSES = ['CUSTOM_GPU_A100', 'CUSTOM_GPU_T4']
+GPU_TOTALS = [4, 8]
 
 # One instance of every schedule request the benchmark sends.
 SCHEDULE_RESOURCES = {'vcpus': 1, 'memory_mb': 256, 'disk_gb': 1}
@@ -23,10 +30,10 @@ MIN_INSTANCES_PER_HOST = min(32 * 16 // 1, 131072 * 3 // 2 // 256,
                              2000 // 1)
 
 
-def host_body(index, prefix='bench', seed=0):
+def host_body(index, prefix='bench', seed=0, gpu_fraction=0.0):
     """The POST /v1/hosts body of host number ``index``."""
     rng = random.Random(seed * 1_000_003 + index)
-    return {
+    body = {
         'name': '%s-%06d' % (prefix, index),
         'availability_zone': ZONES[index % len(ZONES)],
         'vcpus': rng.choice(VCPUS),
@@ -36,11 +43,42 @@ def host_body(index, prefix='bench', seed=0):
         'metadata': {'tier': rng.choice(TIERS),
                      'rack': 'r%04d' % (index // 40)},
     }
+    # Drawn last, so the hosts' other fields do not depend on the option.
+    if gpu_fraction and rng.random() < gpu_fraction:
+        body['inventories'] = {rng.choice(GPU_CLASSES): {
+            'total': rng.choice(GPU_TOTALS)}}
+    return body
 
 
 def capacity(hosts):
     """Instances of ``SCHEDULE_RESOURCES`` the fleet can surely take."""
     return hosts * MIN_INSTANCES_PER_HOST
+
+
+def gpu_capacity(hosts, gpu_fraction, prefix='bench'):
+    """GPUs of each class in a fleet of ``hosts`` (one instance each)."""
+    totals = dict.fromkeys(GPU_CLASSES, 0)
+    for index in range(hosts):
+        body = host_body(index, prefix, gpu_fraction=gpu_fraction)
+        for name, inventory in body.get('inventories', {}).items():
+            totals[name] += inventory['total']
+    return totals
+
+
+def schedule_mix(gpu_fraction=0.0):
+    """The bodies a schedule run cycles through.
+
+    Without GPUs, the one ``schedule_body()``. With them, eight: one asks
+    for a ``CUSTOM_GPU_A100``, one for a ``CUSTOM_GPU_T4``, six for none.
+    """
+    if not gpu_fraction:
+        return [schedule_body()]
+    mix = []
+    for name in GPU_CLASSES:
+        gpu = schedule_body()
+        gpu['resources'][name] = 1
+        mix += [schedule_body(), schedule_body(), schedule_body(), gpu]
+    return mix
 
 
 def schedule_body(dry_run=False):

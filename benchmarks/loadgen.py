@@ -1,10 +1,13 @@
 """Drive one request for a bounded time with ``wrk``, or in pure Python.
 
-Both drivers return the same summary (a dict): ``tool``, ``requests``,
-``seconds``, ``rate`` (req/s), ``p50``/``p95``/``p99``/``max`` (ms),
-``errors`` (socket errors and timeouts), ``non_2xx`` and ``statuses``.
+``body`` is one JSON body, or a list of them that each connection sends
+in turn (a mix). Both drivers return the same summary (a dict): ``tool``,
+``requests``, ``seconds``, ``rate`` (req/s), ``p50``/``p95``/``p99``/``max``
+(ms), ``errors`` (socket errors and timeouts), ``non_2xx`` and
+``statuses``.
 """
 
+import itertools
 import json
 import os
 import shutil
@@ -41,9 +44,10 @@ def run(tool, host, port, method, path, body=None, token=None,
 
 
 def run_wrk(host, port, method, path, body, token, connections, seconds):
-    env = dict(os.environ, SORA_METHOD=method,
-               SORA_BODY=json.dumps(body) if body is not None else '',
-               SORA_TOKEN=token or '')
+    bodies = body if isinstance(body, list) else [body]
+    env = dict(os.environ, SORA_METHOD=method, SORA_TOKEN=token or '',
+               SORA_BODIES='\n'.join(json.dumps(b) for b in bodies
+                                     if b is not None))
     threads = max(1, min(2, connections))
     command = ['wrk', '-t%d' % threads, '-c%d' % connections,
                '-d%ds' % max(1, round(seconds)), '--timeout', WRK_TIMEOUT,
@@ -84,8 +88,10 @@ def _ms(microseconds):
 
 def run_python(host, port, method, path, body, token, connections,
                seconds):
-    request = httpload.json_request(method, path, body, token)
-    outcome = httpload.drive(host, port, lambda: request,
+    bodies = body if isinstance(body, list) else [body]
+    requests = itertools.cycle([httpload.json_request(method, path, b, token)
+                                for b in bodies])
+    outcome = httpload.drive(host, port, lambda: next(requests),
                              connections=connections, seconds=seconds)
     return {
         'tool': 'python',

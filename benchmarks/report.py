@@ -96,12 +96,23 @@ def _snapshot(row):
                         _inproc(row, 'host_table'))
 
 
+def _rate_cpu(result):
+    """``req/s (CPU ms per request)`` of one run."""
+    if not result:
+        return 'n/a'
+    if result.get('cpu_ms') is None:
+        return _num(result['rate'])
+    return '%s (%s)' % (_num(result['rate']), _num(result['cpu_ms'], 2))
+
+
 def table(rows):
-    header = ('| hosts | register hosts/s | `GET /` req/s | schedule req/s '
-              '(target) | schedule p50 / p95 / p99 ms (p99 target) | '
-              'schedule errors / non-2xx | schedule / baseline | dry_run '
-              'p50 ms, 1 client (target) | filter+weigh ms: select / rank '
-              '| host snapshot ms, cold / warm | worker RSS MB, max (peak) |')
+    header = ('| setup | hosts | connections | register hosts/s | `GET /` '
+              'req/s (server CPU ms/req) | schedule req/s (target) | '
+              'schedule server CPU ms/req | schedule p50 / p95 / p99 ms '
+              '(p99 target) | schedule errors / non-2xx | schedule / '
+              'baseline | dry_run p50 ms, 1 client (target) | filter+weigh '
+              'ms: select / rank | host snapshot ms, cold / warm | worker '
+              'RSS MB, max (peak) |')
     lines = [header, '|' + ' --- |' * header.count(' | ') + ' --- |']
     for row in rows:
         n = row['hosts']
@@ -112,12 +123,15 @@ def table(rows):
         created = (row.get('registration') or {}).get('hosts_created', n)
         hosts = _num(n) if created >= n else '%s (only %s registered)' % (
             _num(n), _num(created))
-        lines.append('| %s | %s | %s | %s | %s / %s / %s | %s / %s | %s | '
-                     '%s | %s / %s | %s | %s |' % (
-                         hosts, _num(row.get('register_rate')),
-                         _num(base and base['rate']),
+        lines.append('| %s | %s | %s | %s | %s | %s | %s | %s / %s / %s | '
+                     '%s / %s | %s | %s | %s / %s | %s | %s |' % (
+                         row.get('setup', 'n/a'), hosts,
+                         row.get('connections', 'n/a'),
+                         _num(row.get('register_rate')),
+                         _rate_cpu(base),
                          _vs(sched and sched['rate'],
                              TARGETS['schedule_rate'].get(n)),
+                         _num(sched and sched.get('cpu_ms'), 2),
                          _num(sched and sched['p50'], 1),
                          _num(sched and sched['p95'], 1),
                          _vs(sched and sched['p99'],
@@ -152,9 +166,17 @@ def markdown(title, info, settings, rows, notes=()):
         'Columns: `register` is POST /v1/hosts (or POST /v1/hosts/bulk, '
         'see the settings) over concurrent keep-alive '
         'connections; `schedule` is POST /v1/schedules, 1 instance, '
-        'durable claim, with the run\'s connections; `dry_run` the same '
+        'durable claim, with the row\'s connections; `dry_run` the same '
         'body with `"dry_run": true` and one connection; `errors` are '
         'socket errors and timeouts, `non-2xx` every other status. '
+        '`server CPU ms/req` is the user + system CPU time of the server\'s '
+        'processes (parent and workers, from /proc) over the run, divided '
+        'by the requests answered: steadier than req/s on a shared '
+        'machine; with a trickle it includes the registrations. '
+        '`setup` is the database, the server (`sora-api` on eventlet, or '
+        'gunicorn\'s gthread workers serving `sora_api.wsgi:application`), '
+        'its worker processes, and the GPU fleet or host trickle if any; '
+        'runs with another setup add rows to this table. '
         '`filter+weigh` is the median in-process time of one '
         '`driver.select_destinations` (incl. `build_spec`) and one '
         '`driver.rank` over the host snapshot; `host snapshot` the time '
@@ -165,20 +187,30 @@ def markdown(title, info, settings, rows, notes=()):
         '✓/✗ compare with the targets of issue 5.', '']
     for row in rows:
         sched = row.get('schedule') or {}
+        which = '%s hosts, %s, %s connections' % (
+            _num(row['hosts']), row.get('setup', 'n/a'),
+            row.get('connections', 'n/a'))
         if sched.get('statuses'):
-            out.append('- %s hosts, schedule statuses: %s' % (
-                _num(row['hosts']), sched['statuses']))
+            out.append('- %s, schedule statuses: %s' % (
+                which, sched['statuses']))
+        trickle = row.get('trickle')
+        if trickle:
+            out.append('- %s: %d hosts registered during the schedule run '
+                       '(%g/s asked), their p99 %s ms, errors %d, non-2xx '
+                       '%d' % (which, trickle['hosts_created'],
+                               trickle['rate'], _num(trickle['p99'], 1),
+                               trickle['errors'], trickle['non_2xx']))
         if (row.get('inprocess') or {}).get('error'):
-            out.append('- %s hosts, in-process timing failed: %s' % (
-                _num(row['hosts']), row['inprocess']['error']))
+            out.append('- %s, in-process timing failed: %s' % (
+                which, row['inprocess']['error']))
         if row.get('loadavg_before'):
-            out.append('- %s hosts, load average before / after: %s / %s'
-                       % (_num(row['hosts']),
+            out.append('- %s, load average before / after: %s / %s'
+                       % (which,
                           ' '.join('%.2f' % x for x in row['loadavg_before']),
                           ' '.join('%.2f' % x
                                    for x in row.get('loadavg_after', ()))))
         for note in row.get('notes', ()):
-            out.append('- %s hosts: %s' % (_num(row['hosts']), note))
+            out.append('- %s: %s' % (which, note))
     for note in notes:
         out.append('- %s' % note)
     return '\n'.join(out).rstrip() + '\n'
@@ -196,18 +228,28 @@ def plot(rows, path, title):
     def v(value):
         return float('nan') if value is None else value
 
-    hosts = [r['hosts'] for r in rows]
-    fig, (left, right) = pyplot.subplots(1, 2, figsize=(11, 4.2))
-    left.plot(hosts, [v(r['schedule']['rate']) for r in rows], 'o-',
-              label='POST /v1/schedules')
-    left.plot(hosts, [v(r['baseline'] and r['baseline']['rate'])
-                      for r in rows], 's--', label='GET / (baseline)')
+    # One line per setup and connection count, over host counts.
+    series = {}
+    for row in rows:
+        key = '%s, %s conn' % (row.get('setup', ''), row.get('connections'))
+        series.setdefault(key, []).append(row)
+    fig, (left, right) = pyplot.subplots(1, 2, figsize=(13, 5))
+    for key, group in series.items():
+        group.sort(key=lambda r: r['hosts'])
+        hosts = [r['hosts'] for r in group]
+        left.plot(hosts, [v(r['schedule']['rate']) for r in group], 'o-',
+                  label='schedules: ' + key)
+        right.plot(hosts, [v(r['schedule']['p99']) for r in group], 'o-',
+                   label='schedule p99: ' + key)
+    first = sorted(next(iter(series.values())), key=lambda r: r['hosts'])
+    left.plot([r['hosts'] for r in first],
+              [v(r['baseline'] and r['baseline']['rate']) for r in first],
+              's--', label='GET / (baseline): ' + next(iter(series)))
+    right.plot([r['hosts'] for r in first],
+               [v(r['dry_run'] and r['dry_run']['p50']) for r in first],
+               '^-', label='dry_run p50 (1 client)')
     _finish(left, TARGETS['schedule_rate'], 'target', 'requests / s',
             'Throughput')
-    right.plot(hosts, [v(r['schedule']['p99']) for r in rows], 'o-',
-               label='schedule p99')
-    right.plot(hosts, [v(r['dry_run'] and r['dry_run']['p50'])
-                       for r in rows], '^-', label='dry_run p50 (1 client)')
     _finish(right, TARGETS['schedule_p99'], 'p99 target', 'ms', 'Latency')
     fig.suptitle(title)
     fig.tight_layout()
@@ -226,4 +268,4 @@ def _finish(axes, targets, target_label, ylabel, title):
     axes.set_xlabel('hosts')
     axes.set_ylabel(ylabel)
     axes.set_title(title)
-    axes.legend()
+    axes.legend(fontsize='x-small')

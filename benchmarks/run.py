@@ -1,21 +1,31 @@
 #!/usr/bin/env python3
-"""Benchmark a real ``sora-api``: registration, baseline, schedules, dry runs.
+"""Benchmark a real server: registration, baseline, schedules, dry runs.
 
     .venv/bin/python benchmarks/run.py --hosts 1000 10000 100000 \\
-        --duration 20 [--db URL] [--workers 2] [--connections 8]
+        --duration 20 [--db URL] [--server sora-api|gunicorn] \\
+        [--workers 2] [--connections 8 64] [--trickle 20] \\
+        [--gpu-fraction 0.25]
 
-For each host count N it starts a fresh ``sora-api`` (own state directory
-and config, SQLite by default or ``--db``; token auth), registers N hosts
-over concurrent keep-alive connections, then drives for a bounded time with
-``wrk`` (or the built-in Python driver when wrk is missing): ``GET /`` (the
-baseline), ``POST /v1/schedules`` (1 instance, claimed) and a single-client
-``dry_run``. Then it stops the server and times one filter-and-weigh pass
-in-process. It prints each result, and writes ``RESULTS.md``,
-``results.json`` and ``results.png`` (``--label X``: ``RESULTS-X.md``, ...)
-into ``--output-dir`` (default: this directory).
+For each host count N it starts a fresh server (``sora-api``, or gunicorn
+serving ``sora_api.wsgi:application``; own state directory and config,
+SQLite by default or ``--db``; token auth), registers N hosts through the
+API while it serves, over concurrent keep-alive connections, then for each
+connection count drives for a bounded time with ``wrk`` (or the built-in
+Python driver when wrk is missing): ``GET /`` (the baseline) and
+``POST /v1/schedules`` (1 instance, claimed; ``--trickle R`` registers R
+more hosts a second meanwhile); then a single-client ``dry_run``. Each
+run reports the server's CPU milliseconds per request (its processes' CPU
+time from /proc, before and after, over the requests answered). Then it
+stops the server and times one filter-and-weigh pass in-process. It prints
+each result, and merges its rows (one per setup, host count and connection
+count) into ``RESULTS.md``, ``results.json`` and ``results.png``
+(``--label X``: ``RESULTS-X.md``, ...) in ``--output-dir`` (default: this
+directory), replacing only the rows of the same setup, so runs on SQLite,
+PostgreSQL and MariaDB (``--db``) fill one table.
 """
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -34,6 +44,7 @@ from benchmarks import loadgen  # noqa: E402
 from benchmarks import profile  # noqa: E402
 from benchmarks import report  # noqa: E402
 from benchmarks import server as bench_server  # noqa: E402
+from benchmarks import trickle as bench_trickle  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # Faster than any rate the service can reach (eventlet's ceiling is about
@@ -56,10 +67,28 @@ def parse_args(argv):
     p.add_argument('--db', default=None,
                    help='SQLAlchemy URL of an EMPTY database (default: '
                         'SQLite in the run\'s state directory)')
+    p.add_argument('--server', choices=bench_server.SERVERS,
+                   default='sora-api',
+                   help='sora-api (eventlet, the default) or gunicorn '
+                        '(gthread workers serving sora_api.wsgi)')
     p.add_argument('--workers', type=int, default=2,
-                   help='[api] workers of the server (default 2)')
-    p.add_argument('--connections', type=int, default=8,
-                   help='concurrent connections of the load (default 8)')
+                   help='worker processes of the server (default 2)')
+    p.add_argument('--threads', type=int, default=4,
+                   help='threads per gunicorn worker (default 4)')
+    p.add_argument('--connections', type=int, nargs='+', default=[8, 64],
+                   help='concurrent connections of the load; one run of '
+                        'GET / and of schedules for each (default 8 64)')
+    p.add_argument('--trickle', type=float, default=0.0, metavar='RATE',
+                   help='register RATE hosts/s (POST /v1/hosts) during '
+                        'each schedule run (default 0: none)')
+    p.add_argument('--gpu-fraction', type=float, default=0.0,
+                   help='share of hosts with a GPU inventory (custom '
+                        'classes %s) and a schedule mix asking for one GPU '
+                        'in 2 of 8 requests; needs /v1/resource_classes'
+                        % ', '.join(fleet.GPU_CLASSES))
+    p.add_argument('--fresh', action='store_true',
+                   help='start the results table anew instead of merging '
+                        'into the rows of earlier runs of this label')
     p.add_argument('--register-connections', type=int, default=32,
                    help='concurrent connections registering hosts')
     p.add_argument('--register-batch', type=int, default=500,
@@ -99,18 +128,22 @@ def log(text):
     print(text, flush=True)
 
 
-def register(srv, n, connections, timeout, prefix, batch=1):
+def register(srv, n, connections, timeout, prefix, batch=1,
+             gpu_fraction=0.0):
     token = srv.tokens['admin']
+
+    def body(i):
+        return fleet.host_body(i, prefix, gpu_fraction=gpu_fraction)
+
     if batch > 1:
         requests = (httpload.json_request(
             'POST', '/v1/hosts/bulk', {'hosts': [
-                fleet.host_body(i, prefix)
-                for i in range(start, min(start + batch, n))]}, token)
-            for start in range(0, n, batch))
+                body(i) for i in range(start, min(start + batch, n))]},
+            token) for start in range(0, n, batch))
     else:
-        requests = (httpload.json_request(
-            'POST', '/v1/hosts', fleet.host_body(i, prefix), token)
-            for i in range(n))
+        requests = (httpload.json_request('POST', '/v1/hosts', body(i),
+                                          token)
+                    for i in range(n))
     outcome = httpload.run_all(srv.host, srv.port, requests,
                                connections=connections, max_seconds=timeout)
     # Every batch but the last has ``batch`` hosts.
@@ -126,6 +159,25 @@ def register(srv, n, connections, timeout, prefix, batch=1):
                                                               'replace'))
                     for s, b in outcome.samples],
     }
+
+
+def create_gpu_classes(srv):
+    """``PUT /v1/resource_classes/{name}`` for each GPU class, or exit.
+
+    The resource classes API (issue 9) is required; a server without it
+    answers 404 (or 405), which stops the run with a message saying so.
+    """
+    requests = [httpload.json_request(
+        'PUT', '/v1/resource_classes/%s' % name, None, srv.tokens['admin'])
+        for name in fleet.GPU_CLASSES]
+    outcome = httpload.run_all(srv.host, srv.port, requests, connections=1,
+                               max_seconds=60)
+    if outcome.errors or set(outcome.statuses) - {201, 204}:
+        raise SystemExit(
+            '--gpu-fraction: this server does not take PUT '
+            '/v1/resource_classes/{name} (statuses %s, %s): it needs the '
+            'resource classes API of issue 9' % (
+                dict(outcome.statuses), outcome.samples[:1]))
 
 
 def _warm_up(srv):
@@ -174,87 +226,191 @@ def worker_memory(srv):
             'max_hwm_mb': max(hwm) if hwm else None}
 
 
-def run_one(n, args, tool, workdir):
-    """Benchmark one host count; return its row of the results."""
-    row = {'hosts': n, 'notes': [], 'baseline': None, 'schedule': None,
-           'dry_run': None, 'loadavg_before': os.getloadavg()}
-    dry_seconds = (args.dry_run_duration if args.dry_run_duration
-                   else min(args.duration, 10.0))
+def database_name(url):
+    """SQLite, PostgreSQL or MariaDB/MySQL: the table's name for ``url``."""
+    backend = (url or 'sqlite').split(':', 1)[0].split('+', 1)[0]
+    return {'postgresql': 'PostgreSQL', 'mysql': 'MariaDB/MySQL',
+            'mariadb': 'MariaDB/MySQL'}.get(backend, 'SQLite')
+
+
+def setup_name(args):
+    """What a row ran on, beside its host and connection counts."""
+    parts = [database_name(args.db), args.server]
+    if args.server == 'gunicorn':
+        parts[-1] += ' (gthread, %d threads)' % args.threads
+    parts.append('workers=%d' % args.workers)
+    if args.gpu_fraction:
+        parts.append('GPU hosts %g' % args.gpu_fraction)
+    if args.trickle:
+        parts.append('trickle %g hosts/s' % args.trickle)
+    return ', '.join(parts)
+
+
+def _measured(srv, row, drive):
+    """``drive()``'s result with the server's CPU per request added.
+
+    The CPU is read after the server has finished the run's last requests
+    (``wait_idle``), so the work of those it answered after the load tool
+    stopped counting is included, and divided by the requests counted.
+    """
+    _settle(srv, row)
+    before = srv.cpu_seconds()
+    result = drive()
+    srv.wait_idle()
+    cpu = srv.cpu_seconds() - before
+    result['server_cpu_s'] = cpu
+    result['cpu_ms'] = (cpu * 1000.0 / result['requests']
+                        if result['requests'] else None)
+    return result
+
+
+def _check_capacity(n, args, row):
     if fleet.capacity(n) < args.duration * MAX_PLAUSIBLE_RATE:
         row['notes'].append(
             'the fleet can take %d instances, fewer than %.0f s x %d req/s:'
             ' a very fast run could exhaust it' % (
                 fleet.capacity(n), args.duration, MAX_PLAUSIBLE_RATE))
+    if args.gpu_fraction:
+        gpus = fleet.gpu_capacity(n, args.gpu_fraction)
+        row['gpus'] = gpus
+        # One request in eight asks for each class.
+        asked = args.duration * len(args.connections) * 1500 / 8
+        short = [name for name, total in gpus.items() if total < asked]
+        if short:
+            row['notes'].append(
+                '%s: %s GPUs, fewer than %.0f requests of a run at 1,500 '
+                'schedules/s: a fast run gets 409s once they are taken' % (
+                    ', '.join(short), gpus, asked))
+
+
+def _register(srv, n, args, workdir, row):
+    prefix = 'bench-%d-%s' % (n, os.path.basename(workdir))
+    reg = register(srv, n, args.register_connections, args.register_timeout,
+                   prefix, batch=args.register_batch,
+                   gpu_fraction=args.gpu_fraction)
+    row['registration'] = reg
+    row['register_rate'] = reg['rate']
+    log('  register  %d hosts in %.1f s = %.0f hosts/s (%d '
+        'connections, %d per request), errors %d, non-2xx %d' % (
+            reg['hosts_created'], reg['seconds'], reg['rate'],
+            args.register_connections, args.register_batch,
+            reg['errors'], reg['non_2xx']))
+    if reg['hosts_created'] < n:
+        row['notes'].append(
+            'registration stopped at %d of %d hosts after %.0f s (%s)'
+            % (reg['hosts_created'], n, reg['seconds'],
+               reg['samples'][:2] or '--register-timeout'))
+    if reg['seconds'] > 60 and reg['hosts_created']:
+        row['notes'].append(
+            'registering %d hosts over HTTP took %.0f s (%.0f hosts/s)'
+            % (reg['hosts_created'], reg['seconds'], reg['rate']))
+    return prefix
+
+
+def _schedule_run(srv, n, args, tool, workdir, row, prefix, connections):
+    """The schedule run at ``connections``; py-spy and trickle around it."""
+    spy = raw = None
+    if args.profile:
+        raw = os.path.join(workdir, 'py-spy-%d.raw' % connections)
+        spy = profile.start(srv.worker_pids()[0], args.duration, raw)
+        if spy is None:
+            row['notes'].append('--profile: py-spy is not installed')
+    trickle = None
+    if args.trickle:
+        # Numbered past the fleet and the earlier runs' trickles.
+        first = n + connections * 1_000_000
+        trickle = bench_trickle.Trickle(
+            srv.host, srv.port, srv.tokens['admin'], args.trickle,
+            prefix + '-t', first, gpu_fraction=args.gpu_fraction)
+
+    def drive():
+        if trickle is not None:
+            trickle.start()
+        try:
+            return loadgen.run(
+                tool, srv.host, srv.port, 'POST', '/v1/schedules',
+                fleet.schedule_mix(args.gpu_fraction), srv.tokens['member'],
+                connections, args.duration)
+        finally:
+            if trickle is not None:
+                row['trickle'] = trickle.stop()
+
+    row['schedule'] = _measured(srv, row, drive)
+    _show('schedule', row['schedule'])
+    if trickle is not None:
+        t = row['trickle']
+        log('  trickle   %d hosts registered during the run (%.1f/s '
+            'asked), p99 %s ms, errors %d, non-2xx %d' % (
+                t['hosts_created'], t['rate'],
+                '%.1f' % t['p99'] if t['p99'] is not None else 'n/a',
+                t['errors'], t['non_2xx']))
+    if spy is not None:
+        suffix = '-' + args.label if args.label else ''
+        path = profile.finish(
+            spy, raw, os.path.join(
+                args.output_dir, 'profile%s-%d-c%d.txt' % (
+                    suffix, n, connections)),
+            'py-spy, one worker, POST /v1/schedules at %d hosts, %d '
+            'connections (%s)' % (n, connections, setup_name(args)))
+        log('  profile   %s' % path)
+
+
+def run_one(n, args, tool, workdir):
+    """Benchmark one host count; return its rows, one per connections."""
+    template = {'hosts': n, 'setup': setup_name(args),
+                'database': database_name(args.db), 'server': args.server,
+                'workers': args.workers, 'notes': [], 'dry_run': None,
+                'loadavg_before': os.getloadavg()}
+    _check_capacity(n, args, template)
+    rows = []
+    dry_seconds = (args.dry_run_duration if args.dry_run_duration
+                   else min(args.duration, 10.0))
     srv = bench_server.BenchServer(workdir, workers=args.workers,
-                                   db_url=args.db)
+                                   db_url=args.db, server=args.server,
+                                   threads=args.threads)
     srv.start()
     try:
-        log('== %d hosts: sora-api at %s, workers=%d, pids %s' % (
-            n, srv.url, args.workers, srv.worker_pids()))
-        reg = register(srv, n, args.register_connections,
-                       args.register_timeout,
-                       'bench-%d-%s' % (n, os.path.basename(workdir)),
-                       batch=args.register_batch)
-        row['registration'] = reg
-        row['register_rate'] = reg['rate']
-        log('  register  %d hosts in %.1f s = %.0f hosts/s (%d '
-            'connections, %d per request), errors %d, non-2xx %d' % (
-                reg['hosts_created'], reg['seconds'], reg['rate'],
-                args.register_connections, args.register_batch,
-                reg['errors'], reg['non_2xx']))
-        if reg['hosts_created'] < n:
-            row['notes'].append(
-                'registration stopped at %d of %d hosts after %.0f s (%s)'
-                % (reg['hosts_created'], n, reg['seconds'],
-                   reg['samples'][:2] or '--register-timeout'))
-        if reg['seconds'] > 60 and reg['hosts_created']:
-            row['notes'].append(
-                'registering %d hosts over HTTP took %.0f s (%.0f hosts/s)'
-                % (reg['hosts_created'], reg['seconds'], reg['rate']))
+        log('== %d hosts: %s at %s, pids %s' % (
+            n, template['setup'], srv.url, srv.worker_pids()))
+        if args.gpu_fraction:
+            create_gpu_classes(srv)
+        prefix = _register(srv, n, args, workdir, template)
         _warm_up(srv)
-        member = srv.tokens['member']
-        _settle(srv, row)
-        row['baseline'] = loadgen.run(
-            tool, srv.host, srv.port, 'GET', '/', None, None,
-            args.connections, args.duration)
-        _show('GET /', row['baseline'])
-        spy = raw = None
-        if args.profile:
-            raw = os.path.join(workdir, 'py-spy.raw')
-            spy = profile.start(srv.worker_pids()[0], args.duration, raw)
-            if spy is None:
-                row['notes'].append('--profile: py-spy is not installed')
-        _settle(srv, row)
-        row['schedule'] = loadgen.run(
+        for connections in args.connections:
+            row = dict(template, connections=connections,
+                       notes=list(template['notes']))
+            rows.append(row)
+            log('  -- %d connections' % connections)
+            row['baseline'] = _measured(srv, row, functools.partial(
+                loadgen.run, tool, srv.host, srv.port, 'GET', '/', None,
+                None, connections, args.duration))
+            _show('GET /', row['baseline'])
+            _schedule_run(srv, n, args, tool, workdir, row, prefix,
+                          connections)
+            if row['baseline']['rate']:
+                log('  schedule / baseline = %.3f' % (
+                    row['schedule']['rate'] / row['baseline']['rate']))
+        _settle(srv, rows[-1])
+        dry_run = loadgen.run(
             tool, srv.host, srv.port, 'POST', '/v1/schedules',
-            fleet.schedule_body(), member, args.connections, args.duration)
-        _show('schedule', row['schedule'])
-        if spy is not None:
-            suffix = '-' + args.label if args.label else ''
-            path = profile.finish(
-                spy, raw, os.path.join(args.output_dir,
-                                       'profile%s-%d.txt' % (suffix, n)),
-                'py-spy, one worker, POST /v1/schedules at %d hosts' % n)
-            log('  profile   %s' % path)
-        _settle(srv, row)
-        row['dry_run'] = loadgen.run(
-            tool, srv.host, srv.port, 'POST', '/v1/schedules',
-            fleet.schedule_body(dry_run=True), member, 1, dry_seconds)
-        _show('dry_run', row['dry_run'])
-        if row['baseline']['rate']:
-            log('  schedule / baseline = %.3f' % (
-                row['schedule']['rate'] / row['baseline']['rate']))
-        row['rss'] = worker_memory(srv)
+            fleet.schedule_body(dry_run=True), srv.tokens['member'], 1,
+            dry_seconds)
+        _show('dry_run', dry_run)
+        rss = worker_memory(srv)
         log('  worker RSS MB %s (peak %s)' % (
-            row['rss']['workers_rss_mb'], row['rss']['max_hwm_mb']))
+            rss['workers_rss_mb'], rss['max_hwm_mb']))
+        for row in rows:
+            row.update(dry_run=dry_run, rss=rss)
     finally:
         status = srv.stop()
         if status not in (0, None):
-            row['notes'].append('sora-api exited with status %s' % status)
-    row['loadavg_after'] = os.getloadavg()
+            for row in rows:
+                row['notes'].append('%s exited with status %s'
+                                    % (args.server, status))
+    inprocess_result = None
     if not args.skip_inprocess:
-        row['inprocess'] = inprocess.measure(srv.config())
-        ip = row['inprocess']
+        inprocess_result = inprocess.measure(srv.config())
+        ip = inprocess_result
         if 'error' in ip:
             log('  in-process timing failed: %s' % ip['error'])
         else:
@@ -264,34 +420,84 @@ def run_one(n, args, tool, workdir):
                    ip['host_table']['median_ms'],
                     ip['select_destinations']['median_ms'],
                     ip['rank']['median_ms']))
-    return row
+    for row in rows:
+        row['loadavg_after'] = os.getloadavg()
+        if inprocess_result is not None:
+            row['inprocess'] = inprocess_result
+    return rows
 
 
-def write_outputs(args, info, rows, settings=None):
+def row_key(row):
+    """Rows of one setup, host count and connection count replace each
+    other; every other row of the table stays."""
+    return row.get('setup'), row['hosts'], row.get('connections')
+
+
+def merge_rows(earlier, rows):
+    """``earlier`` with the rows of the same key replaced by ``rows``'."""
+    new = {row_key(r): r for r in rows}
+    merged = [new.pop(row_key(r), r) for r in earlier]
+    return merged + [r for r in rows if row_key(r) in new]
+
+
+def _earlier_rows(path):
+    """Rows of an earlier results JSON, keyed as rows are now.
+
+    Rows written before rows had their own setup and connections (one
+    run per file) take them from that file's settings.
+    """
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        data = json.load(f)
+    settings = data.get('settings', {})
+    for row in data['rows']:
+        if 'setup' not in row:
+            row['database'] = database_name(
+                None if 'SQLite' in str(settings.get('database'))
+                else settings.get('database'))
+            row['server'] = 'sora-api'
+            row['workers'] = settings.get('workers')
+            row['setup'] = '%s, sora-api, workers=%s' % (
+                row['database'], row['workers'])
+            row['connections'] = settings.get(
+                'connections (schedule, GET /)')
+        for phase in ('baseline', 'schedule', 'dry_run'):
+            r = row.get(phase)
+            if r and not r['requests']:
+                # Nothing finished within the run: no latency to show.
+                r.update(p50=None, p95=None, p99=None, max=None)
+            if r:
+                r['statuses'] = {int(k): v for k, v in r['statuses'].items()}
+    return data['rows']
+
+
+def write_outputs(args, info, rows, settings=None, merge=True):
     suffix = '-' + args.label if args.label else ''
     os.makedirs(args.output_dir, exist_ok=True)
     settings = settings or {
-        'workers': args.workers,
-        'connections (schedule, GET /)': args.connections,
+        'workers, server, database, connections': 'per row (setup column)',
         'dry_run connections': 1,
         'duration s (GET /, schedule)': args.duration,
         'dry_run duration s': (args.dry_run_duration
                                or min(args.duration, 10.0)),
-        'database': args.db or 'SQLite (default, in the state directory)',
         'auth': 'token (X-Auth-Token)',
-        'schedule body': json.dumps(fleet.schedule_body()),
+        'schedule bodies (each connection cycles through them)': ' '.join(
+            json.dumps(b) for b in fleet.schedule_mix(args.gpu_fraction)),
         'register connections': args.register_connections,
         'hosts per registration request': args.register_batch,
         'load tool': rows[0]['schedule']['tool'] if rows and rows[0].get(
             'schedule') else args.tool,
     }
+    json_path = os.path.join(args.output_dir, 'results%s.json' % suffix)
+    if merge and not args.fresh:
+        rows = merge_rows(_earlier_rows(json_path), rows)
     title = 'Sora API benchmark' + (' (%s)' % args.label if args.label
                                     else '')
     md = os.path.join(args.output_dir, 'RESULTS%s.md' % suffix)
     with open(md, 'w') as f:
         f.write(report.markdown(title, info, settings, rows, args.note))
-    with open(os.path.join(args.output_dir,
-                           'results%s.json' % suffix), 'w') as f:
+    with open(json_path, 'w') as f:
         json.dump({'machine': info, 'settings': settings, 'rows': rows,
                    'notes': args.note}, f, indent=1, default=str)
     written = [md]
@@ -308,17 +514,10 @@ def write_outputs(args, info, rows, settings=None):
 def rerender(args):
     with open(args.rerender) as f:
         data = json.load(f)
-    rows = data['rows']
-    for row in rows:
-        for phase in ('baseline', 'schedule', 'dry_run'):
-            r = row.get(phase)
-            if r and not r['requests']:
-                # Nothing finished within the run: no latency to show.
-                r.update(p50=None, p95=None, p99=None, max=None)
-            if r:
-                r['statuses'] = {int(k): v for k, v in r['statuses'].items()}
+    rows = _earlier_rows(args.rerender)
     args.note = data.get('notes', []) + args.note
-    written = write_outputs(args, data['machine'], rows, data['settings'])
+    written = write_outputs(args, data['machine'], rows, data['settings'],
+                            merge=False)
     log('Wrote %s' % ', '.join(written))
     return rows
 
@@ -332,10 +531,10 @@ def main(argv=None):
     source = os.path.dirname(os.path.dirname(os.path.abspath(
         sora_api.__file__)))
     info = report.machine(source)
-    log('Sora API benchmark: hosts %s, %.0f s per run, workers %d, %d '
-        'connections, tool %s, sora_api from %s' % (
-            args.hosts, args.duration, args.workers, args.connections, tool,
-            source))
+    log('Sora API benchmark: hosts %s, %.0f s per run, %s, connections '
+        '%s, tool %s, sora_api from %s' % (
+            args.hosts, args.duration, setup_name(args), args.connections,
+            tool, source))
     parent = args.workdir or tempfile.mkdtemp(prefix='sora-bench-')
     os.makedirs(parent, exist_ok=True)
     rows = []
@@ -344,7 +543,7 @@ def main(argv=None):
         for n in args.hosts:
             workdir = tempfile.mkdtemp(prefix='n%d-' % n, dir=parent)
             try:
-                rows.append(run_one(n, args, tool, workdir))
+                rows.extend(run_one(n, args, tool, workdir))
             finally:
                 if not args.keep:
                     shutil.rmtree(workdir, ignore_errors=True)

@@ -1,4 +1,8 @@
-"""Start a real ``sora-api`` for a benchmark: own state dir, config, tokens."""
+"""Start a real server for a benchmark: own state dir, config, tokens.
+
+The server is ``sora-api`` (eventlet) or ``gunicorn`` serving
+``sora_api.wsgi:application`` with gthread workers, on the same config.
+"""
 
 import configparser
 import os
@@ -16,6 +20,10 @@ from sora_api.db import migration
 from sora_api.db import tokens
 
 _SERVING = re.compile(r'Serving on http://([\d.]+):(\d+)')
+_LISTENING = re.compile(r'Listening at: http://([\d.]+):(\d+)')
+_LOADED = 'Sora API application loaded'
+SERVERS = ('sora-api', 'gunicorn')
+_TICKS = os.sysconf('SC_CLK_TCK')
 
 
 def _command(name, module):
@@ -27,13 +35,20 @@ def _command(name, module):
 
 
 class BenchServer:
-    """One ``sora-api`` process on 127.0.0.1, on a free port.
+    """One server process (and its workers) on 127.0.0.1, on a free port.
 
     ``db_url`` None means the embedded SQLite default under ``workdir``.
+    ``server`` is ``sora-api`` or ``gunicorn`` (``threads`` per worker).
     ``tokens`` holds an admin and a member secret once ``start`` returns.
     """
 
-    def __init__(self, workdir, workers=1, db_url=None, options=None):
+    def __init__(self, workdir, workers=1, db_url=None, options=None,
+                 server='sora-api', threads=4):
+        if server not in SERVERS:
+            raise ValueError('server must be one of %s' % (SERVERS,))
+        self.server = server
+        self.workers = workers
+        self.threads = threads
         self.workdir = os.path.abspath(workdir)
         os.makedirs(self.workdir, exist_ok=True)
         self.config_file = os.path.join(self.workdir, 'sora.conf')
@@ -84,29 +99,60 @@ class BenchServer:
         finally:
             db.engine.dispose()
 
-    def start(self, timeout=60):
+    def start(self, timeout=120):
         if not self.tokens:
             self.prepare()
         self._log = open(self.log_file, 'ab')
+        if self.server == 'gunicorn':
+            command, env = self._gunicorn()
+        else:
+            command = _command('sora-api', 'sora_api.cmd.api') + [
+                '--config-file', self.config_file,
+                '--log-file', self.log_file]
+            env = None
         self.process = subprocess.Popen(
-            _command('sora-api', 'sora_api.cmd.api')
-            + ['--config-file', self.config_file,
-               '--log-file', self.log_file],
-            stdout=self._log, stderr=subprocess.STDOUT)
+            command, env=env, cwd=self.workdir, stdout=self._log,
+            stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError('sora-api exited with %s:\n%s' % (
-                    self.process.returncode, self.log()[-4000:]))
-            match = _SERVING.search(self.log())
-            if match:
-                self.host, port = match.groups()
-                self.port = int(port)
+                raise RuntimeError('%s exited with %s:\n%s' % (
+                    self.server, self.process.returncode,
+                    self.log()[-4000:]))
+            address = self._address()
+            if address:
+                self.host, self.port = address
                 if self._healthy():
                     return self
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError('sora-api did not start:\n' + self.log()[-4000:])
+        raise RuntimeError('%s did not start:\n%s' % (
+            self.server, self.log()[-4000:]))
+
+    def _gunicorn(self):
+        """Command and environment of gunicorn serving sora_api.wsgi."""
+        env = dict(os.environ, OS_SORA_CONFIG_DIR=self.workdir,
+                   OS_SORA_CONFIG_FILES=os.path.basename(self.config_file),
+                   # gunicorn >= 25.1 opens a control socket under $HOME.
+                   HOME=self.workdir)
+        command = [sys.executable, '-m', 'gunicorn',
+                   '--worker-class', 'gthread',
+                   '--workers', str(self.workers),
+                   '--threads', str(self.threads),
+                   '--bind', '127.0.0.1:0', 'sora_api.wsgi:application']
+        return command, env
+
+    def _address(self):
+        """``(host, port)`` once the server says it serves, else None."""
+        log = self.log()
+        if self.server == 'gunicorn':
+            match = _LISTENING.search(log)
+            # Every worker loads the application before it accepts.
+            if log.count(_LOADED) < self.workers:
+                return None
+        else:
+            match = _SERVING.search(log)
+        return (match.group(1), int(match.group(2))) if match else None
 
     def _healthy(self):
         try:
@@ -135,6 +181,13 @@ class BenchServer:
         except OSError:
             pass
         return children or [pid]
+
+    def cpu_seconds(self):
+        """User + system CPU seconds of the server and its live workers."""
+        pids = set(self.worker_pids())
+        if self.process is not None:
+            pids.add(self.process.pid)
+        return sum(_cpu_ticks(pids).values()) / _TICKS
 
     def wait_idle(self, timeout=120.0, window=0.5, busy_ticks=5):
         """Wait until no worker burns CPU (requests of a run finished).

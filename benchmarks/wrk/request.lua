@@ -1,23 +1,36 @@
 -- One fixed request, repeated; a summary line for benchmarks/run.py.
 --
--- The request comes from the environment: SORA_METHOD (GET), SORA_BODY
--- (a JSON body, optional) and SORA_TOKEN (an X-Auth-Token, optional).
+-- The request comes from the environment: SORA_METHOD (GET), SORA_BODIES
+-- (JSON bodies, one a line, optional: each connection sends them in turn)
+-- and SORA_TOKEN (an X-Auth-Token, optional).
 -- done() prints one line "SORA_WRK {json}" with the request count, the
 -- duration, wrk's socket errors, the latency percentiles (microseconds)
 -- and the count of each HTTP status seen by every thread.
 
 local method = os.getenv("SORA_METHOD") or "GET"
-local body = os.getenv("SORA_BODY")
 local token = os.getenv("SORA_TOKEN")
+local bodies = {}
+for line in string.gmatch(os.getenv("SORA_BODIES") or "", "[^\n]+") do
+   table.insert(bodies, line)
+end
 
 wrk.method = method
 wrk.headers["Accept"] = "application/json"
-if body ~= nil and body ~= "" then
-   wrk.body = body
+if #bodies > 0 then
+   wrk.body = bodies[1]
    wrk.headers["Content-Type"] = "application/json"
 end
 if token ~= nil and token ~= "" then
    wrk.headers["X-Auth-Token"] = token
+end
+
+-- One body: wrk's prebuilt request. Several: format each in turn.
+if #bodies > 1 then
+   local sent = 0
+   function request()
+      sent = sent + 1
+      return wrk.format(nil, nil, nil, bodies[(sent - 1) % #bodies + 1])
+   end
 end
 
 local threads = {}
