@@ -31,7 +31,7 @@ TIMEOUT = 60
 class GunicornServer(sora_server.SoraServer):
     """``gunicorn sora_api.wsgi:application`` with this server's config."""
 
-    def start(self, workers=2, threads=4, timeout=60):
+    def start(self, workers=2, threads=4, env=None, timeout=60):
         if self.database_url and not self.database_url.startswith('sqlite'):
             self._sync_database()
         if not self.tokens:
@@ -41,7 +41,7 @@ class GunicornServer(sora_server.SoraServer):
                    OS_SORA_CONFIG_FILES='sora.conf',
                    # gunicorn >= 25.1 opens a control socket under $HOME;
                    # each test server gets its own.
-                   HOME=self.workdir)
+                   HOME=self.workdir, **(env or {}))
         self.process = subprocess.Popen(
             [sys.executable, '-m', 'gunicorn', '--worker-class', 'gthread',
              '--workers', str(workers), '--threads', str(threads),
@@ -161,8 +161,12 @@ def _client(srv, barrier):
     return answers
 
 
-def test_two_gthread_workers_claim_exactly_the_capacity(gunicorn):
-    srv = gunicorn(workers=2, threads=4)
+def test_two_gthread_workers_claim_exactly_the_capacity(gunicorn,
+                                                       tmp_path):
+    metrics_dir = tmp_path / 'metrics'
+    metrics_dir.mkdir()
+    srv = gunicorn(workers=2, threads=4,
+                   env={'PROMETHEUS_MULTIPROC_DIR': str(metrics_dir)})
     hosts = [_host(srv, 'early-%d' % i, vcpus=2 * slots,
                      cpu_allocation_ratio=1.0)
              for i, slots in enumerate(SLOTS)]
@@ -204,3 +208,9 @@ def test_two_gthread_workers_claim_exactly_the_capacity(gunicorn):
         r'^\S+ \S+ (\d+) INFO sora_api.access .*POST /v1/schedules',
         srv.log(), re.MULTILINE))
     assert len(claimed_by) == 2, claimed_by
+    # /metrics sums both workers' counts, whichever answers.
+    scraped = srv.request('GET', '/metrics', as_='admin')
+    assert scraped.status_code == 200, scraped.text
+    created = re.search(r'^sora_schedules_created_total (\S+)$',
+                        scraped.text, re.MULTILINE)
+    assert float(created.group(1)) == capacity
