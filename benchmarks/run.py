@@ -28,6 +28,7 @@ import argparse
 import functools
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -81,6 +82,10 @@ def parse_args(argv):
     p.add_argument('--trickle', type=float, default=0.0, metavar='RATE',
                    help='register RATE hosts/s (POST /v1/hosts) during '
                         'each schedule run (default 0: none)')
+    p.add_argument('--restart', action='store_true',
+                   help='restart the server after registering, so it '
+                        'loads the fleet at start instead of catching up '
+                        '(issue 16: compare with a run without it)')
     p.add_argument('--gpu-fraction', type=float, default=0.0,
                    help='share of hosts with a GPU inventory (custom '
                         'classes %s) and a schedule mix asking for one GPU '
@@ -243,6 +248,8 @@ def setup_name(args):
         parts.append('GPU hosts %g' % args.gpu_fraction)
     if args.trickle:
         parts.append('trickle %g hosts/s' % args.trickle)
+    if args.restart:
+        parts.append('restarted after registering')
     return ', '.join(parts)
 
 
@@ -346,10 +353,12 @@ def _schedule_run(srv, n, args, tool, workdir, row, prefix, connections):
                 t['errors'], t['non_2xx']))
     if spy is not None:
         suffix = '-' + args.label if args.label else ''
+        # One file per setup, so runs with other options keep theirs.
+        slug = re.sub(r'[^a-z0-9]+', '-', setup_name(args).lower())
         path = profile.finish(
             spy, raw, os.path.join(
-                args.output_dir, 'profile%s-%d-c%d.txt' % (
-                    suffix, n, connections)),
+                args.output_dir, 'profile%s-%d-c%d-%s.txt' % (
+                    suffix, n, connections, slug.strip('-'))),
             'py-spy, one worker, POST /v1/schedules at %d hosts, %d '
             'connections (%s)' % (n, connections, setup_name(args)))
         log('  profile   %s' % path)
@@ -375,6 +384,10 @@ def run_one(n, args, tool, workdir):
         if args.gpu_fraction:
             create_gpu_classes(srv)
         prefix = _register(srv, n, args, workdir, template)
+        if args.restart:
+            srv.stop()
+            srv.start()
+            log('  restarted: pids %s' % srv.worker_pids())
         _warm_up(srv)
         for connections in args.connections:
             row = dict(template, connections=connections,

@@ -102,6 +102,8 @@ class BenchServer:
     def start(self, timeout=120):
         if not self.tokens:
             self.prepare()
+        # A restarted server appends to its log: read only the new part.
+        self._log_offset = len(self.log())
         self._log = open(self.log_file, 'ab')
         if self.server == 'gunicorn':
             command, env = self._gunicorn()
@@ -144,7 +146,7 @@ class BenchServer:
 
     def _address(self):
         """``(host, port)`` once the server says it serves, else None."""
-        log = self.log()
+        log = self.log()[self._log_offset:]
         if self.server == 'gunicorn':
             match = _LISTENING.search(log)
             # Every worker loads the application before it accepts.
