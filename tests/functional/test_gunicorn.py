@@ -8,8 +8,10 @@ outcomes (statuses, bodies, the rows), never timing.
 
 import collections
 import concurrent.futures
+import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -123,6 +125,27 @@ def test_gunicorn_serves_hosts_and_schedules(gunicorn):
                           as_='member')
     assert deleted.status_code == 204
     assert srv.usage(host['id'])['instances'] == 0
+
+
+def test_a_malformed_chunked_body_is_a_400_under_gunicorn_too(gunicorn):
+    srv = gunicorn(workers=1)
+    host, port = srv.url.rsplit('/', 1)[1].split(':')
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as s:
+        s.sendall(b'POST /v1/hosts HTTP/1.1\r\nHost: sora\r\n'
+                  b'X-Auth-Token: ' + srv.tokens['admin'].encode()
+                  + b'\r\nContent-Type: application/json\r\n'
+                  b'Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n')
+        answer = b''
+        while b'\r\n\r\n' not in answer or not answer.endswith(b'}'):
+            data = s.recv(65536)
+            if not data:
+                break
+            answer += data
+    head, _, body = answer.partition(b'\r\n\r\n')
+    assert head.startswith(b'HTTP/1.1 400 '), answer
+    [error] = json.loads(body)['errors']
+    assert error['code'] == 'sora.invalid_request'
+    assert 'chunked' in error['detail']
 
 
 def test_wsgi_module_leaves_eventlet_out(gunicorn):

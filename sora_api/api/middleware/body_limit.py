@@ -23,9 +23,12 @@ class BodyLimit(middleware.Middleware):
         elif environ.get('HTTP_TRANSFER_ENCODING', '').lower() == 'chunked':
             try:
                 body = environ['wsgi.input'].read(limit + 1)
-            except ValueError:
-                # The server's chunked reader met a chunk size that is not
-                # hexadecimal (eventlet's ChunkReadError is a ValueError).
+            except Exception:  # noqa: BLE001 - the server's own errors
+                # NOTE: the server's chunked reader met a chunk size that is
+                # not hexadecimal or a body cut short. Each WSGI server has
+                # its own exception for that (eventlet's ChunkReadError is
+                # a ValueError, gunicorn's InvalidChunkSize a ParseException
+                # and NoMoreData an IOError), and only its code runs here.
                 return self._error(environ, start_response, errors.invalid(
                     'The chunked request body is malformed.'))
             if len(body) > limit:
