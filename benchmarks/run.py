@@ -459,8 +459,6 @@ def _earlier_rows(path):
     Rows written before rows had their own setup and connections (one
     run per file) take them from that file's settings.
     """
-    if not os.path.exists(path):
-        return []
     with open(path) as f:
         data = json.load(f)
     settings = data.get('settings', {})
@@ -503,16 +501,20 @@ def write_outputs(args, info, rows, settings=None, merge=True):
             'schedule') else args.tool,
     }
     json_path = os.path.join(args.output_dir, 'results%s.json' % suffix)
-    if merge and not args.fresh:
+    notes = list(args.note)
+    if merge and not args.fresh and os.path.exists(json_path):
         rows = merge_rows(_earlier_rows(json_path), rows)
+        with open(json_path) as f:
+            earlier_notes = json.load(f).get('notes', [])
+        notes = earlier_notes + [n for n in notes if n not in earlier_notes]
     title = 'Sora API benchmark' + (' (%s)' % args.label if args.label
                                     else '')
     md = os.path.join(args.output_dir, 'RESULTS%s.md' % suffix)
     with open(md, 'w') as f:
-        f.write(report.markdown(title, info, settings, rows, args.note))
+        f.write(report.markdown(title, info, settings, rows, notes))
     with open(json_path, 'w') as f:
         json.dump({'machine': info, 'settings': settings, 'rows': rows,
-                   'notes': args.note}, f, indent=1, default=str)
+                   'notes': notes}, f, indent=1, default=str)
     written = [md]
     if not args.no_plot:
         png = os.path.join(args.output_dir, 'results%s.png' % suffix)
