@@ -26,7 +26,6 @@ PostgreSQL and MariaDB (``--db``) fill one table.
 
 import argparse
 import functools
-import json
 import os
 import re
 import shutil
@@ -44,6 +43,7 @@ from benchmarks import inprocess  # noqa: E402
 from benchmarks import loadgen  # noqa: E402
 from benchmarks import profile  # noqa: E402
 from benchmarks import report  # noqa: E402
+from benchmarks import results  # noqa: E402
 from benchmarks import server as bench_server  # noqa: E402
 from benchmarks import trickle as bench_trickle  # noqa: E402
 
@@ -231,16 +231,9 @@ def worker_memory(srv):
             'max_hwm_mb': max(hwm) if hwm else None}
 
 
-def database_name(url):
-    """SQLite, PostgreSQL or MariaDB/MySQL: the table's name for ``url``."""
-    backend = (url or 'sqlite').split(':', 1)[0].split('+', 1)[0]
-    return {'postgresql': 'PostgreSQL', 'mysql': 'MariaDB/MySQL',
-            'mariadb': 'MariaDB/MySQL'}.get(backend, 'SQLite')
-
-
 def setup_name(args):
     """What a row ran on, beside its host and connection counts."""
-    parts = [database_name(args.db), args.server]
+    parts = [results.database_name(args.db), args.server]
     if args.server == 'gunicorn':
         parts[-1] += ' (gthread, %d threads)' % args.threads
     parts.append('workers=%d' % args.workers)
@@ -367,8 +360,9 @@ def _schedule_run(srv, n, args, tool, workdir, row, prefix, connections):
 def run_one(n, args, tool, workdir):
     """Benchmark one host count; return its rows, one per connections."""
     template = {'hosts': n, 'setup': setup_name(args),
-                'database': database_name(args.db), 'server': args.server,
-                'workers': args.workers, 'notes': [], 'dry_run': None,
+                'database': results.database_name(args.db),
+                'server': args.server, 'workers': args.workers,
+                'notes': [], 'dry_run': None,
                 'loadavg_before': os.getloadavg()}
     _check_capacity(n, args, template)
     rows = []
@@ -440,107 +434,10 @@ def run_one(n, args, tool, workdir):
     return rows
 
 
-def row_key(row):
-    """Rows of one setup, host count and connection count replace each
-    other; every other row of the table stays."""
-    return row.get('setup'), row['hosts'], row.get('connections')
-
-
-def merge_rows(earlier, rows):
-    """``earlier`` with the rows of the same key replaced by ``rows``'."""
-    new = {row_key(r): r for r in rows}
-    merged = [new.pop(row_key(r), r) for r in earlier]
-    return merged + [r for r in rows if row_key(r) in new]
-
-
-def _earlier_rows(path):
-    """Rows of an earlier results JSON, keyed as rows are now.
-
-    Rows written before rows had their own setup and connections (one
-    run per file) take them from that file's settings.
-    """
-    with open(path) as f:
-        data = json.load(f)
-    settings = data.get('settings', {})
-    for row in data['rows']:
-        if 'setup' not in row:
-            row['database'] = database_name(
-                None if 'SQLite' in str(settings.get('database'))
-                else settings.get('database'))
-            row['server'] = 'sora-api'
-            row['workers'] = settings.get('workers')
-            row['setup'] = '%s, sora-api, workers=%s' % (
-                row['database'], row['workers'])
-            row['connections'] = settings.get(
-                'connections (schedule, GET /)')
-        for phase in ('baseline', 'schedule', 'dry_run'):
-            r = row.get(phase)
-            if r and not r['requests']:
-                # Nothing finished within the run: no latency to show.
-                r.update(p50=None, p95=None, p99=None, max=None)
-            if r:
-                r['statuses'] = {int(k): v for k, v in r['statuses'].items()}
-    return data['rows']
-
-
-def write_outputs(args, info, rows, settings=None, merge=True):
-    suffix = '-' + args.label if args.label else ''
-    os.makedirs(args.output_dir, exist_ok=True)
-    settings = settings or {
-        'workers, server, database, connections': 'per row (setup column)',
-        'dry_run connections': 1,
-        'duration s (GET /, schedule)': args.duration,
-        'dry_run duration s': (args.dry_run_duration
-                               or min(args.duration, 10.0)),
-        'auth': 'token (X-Auth-Token)',
-        'schedule bodies (each connection cycles through them)': ' '.join(
-            json.dumps(b) for b in fleet.schedule_mix(args.gpu_fraction)),
-        'register connections': args.register_connections,
-        'hosts per registration request': args.register_batch,
-        'load tool': rows[0]['schedule']['tool'] if rows and rows[0].get(
-            'schedule') else args.tool,
-    }
-    json_path = os.path.join(args.output_dir, 'results%s.json' % suffix)
-    notes = list(args.note)
-    if merge and not args.fresh and os.path.exists(json_path):
-        rows = merge_rows(_earlier_rows(json_path), rows)
-        with open(json_path) as f:
-            earlier_notes = json.load(f).get('notes', [])
-        notes = earlier_notes + [n for n in notes if n not in earlier_notes]
-    title = 'Sora API benchmark' + (' (%s)' % args.label if args.label
-                                    else '')
-    md = os.path.join(args.output_dir, 'RESULTS%s.md' % suffix)
-    with open(md, 'w') as f:
-        f.write(report.markdown(title, info, settings, rows, notes))
-    with open(json_path, 'w') as f:
-        json.dump({'machine': info, 'settings': settings, 'rows': rows,
-                   'notes': notes}, f, indent=1, default=str)
-    written = [md]
-    if not args.no_plot:
-        png = os.path.join(args.output_dir, 'results%s.png' % suffix)
-        try:
-            if report.plot(rows, png, title):
-                written.append(png)
-        except ImportError:
-            log('matplotlib is not installed: no plot')
-    return written
-
-
-def rerender(args):
-    with open(args.rerender) as f:
-        data = json.load(f)
-    rows = _earlier_rows(args.rerender)
-    args.note = data.get('notes', []) + args.note
-    written = write_outputs(args, data['machine'], rows, data['settings'],
-                            merge=False)
-    log('Wrote %s' % ', '.join(written))
-    return rows
-
-
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.rerender:
-        return rerender(args)
+        return results.rerender(args)
     tool = loadgen.choose_tool(args.tool)
     import sora_api
     source = os.path.dirname(os.path.dirname(os.path.abspath(
@@ -562,7 +459,7 @@ def main(argv=None):
             finally:
                 if not args.keep:
                     shutil.rmtree(workdir, ignore_errors=True)
-            written = write_outputs(args, info, rows)
+            written = results.write(args, info, rows)
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(parent, ignore_errors=True)

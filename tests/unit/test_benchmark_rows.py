@@ -3,6 +3,7 @@
 import argparse
 
 from benchmarks import fleet
+from benchmarks import results
 from benchmarks import run as bench_run
 
 
@@ -15,7 +16,7 @@ def test_a_later_run_replaces_only_the_rows_of_its_own_setup():
     earlier = [_row('SQLite', 1000, 8, 1), _row('SQLite', 1000, 64, 2),
                _row('PostgreSQL', 1000, 8, 3)]
     later = [_row('SQLite', 1000, 64, 20), _row('MariaDB/MySQL', 1000, 8, 4)]
-    merged = bench_run.merge_rows(earlier, later)
+    merged = results.merge_rows(earlier, later)
     assert [(r['setup'], r['connections'], r['rate']) for r in merged] == [
         ('SQLite', 8, 1), ('SQLite', 64, 20), ('PostgreSQL', 8, 3),
         ('MariaDB/MySQL', 8, 4)]
@@ -28,8 +29,8 @@ def test_the_setup_names_the_database_server_and_options():
     assert bench_run.setup_name(args) == (
         'PostgreSQL, gunicorn (gthread, 4 threads), workers=2, '
         'GPU hosts 0.25, trickle 20 hosts/s')
-    assert bench_run.database_name(None) == 'SQLite'
-    assert bench_run.database_name(
+    assert results.database_name(None) == 'SQLite'
+    assert results.database_name(
         'mysql+pymysql://u@h/db') == 'MariaDB/MySQL'
 
 
