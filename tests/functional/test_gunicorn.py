@@ -33,7 +33,8 @@ TIMEOUT = 60
 class GunicornServer(sora_server.SoraServer):
     """``gunicorn sora_api.wsgi:application`` with this server's config."""
 
-    def start(self, workers=2, threads=4, env=None, timeout=60):
+    def start(self, workers=2, threads=4, env=None, preload=False,
+              timeout=60):
         if self.database_url and not self.database_url.startswith('sqlite'):
             self._sync_database()
         if not self.tokens:
@@ -47,7 +48,9 @@ class GunicornServer(sora_server.SoraServer):
         self.process = subprocess.Popen(
             [sys.executable, '-m', 'gunicorn', '--worker-class', 'gthread',
              '--workers', str(workers), '--threads', str(threads),
-             '--bind', '127.0.0.1:0', 'sora_api.wsgi:application'],
+             '--bind', '127.0.0.1:0']
+            + (['--preload'] if preload else [])
+            + ['sora_api.wsgi:application'],
             env=env, cwd=self.workdir, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
@@ -56,8 +59,10 @@ class GunicornServer(sora_server.SoraServer):
                 raise RuntimeError('gunicorn exited with %s:\n%s'
                                    % (self.process.returncode, self.log()))
             match = _LISTENING.search(self.log())
-            # Each worker loads the application before it accepts.
-            if match and self.log().count(_LOADED) == workers:
+            # Each worker loads the application before it accepts (with
+            # --preload, the master once, before forking them).
+            loaded = 1 if preload else workers
+            if match and self.log().count(_LOADED) == loaded:
                 self.url = 'http://%s:%s' % match.groups()
                 if self._healthy():
                     return self
@@ -237,3 +242,26 @@ def test_two_gthread_workers_claim_exactly_the_capacity(gunicorn,
     created = re.search(r'^sora_schedules_created_total (\S+)$',
                         scraped.text, re.MULTILINE)
     assert float(created.group(1)) == capacity
+
+
+def test_preloaded_workers_claim_on_their_own_connections(gunicorn):
+    # The master loads the app and the hosts once, then forks: each worker
+    # must drop the inherited database connections before serving (on
+    # PostgreSQL, two workers on one inherited connection fail this).
+    srv = gunicorn(workers=2, threads=4, preload=True)
+    hosts = [_host(srv, 'pre-%d' % i, vcpus=2 * slots,
+                     cpu_allocation_ratio=1.0)
+             for i, slots in enumerate(SLOTS)]
+    barrier = threading.Barrier(CLIENTS, timeout=TIMEOUT)
+    with concurrent.futures.ThreadPoolExecutor(CLIENTS) as pool:
+        answers = [a for f in [pool.submit(_client, srv, barrier)
+                               for _ in range(CLIENTS)]
+                   for a in f.result(timeout=600)]
+    statuses = collections.Counter(r.status_code for r in answers)
+    assert set(statuses) == {201, 409}, statuses
+    assert statuses[201] == sum(SLOTS)
+    _, rows = invariants.check(srv.database())
+    by_id = {row['id']: row for row in rows}
+    for host, slots in zip(hosts, SLOTS):
+        assert by_id[host['id']]['instances'] == slots
+    assert srv.log().count(_LOADED) == 1
