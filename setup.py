@@ -19,6 +19,7 @@ FILTERS = [
     'RamFilter = sora_api.scheduler.filters.resources:RamFilter',
     'CoreFilter = sora_api.scheduler.filters.resources:CoreFilter',
     'DiskFilter = sora_api.scheduler.filters.resources:DiskFilter',
+    'ResourcesFilter = sora_api.scheduler.filters.resources:ResourcesFilter',
     'TraitsFilter = sora_api.scheduler.filters.traits:TraitsFilter',
     'MetadataFilter = sora_api.scheduler.filters.metadata:MetadataFilter',
     'SameHostFilter = sora_api.scheduler.filters.affinity:SameHostFilter',
@@ -40,6 +41,7 @@ WEIGHERS = [
     'NumInstancesWeigher = sora_api.scheduler.weighers.num_instances:NumInstancesWeigher',
     'ServerGroupSoftAffinityWeigher = sora_api.scheduler.weighers.server_group:ServerGroupSoftAffinityWeigher',
     'ServerGroupSoftAntiAffinityWeigher = sora_api.scheduler.weighers.server_group:ServerGroupSoftAntiAffinityWeigher',
+    'ResourceClassWeigher = sora_api.scheduler.weighers.resource_class:ResourceClassWeigher',
 ]
 
 DRIVERS = [

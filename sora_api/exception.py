@@ -98,3 +98,25 @@ class IdempotencyKeyTaken(SoraException):
     """A concurrent request stored the same Idempotency-Key first."""
 
     msg_fmt = 'Idempotency-Key %(key)s was stored by a concurrent request.'
+
+
+class ResourceClassNotFound(SoraException):
+    msg_fmt = 'Resource class %(name)s could not be found.'
+
+
+class ResourceClassInUse(SoraException):
+    msg_fmt = ('Resource class %(name)s is in use: %(hosts)d hosts have an '
+               'inventory of it.')
+
+
+class UnknownResourceClass(SoraException):
+    """A request or host names a class that was not created (400)."""
+
+    msg_fmt = ('Invalid input for field %(field)s: resource class %(name)s '
+               'does not exist; create it with PUT /v1/resource_classes/'
+               '%(name)s first.')
+
+
+class OverQuota(SoraException):
+    msg_fmt = ('Quota exceeded for %(resource)s of project %(project_id)s: '
+               'limit %(limit)d, usage %(usage)d, asked %(asked)d.')

@@ -16,6 +16,7 @@ NO_VALID_HOST = 'sora.no_valid_host'
 IN_USE = 'sora.in_use'
 IDEMPOTENCY_MISMATCH = 'sora.idempotency_mismatch'
 SERVICE_UNAVAILABLE = 'sora.service_unavailable'
+OVER_QUOTA = 'sora.over_quota'
 # Not named by the contract, used where none of the above fits.
 METHOD_NOT_ALLOWED = 'sora.method_not_allowed'
 REQUEST_TOO_LARGE = 'sora.request_too_large'

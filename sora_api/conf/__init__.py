@@ -13,9 +13,11 @@ from sora_api.conf import database
 from sora_api.conf import filter_scheduler
 from sora_api.conf import logs
 from sora_api.conf import paths
+from sora_api.conf import quota
 from sora_api.conf import scheduler
 
-_MODULES = (api, database, filter_scheduler, logs, paths, scheduler)
+_MODULES = (api, database, filter_scheduler, logs, paths, quota,
+            scheduler)
 
 
 def register_opts(conf):

@@ -6,7 +6,8 @@ GROUP = 'filter_scheduler'
 
 ALL_FILTERS = [
     'AvailabilityZoneFilter', 'ComputeFilter', 'RamFilter', 'CoreFilter',
-    'DiskFilter', 'TraitsFilter', 'MetadataFilter', 'SameHostFilter',
+    'DiskFilter', 'ResourcesFilter', 'TraitsFilter', 'MetadataFilter',
+    'SameHostFilter',
     'DifferentHostFilter', 'ServerGroupAffinityFilter',
     'ServerGroupAntiAffinityFilter', 'JsonFilter', 'IgnoreHostsFilter',
     'ForceHostsFilter', 'NumInstancesFilter', 'IoOpsFilter',
@@ -15,7 +16,7 @@ ALL_FILTERS = [
 ALL_WEIGHERS = [
     'RAMWeigher', 'CPUWeigher', 'DiskWeigher', 'IoOpsWeigher',
     'NumInstancesWeigher', 'ServerGroupSoftAffinityWeigher',
-    'ServerGroupSoftAntiAffinityWeigher',
+    'ServerGroupSoftAntiAffinityWeigher', 'ResourceClassWeigher',
 ]
 
 filter_scheduler_opts = [
@@ -88,6 +89,20 @@ fewer.
     cfg.FloatOpt(
         'soft_anti_affinity_weight_multiplier', default=1.0, min=0.0,
         help='ServerGroupSoftAntiAffinityWeigher: push away from members.'),
+    cfg.DictOpt(
+        'resource_class_weight_multipliers', default={},
+        help="""
+ResourceClassWeigher: a multiplier per resource class, ``CLASS:multiplier``.
+
+The raw value of a class is the host's free amount of it. A positive
+multiplier spreads over the hosts with most of the class free; a negative
+one keeps requests off the hosts with much of it, so requests that do not
+need GPUs leave the GPU hosts to those that do. Each class is normalised
+over the candidates on its own before the classes are summed.
+
+Example: ``CUSTOM_GPU_A100:-1.0,CUSTOM_FPGA:-0.5``. Empty (the default):
+the weigher counts for nothing.
+"""),
 ]
 
 

@@ -6,32 +6,36 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from sora_api import capacity
 from sora_api import exception
 from sora_api import liveness
 from sora_api import timeutils
 from sora_api.db import models
-
-# Capacity fields whose change may shrink usable capacity below usage.
-_CAPACITY = {
-    'vcpus': ('vcpus', 'cpu_allocation_ratio', 'reserved_vcpus'),
-    'memory_mb': ('memory_mb', 'ram_allocation_ratio', 'reserved_memory_mb'),
-    'disk_gb': ('disk_gb', 'disk_allocation_ratio', 'reserved_disk_gb'),
-}
-
+from sora_api.db import resource_classes
 
 H = models.Host.__table__
 T = models.HostTrait.__table__
 M = models.HostMetadata.__table__
+INV = models.Inventory.__table__
+# An inventory's fields as written; ``used`` is only ever changed by claims.
+INVENTORY_FIELDS = ('total', 'reserved', 'allocation_ratio', 'max_unit')
 
 
 class HostRecord(types.SimpleNamespace):
-    """A host row's columns as attributes, with ``traits`` (a sorted list)
-    and ``metadata`` (a dict)."""
+    """A host row's columns as attributes, with ``traits`` (a sorted list),
+    ``metadata`` (a dict) and ``inventories`` (custom class -> its
+    ``total``, ``reserved``, ``allocation_ratio``, ``max_unit``, ``used``)."""
 
 
-def _record(row, traits, metadata):
+def _record(row, traits, metadata, inventories):
     return HostRecord(**dict(row), traits=sorted(traits),
-                      metadata=dict(metadata))
+                      metadata=dict(metadata),
+                      inventories=dict(sorted(inventories.items())))
+
+
+def _inventory_rows(host_id, inventories):
+    return [dict(inventory, host_id=host_id, resource_class=name, used=0)
+            for name, inventory in sorted(inventories.items())]
 
 
 def _write_attributes(conn, host_id, traits=None, metadata=None):
@@ -57,7 +61,7 @@ def create(db, values):
 def create_many(db, hosts):
     """Insert hosts in one transaction: all of them, or none (409)."""
     now = timeutils.utcnow()
-    rows, traits, metadata = [], [], []
+    rows, traits, metadata, inventories = [], [], [], []
     for values in hosts:
         values = dict(values)
         row = dict({'last_heartbeat': None, 'reserved_vcpus': 0,
@@ -68,10 +72,18 @@ def create_many(db, hosts):
                    instances=0, created_at=now, updated_at=now)
         traits.append(sorted(set(row.pop('traits', []))))
         metadata.append(row.pop('metadata', {}))
+        inventories.append(row.pop('inventories', {}))
+        row['custom_inventories'] = len(inventories[-1])
         rows.append(row)
     try:
         with db.connection(writer=True) as conn:
+            resource_classes.check_exist(
+                conn, {c for i in inventories for c in i}, 'inventories')
             conn.execute(sa.insert(H), rows)
+            inventory_rows = [r for row, i in zip(rows, inventories)
+                              for r in _inventory_rows(row['id'], i)]
+            if inventory_rows:
+                conn.execute(sa.insert(INV), inventory_rows)
             trait_rows = [{'host_id': r['id'], 'trait': t}
                           for r, ts in zip(rows, traits) for t in ts]
             if trait_rows:
@@ -82,10 +94,20 @@ def create_many(db, hosts):
             if metadata_rows:
                 conn.execute(sa.insert(M), metadata_rows)
             mark_changed(conn, [r['id'] for r in rows], attributes=True)
-    except sa_exc.IntegrityError:
+    except sa_exc.IntegrityError as e:
+        _raise_integrity(e, inventories)
         raise exception.HostNameExists(
             name=_taken_name(db, [r['name'] for r in rows])) from None
-    return [_record(r, t, m) for r, t, m in zip(rows, traits, metadata)]
+    return [_record(r, t, m, {c: dict(v, used=0) for c, v in i.items()})
+            for r, t, m, i in zip(rows, traits, metadata, inventories)]
+
+
+def _raise_integrity(error, inventories):
+    """A class deleted while a host wrote an inventory of it is a 400."""
+    if any(inventories) and 'foreign' in str(error.orig).lower():
+        raise exception.UnknownResourceClass(
+            field='inventories', name=', '.join(sorted(
+                {c for i in inventories for c in i}))) from None
 
 
 def _taken_name(db, names):
@@ -102,11 +124,15 @@ def _taken_name(db, names):
 
 
 def _records(conn, rows):
-    """``HostRecord``s of host rows, their traits and metadata read at once."""
+    """``HostRecord``s of host rows, their traits, metadata and inventories
+    read at once."""
     ids = [r.id for r in rows]
     traits = _traits(conn, ids)
     metadata = _metadata(conn, ids)
-    return [_record(r._mapping, traits.get(r.id, []), metadata.get(r.id, {}))
+    inventories = _inventories(
+        conn, [r.id for r in rows if r.custom_inventories])
+    return [_record(r._mapping, traits.get(r.id, []), metadata.get(r.id, {}),
+                    inventories.get(r.id, {}))
             for r in rows]
 
 
@@ -148,10 +174,6 @@ def list_hosts(db, limit, marker=None, name=None, availability_zone=None,
         return _records(conn, conn.execute(query).all())
 
 
-def _usable(host, total_field, ratio_field, reserved_field):
-    return (host[total_field] * host[ratio_field] - host[reserved_field])
-
-
 def update(db, host_id, values, allowed_generations=None):
     """Apply a partial update; refuse one that strands live allocations.
 
@@ -161,6 +183,7 @@ def update(db, host_id, values, allowed_generations=None):
     values = dict(values)
     traits = values.pop('traits', None)
     metadata = values.pop('metadata', None)
+    inventories = values.pop('inventories', None)
     try:
         with db.connection(writer=True) as conn:
             row = conn.execute(sa.select(H).where(H.c.id == host_id)
@@ -174,13 +197,13 @@ def update(db, host_id, values, allowed_generations=None):
                     expected=', '.join(map(str, sorted(allowed_generations)))
                     or 'none')
             host = dict(row._mapping, **values)
-            for resource, fields in _CAPACITY.items():
-                used = host[resource + '_used']
-                if used and _usable(host, *fields) < used:
-                    raise exception.HostInUse(
-                        host_id=host_id,
-                        reason='usable %s would be %g, below the %d in use'
-                               % (resource, _usable(host, *fields), used))
+            for resource, fields in capacity.STANDARD_COLUMNS.items():
+                total, ratio, reserved, used = (host[f] for f in fields)
+                _check_room(host_id, resource, used,
+                            capacity.usable(total, ratio, reserved))
+            if inventories:
+                values['custom_inventories'] = _write_inventories(
+                    conn, host_id, inventories)
             values.update(generation=row.generation + 1,
                           updated_at=timeutils.utcnow())
             conn.execute(sa.update(H).where(H.c.id == host_id)
@@ -189,8 +212,47 @@ def update(db, host_id, values, allowed_generations=None):
             mark_changed(conn, [host_id], attributes=True)
             return _records(conn, [conn.execute(
                 sa.select(H).where(H.c.id == host_id)).first()])[0]
-    except sa_exc.IntegrityError:
+    except sa_exc.IntegrityError as e:
+        _raise_integrity(e, [inventories or {}])
         raise exception.HostNameExists(name=values.get('name')) from None
+
+
+def _check_room(host_id, resource, used, usable):
+    """Refuse capacity that would leave a resource below what is in use."""
+    if used and usable < used:
+        raise exception.HostInUse(
+            host_id=host_id, reason='usable %s would be %g, below the %d in '
+                                    'use' % (resource, usable, used))
+
+
+def _write_inventories(conn, host_id, inventories):
+    """Replace the given classes' inventories (None removes one).
+
+    Returns how many custom inventories the host then has.
+    """
+    resource_classes.check_exist(
+        conn, [c for c, v in inventories.items() if v is not None],
+        'inventories')
+    current = {r.resource_class: r for r in conn.execute(
+        sa.select(INV).where(INV.c.host_id == host_id))}
+    for name, inventory in sorted(inventories.items()):
+        old = current.get(name)
+        where = (INV.c.host_id == host_id, INV.c.resource_class == name)
+        if inventory is None:
+            if old is not None:
+                _check_room(host_id, name, old.used, 0)
+                conn.execute(sa.delete(INV).where(*where))
+                del current[name]
+        elif old is None:
+            conn.execute(sa.insert(INV), _inventory_rows(
+                host_id, {name: inventory}))
+            current[name] = inventory
+        else:
+            _check_room(host_id, name, old.used, capacity.usable(
+                inventory['total'], inventory['allocation_ratio'],
+                inventory['reserved']))
+            conn.execute(sa.update(INV).where(*where).values(inventory))
+    return len(current)
 
 
 def delete(db, host_id):
@@ -272,12 +334,14 @@ def mark_changed(conn, host_ids, attributes=False):
 class Changes:
     """What changed among the hosts after a host-change number."""
 
-    def __init__(self, rows, traits, metadata, deleted, seq):
+    def __init__(self, rows, traits, metadata, deleted, seq,
+                 inventories=None):
         self.rows = rows
         self.traits = traits
         self.metadata = metadata
         self.deleted = deleted
         self.seq = seq
+        self.inventories = inventories or {}
 
 
 # Past this many hosts with new attributes, read every trait and metadata
@@ -290,7 +354,9 @@ def changes_since(db, seq):
 
     ``Changes.rows`` are host rows as mappings; ``traits`` and
     ``metadata`` map the id of every host whose attributes changed (and only
-    those) to its traits and metadata; ``deleted`` lists deleted host ids.
+    those) to its traits and metadata; ``inventories`` maps the id of every
+    changed host that has custom inventories, or whose attributes changed,
+    to its inventories; ``deleted`` lists deleted host ids.
     """
     with db.connection() as conn:
         current, deleted = conn.execute(_CURRENT_AND_DELETED).one()
@@ -301,12 +367,17 @@ def changes_since(db, seq):
         every = seq < 0 or len(fresh) > _ATTRIBUTES_IN_LIST
         all_traits = _traits(conn, None if every else fresh)
         all_metadata = _metadata(conn, None if every else fresh)
+        stocked = [r['id'] for r in rows
+                   if r['custom_inventories'] or r['attrs_seq'] > seq]
+        inventories = _inventories(conn, None if (
+            seq < 0 or len(stocked) > _ATTRIBUTES_IN_LIST) else stocked)
         deleted = [] if seq < 0 or deleted <= seq else list(
             conn.scalars(_DELETED, {'seq': seq}))
     newest = max([current] + [r['change_seq'] for r in rows])
     traits = {h: all_traits.get(h, []) for h in fresh}
     metadata = {h: all_metadata.get(h, {}) for h in fresh}
-    return Changes(rows, traits, metadata, deleted, newest)
+    inventories = {h: inventories.get(h, {}) for h in stocked}
+    return Changes(rows, traits, metadata, deleted, newest, inventories)
 
 
 def _traits(conn, host_ids):
@@ -333,3 +404,17 @@ def _metadata(conn, host_ids):
     for host_id, key, value in conn.execute(query):
         metadata.setdefault(host_id, {})[key] = value
     return metadata
+
+
+def _inventories(conn, host_ids):
+    """``{host_id: {class: {total, reserved, ..., used}}}``; None: all."""
+    query = sa.select(INV)
+    if host_ids is not None:
+        if not host_ids:
+            return {}
+        query = query.where(INV.c.host_id.in_(host_ids))
+    inventories = {}
+    for row in conn.execute(query).mappings():
+        inventories.setdefault(row['host_id'], {})[row['resource_class']] = {
+            field: row[field] for field in INVENTORY_FIELDS + ('used',)}
+    return inventories

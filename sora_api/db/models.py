@@ -45,6 +45,11 @@ class Host(Base):
     change_seq = sa.Column(sa.BigInteger, nullable=False, server_default='0',
                            index=True)
     attrs_seq = sa.Column(sa.BigInteger, nullable=False, server_default='0')
+    # How many custom-class inventories the host has: host caches read
+    # inventory rows only for hosts that have some, so a fleet of standard
+    # hosts costs no extra query.
+    custom_inventories = sa.Column(sa.Integer, nullable=False,
+                                   server_default='0')
     created_at = sa.Column(sa.DateTime, nullable=False,
                            default=timeutils.utcnow)
     updated_at = sa.Column(sa.DateTime, nullable=False,
@@ -68,6 +73,40 @@ class HostMetadata(Base):
                         primary_key=True)
     key = sa.Column(sa.String(255), primary_key=True)
     value = sa.Column(sa.String(255), nullable=False)
+
+
+class ResourceClass(Base):
+    """A custom resource class (``CUSTOM_...``); the standard three are not
+    stored, they are the capacity columns of ``hosts``."""
+
+    __tablename__ = 'resource_classes'
+
+    name = sa.Column(sa.String(255), primary_key=True)
+    created_at = sa.Column(sa.DateTime, nullable=False,
+                           default=timeutils.utcnow)
+
+
+class Inventory(Base):
+    """A host's amount of one custom class, and how much of it is used.
+
+    ``used`` is the sum of the class's ``custom_allocations`` on the host,
+    changed only with them, so a claim is one conditional ``UPDATE``.
+    """
+
+    __tablename__ = 'inventories'
+
+    host_id = sa.Column(sa.String(36),
+                        sa.ForeignKey('hosts.id', ondelete='CASCADE'),
+                        primary_key=True)
+    # No cascade: a class with inventories cannot be deleted.
+    resource_class = sa.Column(sa.String(255),
+                               sa.ForeignKey('resource_classes.name'),
+                               primary_key=True, index=True)
+    total = sa.Column(sa.BigInteger, nullable=False)
+    reserved = sa.Column(sa.BigInteger, nullable=False)
+    allocation_ratio = sa.Column(sa.Float, nullable=False)
+    max_unit = sa.Column(sa.BigInteger, nullable=False)
+    used = sa.Column(sa.BigInteger, nullable=False)
 
 
 class HostChanges(Base):
@@ -134,6 +173,50 @@ class Allocation(Base):
     vcpus = sa.Column(sa.BigInteger, nullable=False)
     memory_mb = sa.Column(sa.BigInteger, nullable=False)
     disk_gb = sa.Column(sa.BigInteger, nullable=False)
+
+
+class CustomAllocation(Base):
+    """The amount of one custom class an instance of a schedule holds."""
+
+    __tablename__ = 'custom_allocations'
+
+    schedule_id = sa.Column(sa.String(36),
+                            sa.ForeignKey('schedules.id', ondelete='CASCADE'),
+                            primary_key=True)
+    instance_index = sa.Column(sa.Integer, primary_key=True)
+    resource_class = sa.Column(sa.String(255),
+                               sa.ForeignKey('resource_classes.name'),
+                               primary_key=True)
+    host_id = sa.Column(sa.String(36), sa.ForeignKey('hosts.id'),
+                        nullable=False, index=True)
+    amount = sa.Column(sa.BigInteger, nullable=False)
+
+
+class Quota(Base):
+    """A project's limit of one resource (``instances`` or a class name);
+    -1 is unlimited. A resource without a row has the ``[quota]`` default.
+    """
+
+    __tablename__ = 'quotas'
+
+    project_id = sa.Column(sa.String(255), primary_key=True)
+    resource = sa.Column(sa.String(255), primary_key=True)
+    hard_limit = sa.Column(sa.BigInteger, nullable=False)
+
+
+class ProjectUsage(Base):
+    """What a project's live schedules hold of one resource.
+
+    Changed only in the transactions that claim or release allocations, by
+    a conditional ``UPDATE`` that also checks the limit: the row serialises
+    the project's claims, so racing requests never pass a quota.
+    """
+
+    __tablename__ = 'project_usages'
+
+    project_id = sa.Column(sa.String(255), primary_key=True)
+    resource = sa.Column(sa.String(255), primary_key=True)
+    used = sa.Column(sa.BigInteger, nullable=False)
 
 
 class ScheduleGroup(Base):

@@ -2,9 +2,11 @@
 
 A claim is one transaction: a conditional ``UPDATE`` per host that adds the
 usage only while it still fits (``used + asked <= total * ratio -
-reserved``), the schedule row, its allocations, the group's generation
-compare-and-swap and the idempotency key. Any lost race rolls the whole
-transaction back, so a schedule has all its allocations or none.
+reserved``) and one per custom class on it (an ``inventories`` row, also
+within ``max_unit``), the project's usage within its quota, the schedule
+row, its allocations, the group's generation compare-and-swap and the
+idempotency key. Any lost race rolls the whole transaction back, so a
+schedule has all its allocations or none.
 """
 
 import collections
@@ -15,22 +17,30 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
+from sora_api import capacity
 from sora_api import exception
 from sora_api import timeutils
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
+from sora_api.db import quotas
 
 H = models.Host.__table__
+INV = models.Inventory.__table__
+CA = models.CustomAllocation.__table__
 RESOURCES = ('vcpus', 'memory_mb', 'disk_gb')
 _INSERT_SCHEDULE = sa.insert(models.Schedule.__table__)
 _INSERT_ALLOCATION = sa.insert(models.Allocation.__table__)
+_INSERT_CUSTOM_ALLOCATION = sa.insert(CA)
 _INSERT_KEY = sa.insert(models.IdempotencyKey.__table__)
-_USABLE = {
-    'vcpus': H.c.vcpus * H.c.cpu_allocation_ratio - H.c.reserved_vcpus,
-    'memory_mb': (H.c.memory_mb * H.c.ram_allocation_ratio
-                  - H.c.reserved_memory_mb),
-    'disk_gb': H.c.disk_gb * H.c.disk_allocation_ratio - H.c.reserved_disk_gb,
-}
+_USABLE = {resource: capacity.usable(*(H.c[c] for c in columns[:3]))
+           for resource, columns in capacity.STANDARD_COLUMNS.items()}
+_CLAIM_INVENTORY = sa.update(INV).where(
+    INV.c.host_id == sa.bindparam('inventory_host'),
+    INV.c.resource_class == sa.bindparam('inventory_class'),
+    INV.c.used + sa.bindparam('asked') <= capacity.usable(
+        INV.c.total, INV.c.allocation_ratio, INV.c.reserved),
+    sa.bindparam('unit') <= INV.c.max_unit,
+).values(used=INV.c.used + sa.bindparam('asked'))
 
 
 @functools.cache
@@ -60,6 +70,35 @@ def _claim_host(conn, host_id, asked, instances, now):
     params.update(host_id=host_id, count=instances, now=now)
     result = conn.execute(_claim_statement(checked), params)
     return result.rowcount == 1
+
+
+def _claim_inventories(conn, host_id, custom, count):
+    """Take ``count`` instances of ``custom`` (class -> amount each) from
+    the host's inventories, in class order; False if one has no room."""
+    for name in sorted(custom):
+        result = conn.execute(_CLAIM_INVENTORY, {
+            'inventory_host': host_id, 'inventory_class': name,
+            'asked': custom[name] * count, 'unit': custom[name]})
+        if result.rowcount != 1:
+            return False
+    return True
+
+
+def split_resources(resources):
+    """``(standard, custom)``: the v1 fields (all three) and the custom
+    classes asked (amount > 0) of a request's ``resources``."""
+    standard = {r: resources.get(r, 0) for r in RESOURCES}
+    custom = {c: n for c, n in resources.items()
+              if n and c not in RESOURCES}
+    return standard, custom
+
+
+def project_amounts(resources, instances):
+    """What ``instances`` instances of ``resources`` add to project usage."""
+    amounts = {capacity.class_of(r): n * instances
+               for r, n in resources.items() if n}
+    amounts['instances'] = instances
+    return amounts
 
 
 def _bump_group(conn, project_id, group, generation):
@@ -99,16 +138,20 @@ class ScheduleRecord:
 
 
 def claim(db, project_id, user_id, request, hosts, group=None,
-          group_generation=None, idempotency=None):
+          group_generation=None, idempotency=None, quota_limits=None):
     """Store a schedule whose instance ``i`` runs on ``hosts[i]``.
 
-    ``hosts`` are ``(host_id, host_name)`` pairs. Raises ``ClaimConflict``
-    when a host no longer has room or the group changed since it was read,
-    ``IdempotencyKeyTaken`` when a concurrent request stored the same key
-    first. Either way nothing is written.
+    ``hosts`` are ``(host_id, host_name)`` pairs; ``request['resources']``
+    names the standard classes by their v1 fields. ``quota_limits`` are the
+    default limits (``quotas.defaults``; None: unlimited). Raises
+    ``ClaimConflict`` when a host no longer has room or the group changed
+    since it was read, ``IdempotencyKeyTaken`` when a concurrent request
+    stored the same key first, ``OverQuota`` when the project has no room
+    left. Whatever is raised, nothing is written.
     """
     now = timeutils.utcnow()
-    resources = {r: request['resources'].get(r, 0) for r in RESOURCES}
+    resources, custom = split_resources(request['resources'])
+    amounts = project_amounts(request['resources'], len(hosts))
     per_host = collections.Counter(host_id for host_id, _ in hosts)
     record = ScheduleRecord(
         id=str(uuid.uuid4()), project_id=project_id, user_id=user_id,
@@ -127,9 +170,12 @@ def claim(db, project_id, user_id, request, hosts, group=None,
             for host_id in sorted(per_host):
                 count = per_host[host_id]
                 asked = {r: v * count for r, v in resources.items()}
-                if not _claim_host(conn, host_id, asked, count, now):
+                if not (_claim_host(conn, host_id, asked, count, now)
+                        and _claim_inventories(conn, host_id, custom,
+                                               count)):
                     raise exception.ClaimConflict(
                         reason='host %s has no room left' % host_id)
+            quotas.consume(conn, project_id, amounts, quota_limits or {})
             conn.execute(_INSERT_SCHEDULE, dict(
                 id=record.id, project_id=project_id, user_id=user_id,
                 status=record.status, group_name=group, request=request,
@@ -138,12 +184,21 @@ def claim(db, project_id, user_id, request, hosts, group=None,
                 dict(resources, schedule_id=record.id,
                      instance_index=a.instance_index, host_id=a.host_id)
                 for a in record.allocations])
+            if custom:
+                conn.execute(_INSERT_CUSTOM_ALLOCATION, [
+                    dict(schedule_id=record.id,
+                         instance_index=a.instance_index, host_id=a.host_id,
+                         resource_class=name, amount=amount)
+                    for a in record.allocations
+                    for name, amount in sorted(custom.items())])
             if idempotency:
                 key, request_hash = idempotency
                 conn.execute(_INSERT_KEY, dict(
                     project_id=project_id, key=key,
                     request_hash=request_hash, schedule_id=record.id))
             db_hosts.mark_changed(conn, per_host)
+    except quotas.Exceeded:
+        quotas.explain(db, project_id, amounts, quota_limits or {})
     except sa_exc.IntegrityError as e:
         if idempotency and 'idempotency' in str(e.orig).lower():
             raise exception.IdempotencyKeyTaken(key=idempotency[0]) from e
@@ -240,9 +295,32 @@ def delete(db, schedule_id, project_id=None):
                 disk_gb_used=H.c.disk_gb_used - disk_gb,
                 instances=H.c.instances - count,
                 generation=H.c.generation + 1, updated_at=now))
+        amounts = collections.Counter()
+        for vcpus, memory_mb, disk_gb, count in per_host.values():
+            amounts.update(VCPU=vcpus, MEMORY_MB=memory_mb, DISK_GB=disk_gb,
+                           instances=count)
+        amounts.update(_release_custom(conn, schedule_id))
+        quotas.release(conn, owner, amounts)
         conn.execute(sa.delete(S).where(S.c.id == schedule_id))
         if per_host:
             db_hosts.mark_changed(conn, per_host)
+
+
+def _release_custom(conn, schedule_id):
+    """Give a schedule's custom-class amounts back to the inventories;
+    returns ``{class: amount}`` released."""
+    released = collections.Counter()
+    per_inventory = collections.Counter()
+    for host_id, name, amount in conn.execute(
+            sa.delete(CA).where(CA.c.schedule_id == schedule_id)
+            .returning(CA.c.host_id, CA.c.resource_class, CA.c.amount)):
+        per_inventory[host_id, name] += amount
+        released[name] += amount
+    for (host_id, name), amount in sorted(per_inventory.items()):
+        conn.execute(sa.update(INV).where(
+            INV.c.host_id == host_id, INV.c.resource_class == name
+        ).values(used=INV.c.used - amount))
+    return released
 
 
 def group_state(db, project_id, group):

@@ -1,5 +1,9 @@
 """The scheduler's in-memory view of one host: capacity, usage and offers."""
 
+import copy
+
+from sora_api import capacity
+
 
 class HostState:
     """One host as the filters and weighers see it.
@@ -19,6 +23,7 @@ class HostState:
         'enabled',
         'id',
         'instances',
+        'inventories',
         'io_ops',
         'memory_mb',
         'memory_mb_used',
@@ -40,7 +45,7 @@ class HostState:
                  disk_allocation_ratio=1.0, reserved_vcpus=0,
                  reserved_memory_mb=0, reserved_disk_gb=0, vcpus_used=0,
                  memory_mb_used=0, disk_gb_used=0, instances=0, traits=(),
-                 metadata=None, io_ops=0):
+                 metadata=None, io_ops=0, inventories=None):
         self.id = id
         self.name = name
         self.availability_zone = availability_zone
@@ -62,42 +67,58 @@ class HostState:
         self.traits = frozenset(traits)
         self.metadata = dict(metadata or {})
         self.io_ops = io_ops
+        # Custom class -> total, reserved, allocation_ratio, max_unit, used.
+        self.inventories = dict(inventories or {})
 
-    # NOTE: usable capacity follows the public contract,
-    # ``total * allocation_ratio - reserved``; the database applies the same
-    # formula when it decides a claim, so a host the filters pass is a host
-    # the claim can succeed on.
+    # NOTE: usable capacity is ``capacity.usable``, the function the
+    # database applies when it decides a claim, so a host the filters pass
+    # is a host the claim can succeed on.
     @property
     def usable_vcpus(self):
-        return self.vcpus * self.cpu_allocation_ratio - self.reserved_vcpus
+        return capacity.usable(self.vcpus, self.cpu_allocation_ratio,
+                               self.reserved_vcpus)
 
     @property
     def usable_memory_mb(self):
-        return (self.memory_mb * self.ram_allocation_ratio
-                - self.reserved_memory_mb)
+        return capacity.usable(self.memory_mb, self.ram_allocation_ratio,
+                               self.reserved_memory_mb)
 
     @property
     def usable_disk_gb(self):
-        return (self.disk_gb * self.disk_allocation_ratio
-                - self.reserved_disk_gb)
+        return capacity.usable(self.disk_gb, self.disk_allocation_ratio,
+                               self.reserved_disk_gb)
 
-    # NOTE: the free_* properties repeat the usable_* arithmetic rather
-    # than call them: filters and weighers read them once per host, per
-    # request, and a property call is most of their cost.
     @property
     def free_vcpus(self):
-        return (self.vcpus * self.cpu_allocation_ratio - self.reserved_vcpus
-                - self.vcpus_used)
+        return self.usable_vcpus - self.vcpus_used
 
     @property
     def free_ram_mb(self):
-        return (self.memory_mb * self.ram_allocation_ratio
-                - self.reserved_memory_mb - self.memory_mb_used)
+        return self.usable_memory_mb - self.memory_mb_used
 
     @property
     def free_disk_gb(self):
-        return (self.disk_gb * self.disk_allocation_ratio
-                - self.reserved_disk_gb - self.disk_gb_used)
+        return self.usable_disk_gb - self.disk_gb_used
+
+    def free(self, name):
+        """Free amount of a class (standard or custom; none: 0)."""
+        field = capacity.STANDARD.get(name)
+        if field is not None:
+            total, ratio, reserved, used = capacity.STANDARD_COLUMNS[field]
+            return (capacity.usable(getattr(self, total), getattr(self, ratio),
+                                    getattr(self, reserved))
+                    - getattr(self, used))
+        inventory = self.inventories.get(name)
+        if inventory is None:
+            return 0
+        return capacity.usable(inventory['total'],
+                               inventory['allocation_ratio'],
+                               inventory['reserved']) - inventory['used']
+
+    def max_unit(self, name):
+        """The most of a custom class one instance may take here."""
+        inventory = self.inventories.get(name)
+        return 0 if inventory is None else inventory['max_unit']
 
     @property
     def free_disk_mb(self):
@@ -115,6 +136,8 @@ class HostState:
         self.disk_gb_used += spec.disk_gb
         self.instances += 1
         self.io_ops += 1
+        for name, amount in spec.custom_resources.items():
+            self.inventories[name]['used'] += amount
 
     def copy(self):
         """An independent copy, so a placement never leaks into the input."""
@@ -122,6 +145,7 @@ class HostState:
         for slot in HostState.__slots__:
             setattr(clone, slot, getattr(self, slot))
         clone.metadata = dict(self.metadata)
+        clone.inventories = copy.deepcopy(self.inventories)
         return clone
 
     def __repr__(self):

@@ -1,7 +1,10 @@
 """Every host as columns, so built-in filters and weighers run vectorised.
 
 A ``HostTable`` holds what ``HostState`` holds, one numpy array per numeric
-attribute and plain lists for names, zones, traits and metadata. Built-in
+attribute and plain lists for names, zones, traits and metadata. Each custom
+resource class any host has is five more columns (total, reserved,
+allocation ratio, max unit, used; a host without the class has zeros), so
+filters and weighers treat it like the standard ones. Built-in
 filters answer for all hosts at once with a boolean mask and built-in
 weighers with an array; third-party plugins still see ``HostState`` objects,
 made only for the hosts that reach them (``host_state``).
@@ -9,6 +12,7 @@ made only for the hosts that reach them (``host_state``).
 
 import numpy as np
 
+from sora_api import capacity
 from sora_api.scheduler import host_state as host_state_module
 
 # Integer capacity and usage columns, then the float ratios.
@@ -23,14 +27,11 @@ USAGE_COLUMNS = ('vcpus_used', 'memory_mb_used', 'disk_gb_used',
 CAPACITY_COLUMNS = tuple(c for c in INT_COLUMNS + RATIO_COLUMNS
                          if c not in USAGE_COLUMNS)
 # resource -> (total, ratio, reserved, used) columns.
-RESOURCES = {
-    'vcpus': ('vcpus', 'cpu_allocation_ratio', 'reserved_vcpus',
-              'vcpus_used'),
-    'memory_mb': ('memory_mb', 'ram_allocation_ratio', 'reserved_memory_mb',
-                  'memory_mb_used'),
-    'disk_gb': ('disk_gb', 'disk_allocation_ratio', 'reserved_disk_gb',
-                'disk_gb_used'),
-}
+RESOURCES = capacity.STANDARD_COLUMNS
+# The columns of one custom class, and their types.
+INVENTORY_COLUMNS = {'total': np.int64, 'reserved': np.int64,
+                     'allocation_ratio': np.float64, 'max_unit': np.int64,
+                     'used': np.int64}
 
 
 class HostTable:
@@ -55,6 +56,9 @@ class HostTable:
             setattr(self, column, np.zeros(0, dtype=np.float64))
         # Seconds since the epoch of the last heartbeat; NaN: not tracked.
         self.heartbeat = np.zeros(0, dtype=np.float64)
+        # custom class -> {column: array}, columns as INVENTORY_COLUMNS
+        # plus ``present`` (the host has an inventory of the class).
+        self.inventories = {}
         self._reindex()
 
     # -- building -----------------------------------------------------------
@@ -84,7 +88,31 @@ class HostTable:
             old = getattr(self, column)
             new = np.array([r[column] for r in rows], dtype=old.dtype)
             setattr(self, column, np.concatenate([old, new]))
+        start = len(self.ids) - len(rows)
+        for columns in self.inventories.values():
+            for column, old in columns.items():
+                columns[column] = np.concatenate(
+                    [old, np.zeros(len(rows), dtype=old.dtype)])
+        for offset, row in enumerate(rows):
+            self._set_inventories(start + offset, row.get('inventories', {}))
         self._reindex()
+
+    def _set_inventories(self, i, inventories):
+        """Row ``i``'s custom classes become exactly ``inventories``."""
+        for name, columns in self.inventories.items():
+            if name not in inventories and columns['present'][i]:
+                for column in columns.values():
+                    column[i] = 0
+        for name, inventory in inventories.items():
+            columns = self.inventories.get(name)
+            if columns is None:
+                columns = self.inventories[name] = {
+                    column: np.zeros(len(self.ids), dtype=dtype)
+                    for column, dtype in dict(INVENTORY_COLUMNS,
+                                              present=bool).items()}
+            for column in INVENTORY_COLUMNS:
+                columns[column][i] = inventory[column]
+            columns['present'][i] = True
 
     def update(self, rows):
         """Overwrite known hosts and append new ones, in place.
@@ -118,6 +146,10 @@ class HostTable:
                     self._usable = {}
             for column in USAGE_COLUMNS:
                 getattr(self, column)[i] = row[column]
+            if 'inventories' in row:
+                self._set_inventories(i, row['inventories'])
+                self._usable = {k: v for k, v in self._usable.items()
+                                if k in RESOURCES}
         self._free = {}
         if fresh:
             self.append(fresh)
@@ -137,6 +169,9 @@ class HostTable:
         for column in (('enabled', 'up', 'heartbeat') + INT_COLUMNS
                        + RATIO_COLUMNS):
             setattr(self, column, getattr(self, column)[keep])
+        for columns in self.inventories.values():
+            for column, values in columns.items():
+                columns[column] = values[keep]
         self._reindex()
 
     def _reindex(self):
@@ -150,12 +185,15 @@ class HostTable:
         """A copy whose usage columns may be consumed without touching this.
 
         Static columns and cached masks are shared; only the five usage
-        arrays are copied.
+        arrays (and each custom class's ``used``) are copied.
         """
         clone = HostTable.__new__(HostTable)
         clone.__dict__.update(self.__dict__)
         for column in USAGE_COLUMNS:
             setattr(clone, column, getattr(self, column).copy())
+        clone.inventories = {
+            name: dict(columns, used=columns['used'].copy())
+            for name, columns in self.inventories.items()}
         clone._free = {}
         return clone
 
@@ -165,20 +203,44 @@ class HostTable:
     # -- what filters and weighers read ------------------------------------
 
     def usable(self, resource):
-        """``total * ratio - reserved`` per host (the contract's formula)."""
+        """``capacity.usable`` per host of a v1 field or a class name."""
+        resource = capacity.field_of(resource)
         if resource not in self._usable:
-            total, ratio, reserved, _ = RESOURCES[resource]
-            self._usable[resource] = (getattr(self, total)
-                                      * getattr(self, ratio)
-                                      - getattr(self, reserved))
+            if resource in RESOURCES:
+                total, ratio, reserved, _ = (getattr(self, c)
+                                             for c in RESOURCES[resource])
+            else:
+                columns = self._columns(resource)
+                total, ratio, reserved = (columns['total'],
+                                          columns['allocation_ratio'],
+                                          columns['reserved'])
+            self._usable[resource] = capacity.usable(total, ratio, reserved)
         return self._usable[resource]
 
     def free(self, resource):
         """Usable minus used, per host (kept until usage changes)."""
+        resource = capacity.field_of(resource)
         if resource not in self._free:
-            self._free[resource] = (self.usable(resource)
-                                    - getattr(self, RESOURCES[resource][3]))
+            self._free[resource] = self.usable(resource) - self.used(resource)
         return self._free[resource]
+
+    def used(self, resource):
+        resource = capacity.field_of(resource)
+        if resource in RESOURCES:
+            return getattr(self, RESOURCES[resource][3])
+        return self._columns(resource)['used']
+
+    def max_unit(self, name):
+        """The most of a custom class one instance may take, per host."""
+        return self._columns(name)['max_unit']
+
+    def _columns(self, name):
+        """A custom class's columns; zeros when no host has the class."""
+        columns = self.inventories.get(name)
+        if columns is None:
+            columns = {column: np.zeros(len(self.ids), dtype=dtype)
+                       for column, dtype in INVENTORY_COLUMNS.items()}
+        return columns
 
     def zone_mask(self, zone):
         return self._cached(('zone', zone),
@@ -224,6 +286,8 @@ class HostTable:
         self.disk_gb_used[i] += spec.disk_gb
         self.instances[i] += 1
         self.io_ops[i] += 1
+        for name, amount in spec.custom_resources.items():
+            self.inventories[name]['used'][i] += amount
         self._free = {}
 
     def host_state(self, i):
@@ -232,11 +296,16 @@ class HostTable:
                   for column in INT_COLUMNS}
         values.update((column, float(getattr(self, column)[i]))
                       for column in RATIO_COLUMNS)
+        inventories = {
+            name: {column: columns[column][i].item()
+                   for column in INVENTORY_COLUMNS}
+            for name, columns in self.inventories.items()
+            if columns['present'][i]}
         return host_state_module.HostState(
             id=self.ids[i], name=self.names[i],
             availability_zone=self.zones[i], enabled=bool(self.enabled[i]),
             up=bool(self.up[i]), traits=self.traits[i],
-            metadata=self.metadata[i], **values)
+            metadata=self.metadata[i], inventories=inventories, **values)
 
 
 # NOTE: most hosts share their zone, traits and metadata with many others;
@@ -282,7 +351,8 @@ def _state_values(host):
               for column in INT_COLUMNS + RATIO_COLUMNS}
     values.update(id=host.id, name=host.name, enabled=host.enabled,
                   availability_zone=host.availability_zone,
-                  traits=host.traits, metadata=host.metadata)
+                  traits=host.traits, metadata=host.metadata,
+                  inventories=host.inventories)
     return values
 
 

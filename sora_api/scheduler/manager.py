@@ -20,6 +20,7 @@ from sora_api import liveness
 from sora_api import metrics
 from sora_api import timeutils
 from sora_api.db import hosts as db_hosts
+from sora_api.db import quotas
 from sora_api.db import schedules as db_schedules
 from sora_api.scheduler import host_cache
 from sora_api.scheduler import host_table
@@ -97,6 +98,8 @@ class SchedulerManager:
             if row['id'] in changes.traits:
                 values['traits'] = changes.traits[row['id']]
                 values['metadata'] = changes.metadata[row['id']]
+            if row['id'] in changes.inventories:
+                values['inventories'] = changes.inventories[row['id']]
             rows.append(values)
         changes.rows = rows
         return changes
@@ -109,6 +112,7 @@ class SchedulerManager:
         """
         hints = request.get('hints', {})
         resources = request['resources']
+        _, custom = db_schedules.split_resources(resources)
         group = hints.get('group')
         group_generation, group_hosts = None, {}
         if group:
@@ -132,7 +136,8 @@ class SchedulerManager:
                                           hints.get('different_host')),
             query=hints.get('query'),
             ignore_hosts=frozenset(hints.get('ignore_hosts', ())),
-            force_hosts=frozenset(hints.get('force_hosts', ())))
+            force_hosts=frozenset(hints.get('force_hosts', ())),
+            custom_resources=custom)
         return spec, group_generation
 
     def _hosts_of(self, project_id, schedule_ids):
@@ -171,7 +176,8 @@ class SchedulerManager:
                     self.db, project_id, user_id, request,
                     [(h.id, h.name) for h in chosen], group=spec.group,
                     group_generation=group_generation,
-                    idempotency=idempotency)
+                    idempotency=idempotency,
+                    quota_limits=quotas.defaults(self.conf))
                 return schedule, True
             except exception.ClaimConflict as e:
                 metrics.claim_race(retried=attempt < attempts)

@@ -2,6 +2,7 @@
 
 import dataclasses
 
+from sora_api import capacity
 from sora_api import exception
 
 GROUP_POLICIES = frozenset(
@@ -43,6 +44,7 @@ class RequestSpec:
     query: list | None = None
     ignore_hosts: frozenset = frozenset()
     force_hosts: frozenset = frozenset()
+    custom_resources: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         if (self.group_policy is not None
@@ -60,3 +62,12 @@ class RequestSpec:
             self.same_host = set(self.same_host)
         if self.different_host is not None:
             self.different_host = set(self.different_host)
+
+    @property
+    def resources(self):
+        """Every class asked (amount > 0), the standard ones by class name."""
+        asked = {name: getattr(self, field)
+                 for name, field in capacity.STANDARD.items()
+                 if getattr(self, field)}
+        asked.update(self.custom_resources)
+        return asked

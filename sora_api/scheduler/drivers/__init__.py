@@ -31,6 +31,10 @@ class Scheduler:
         self.filters = []
         self.weighers = []
 
+    def _filters(self, spec):
+        """The filters that run for ``spec``."""
+        return self.filters
+
     def _weigh(self, spec, table, rows):
         """``(weights, contributions)`` of the candidate rows."""
         return weighers.weigh_rows(self.weighers, table, rows, spec)
@@ -48,7 +52,8 @@ class Scheduler:
         """
         table = host_table.as_table(hosts)
         with metrics.scheduler_timer('filter'):
-            rows, funnel = filters.filter_table(self.filters, table, spec)
+            rows, funnel = filters.filter_table(self._filters(spec), table,
+                                                spec)
         with metrics.scheduler_timer('weigh'):
             weights, contributions = self._weigh(spec, table, rows)
             order = weighers.ranking(weights)[:limit]
@@ -74,8 +79,8 @@ class Scheduler:
         chosen = []
         for index in range(spec.num_instances):
             with metrics.scheduler_timer('filter'):
-                rows, funnel = filters.filter_table(self.filters, table,
-                                                    spec)
+                rows, funnel = filters.filter_table(self._filters(spec),
+                                                    table, spec)
             if not len(rows):
                 raise exception.NoValidHost(
                     explanation=funnel,

@@ -13,6 +13,18 @@ def capacity_filters(conf):
             resources.CoreFilter(conf), resources.DiskFilter(conf)]
 
 
+class CapacityChecks:
+    """The capacity filters, and ``ResourcesFilter`` for requests that
+    ask custom classes (so the funnel of the others is as in v1)."""
+
+    def __init__(self, conf):
+        self.standard = capacity_filters(conf)
+        self.every_class = self.standard + [resources.ResourcesFilter(conf)]
+
+    def __call__(self, spec):
+        return self.every_class if spec.custom_resources else self.standard
+
+
 class ChanceScheduler(drivers.Scheduler):
     """Uniform random choice: no weighing, no hint but resources.
 
@@ -23,7 +35,11 @@ class ChanceScheduler(drivers.Scheduler):
 
     def __init__(self, conf, rng):
         super().__init__(conf, rng)
-        self.filters = capacity_filters(conf)
+        self._capacity = CapacityChecks(conf)
+        self.filters = self._capacity.standard
+
+    def _filters(self, spec):
+        return self._capacity(spec)
 
     def _weigh(self, spec, table, rows):
         return np.zeros(len(rows)), {}

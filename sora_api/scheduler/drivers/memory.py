@@ -30,8 +30,12 @@ class MemoryScheduler(drivers.Scheduler):
 
     def __init__(self, conf, rng):
         super().__init__(conf, rng)
-        self.filters = chance.capacity_filters(conf)
+        self._capacity = chance.CapacityChecks(conf)
+        self.filters = self._capacity.standard
         self.weighers = [_FreeRam(conf)]
+
+    def _filters(self, spec):
+        return self._capacity(spec)
 
     def _choose(self, spec, rows, weights):
         return rows[int(np.argmax(weights))]

@@ -39,8 +39,12 @@ def test_contract_defaults(conf):
             fs.soft_affinity_weight_multiplier,
             fs.soft_anti_affinity_weight_multiplier) == (
         1.0, 1.0, 1.0, -1.0, 0.0, 1.0, 1.0)
-    assert len(fs.enabled_filters) == 16
-    assert len(fs.weighers) == 7
+    # The 16 filters and 7 weighers of v1, and issue 9's ResourcesFilter
+    # (right after DiskFilter) and ResourceClassWeigher.
+    assert len(fs.enabled_filters) == 17
+    assert fs.enabled_filters[5] == 'ResourcesFilter'
+    assert len(fs.weighers) == 8
+    assert fs.resource_class_weight_multipliers == {}
 
 
 def test_a_config_file_overrides_defaults(tmp_path):
@@ -64,7 +68,7 @@ def test_an_unknown_auth_strategy_is_refused(tmp_path):
 def test_every_option_is_listed_for_the_generator_with_help():
     listed = {group: opts_ for group, opts_ in opts.list_opts()}
     assert set(listed) == {'DEFAULT', 'api', 'database', 'scheduler',
-                           'filter_scheduler'}
+                           'filter_scheduler', 'quota'}
     for group_opts in listed.values():
         for opt in group_opts:
             assert opt.help and opt.help.strip(), opt.name

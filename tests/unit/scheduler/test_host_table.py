@@ -77,7 +77,7 @@ def test_every_builtin_filter_mask_matches_host_passes(conf, cases):
     built_in = [f for f in plugins.load_filters(conf)
                 if type(f).filter_mask is not filters.BaseHostFilter.
                 filter_mask]
-    assert len(built_in) == 15  # every built-in but JsonFilter
+    assert len(built_in) == 16  # every built-in but JsonFilter
     for spec in specs:
         for host_filter in built_in:
             if not host_filter.applies(spec):
