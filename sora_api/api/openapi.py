@@ -9,6 +9,7 @@ import copy
 
 from sora_api.api.schemas import common
 from sora_api.api.schemas import hosts as host_schemas
+from sora_api.api.schemas import quotas as quota_schemas
 from sora_api.api.schemas import schedules as schedule_schemas
 
 VERSION = '1.0'
@@ -29,10 +30,17 @@ _ERROR = {
 _TIME = {'type': 'string', 'format': 'date-time'}
 _NULLABLE_TIME = {'type': ['string', 'null'], 'format': 'date-time'}
 
+_INVENTORY_READ = {'type': 'object', 'properties': dict(
+    copy.deepcopy(host_schemas.INVENTORY['properties']),
+    used={'type': 'integer'})}
+
 _HOST = {
     'type': 'object',
     'properties': dict(
         copy.deepcopy(host_schemas.create['properties']),
+        inventories={'type': 'object', 'description': 'Every class of the '
+                     'host, the standard ones included.',
+                     'additionalProperties': _INVENTORY_READ},
         id=common.UUID, vcpus_used={'type': 'integer'},
         memory_mb_used={'type': 'integer'}, disk_gb_used={'type': 'integer'},
         instances={'type': 'integer'}, last_heartbeat=_NULLABLE_TIME,
@@ -63,6 +71,22 @@ _DRY_RUN = {'type': 'object', 'properties': {
                     'additionalProperties': {'type': 'number'}}}}},
     'explanation': {'type': 'array',
                     'items': {'$ref': '#/components/schemas/FunnelStep'}}}}
+
+_USAGE = {'type': 'object', 'description': 'instances and the amount of '
+          'each class held.', 'properties': {
+              'project_id': {'type': 'string'},
+              'instances': {'type': 'integer'}},
+          'additionalProperties': {'type': 'integer'}}
+
+_QUOTA = {'type': 'object', 'properties': {'quota': {
+    'type': 'object', 'properties': {
+        'project_id': {'type': 'string'},
+        'limits': {'type': 'object', 'description': '-1 is unlimited.',
+                   'additionalProperties': {'type': 'integer'}},
+        'usage': _USAGE}}}}
+
+_RESOURCE_CLASS = {'type': 'object', 'properties': {
+    'name': {'type': 'string'}, 'standard': {'type': 'boolean'}}}
 
 _LINKS = {'type': 'array', 'items': {'type': 'object', 'properties': {
     'rel': {'type': 'string'}, 'href': {'type': 'string'}}}}
@@ -101,9 +125,9 @@ def _query_parameters(schema):
     return params
 
 
-def _path_id(name):
+def _path_id(name, schema=common.UUID):
     return [{'name': name, 'in': 'path', 'required': True,
-             'schema': common.UUID}]
+             'schema': schema}]
 
 
 _AUTH = [{'token': []}]
@@ -213,6 +237,52 @@ def _paths(max_instances):
             'delete': {'summary': 'Release every allocation of a schedule.',
                        'responses': dict(_errors(401, 403, 404), **{
                            '204': _answer('Deleted.')})}},
+        '/v1/resource_classes': {
+            'get': {'summary': 'List the resource classes.',
+                    'responses': dict(_errors(401, 403), **{
+                        '200': _answer('Standard classes, then custom.', {
+                            'type': 'object', 'properties': {
+                                'resource_classes': {
+                                    'type': 'array',
+                                    'items': _RESOURCE_CLASS}}})})}},
+        '/v1/resource_classes/{name}': {
+            'parameters': _path_id('name', common.CUSTOM_CLASS),
+            'put': {'summary': 'Create a custom class (admin).',
+                    'responses': dict(_errors(400, 401, 403), **{
+                        '201': _answer('Created.', {
+                            'type': 'object', 'properties': {
+                                'resource_class': _RESOURCE_CLASS}},
+                            ['Location']),
+                        '204': _answer('It already exists.')})},
+            'delete': {'summary': 'Delete a custom class no host has '
+                                  '(admin).',
+                       'responses': dict(_errors(400, 401, 403, 404, 409), **{
+                           '204': _answer('Deleted.')})}},
+        '/v1/quotas/{project_id}': {
+            'parameters': _path_id('project_id', common.NAME),
+            'get': {'summary': "A project's limits and usage (admin, or "
+                               'any role of the project).',
+                    'responses': dict(_errors(400, 401, 403), **{
+                        '200': _answer('The quota.', _QUOTA)})},
+            'put': {'summary': "Replace a project's limits (admin).",
+                    'requestBody': dict(_json(quota_schemas.update),
+                                        required=True),
+                    'responses': dict(_errors(400, 401, 403, 413), **{
+                        '200': _answer('The quota.', _QUOTA)})},
+            'delete': {'summary': 'Back to the [quota] defaults (admin).',
+                       'responses': dict(_errors(400, 401, 403), **{
+                           '204': _answer('Deleted.')})}},
+        '/v1/usages': {
+            'get': {'summary': "A project's usage (another project's, or "
+                               'all_projects: admin).',
+                    'parameters': _query_parameters(
+                        quota_schemas.usage_query),
+                    'responses': dict(_errors(400, 401, 403), **{
+                        '200': _answer('The usage, or every project\'s.', {
+                            'type': 'object', 'properties': {
+                                'usage': _USAGE,
+                                'usages': {'type': 'array',
+                                           'items': _USAGE}}})})}},
     }
 
 

@@ -14,6 +14,8 @@ from sora_api.api import deploy
 from sora_api.api import errors
 from sora_api.api.controllers import hosts
 from sora_api.api.controllers import metrics
+from sora_api.api.controllers import quotas
+from sora_api.api.controllers import resource_classes
 from sora_api.api.controllers import root
 from sora_api.api.controllers import schedules
 
@@ -33,6 +35,14 @@ ROUTES = {
                       'POST': ('schedules', 'create')},
     '/v1/schedules/{schedule_id}': {'GET': ('schedules', 'show'),
                                     'DELETE': ('schedules', 'delete')},
+    '/v1/resource_classes': {'GET': ('resource_classes', 'index')},
+    '/v1/resource_classes/{name}': {
+        'PUT': ('resource_classes', 'update'),
+        'DELETE': ('resource_classes', 'delete')},
+    '/v1/quotas/{project_id}': {'GET': ('quotas', 'show'),
+                                'PUT': ('quotas', 'update'),
+                                'DELETE': ('quotas', 'delete')},
+    '/v1/usages': {'GET': ('usages', 'show')},
 }
 
 # Domain exception -> (status, code). Checked in order: subclasses first.
@@ -40,6 +50,10 @@ ERROR_MAP = (
     (exception.Forbidden, 403, errors.FORBIDDEN),
     (exception.HostNotFound, 404, errors.NOT_FOUND),
     (exception.ScheduleNotFound, 404, errors.NOT_FOUND),
+    (exception.ResourceClassNotFound, 404, errors.NOT_FOUND),
+    (exception.ResourceClassInUse, 409, errors.IN_USE),
+    (exception.UnknownResourceClass, 400, errors.INVALID_REQUEST),
+    (exception.OverQuota, 403, errors.OVER_QUOTA),
     (exception.HostNameExists, 409, errors.CONFLICT),
     (exception.HostInUse, 409, errors.IN_USE),
     (exception.GenerationConflict, 412, errors.CONFLICT),
@@ -57,10 +71,12 @@ _UUID_REQUIREMENT = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-' \
                     '[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
 
 
+_UUID_PARAMS = ('host_id', 'schedule_id')
+
+
 def _mapper():
     mapper = routes.Mapper()
-    requirements = {'host_id': _UUID_REQUIREMENT,
-                    'schedule_id': _UUID_REQUIREMENT}
+    requirements = dict.fromkeys(_UUID_PARAMS, _UUID_REQUIREMENT)
     for path, methods in ROUTES.items():
         for method, (controller, action) in methods.items():
             mapper.connect(path, controller=controller, action=action,
@@ -83,6 +99,10 @@ class Application:
             'hosts': hosts.HostsController(services),
             'metrics': metrics.MetricsController(services),
             'schedules': schedules.SchedulesController(services),
+            'resource_classes':
+                resource_classes.ResourceClassesController(services),
+            'quotas': quotas.QuotasController(services),
+            'usages': quotas.UsagesController(services),
         }
 
     def __call__(self, environ, start_response):
@@ -111,7 +131,9 @@ class Application:
         controller = self.controllers[match.pop('controller')]
         action = getattr(controller, match.pop('action'))
         # Ids are stored in lower case; accept them in any case in paths.
-        return action(req, **{k: v.lower() for k, v in match.items()})
+        # Project ids and class names are taken as they are.
+        return action(req, **{k: v.lower() if k in _UUID_PARAMS else v
+                              for k, v in match.items()})
 
 
 def _translate(error):

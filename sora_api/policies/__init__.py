@@ -9,9 +9,10 @@ import itertools
 from sora_api.policies import base
 from sora_api.policies import hosts
 from sora_api.policies import metrics
+from sora_api.policies import quotas
 from sora_api.policies import schedules
 
 
 def list_rules():
     return list(itertools.chain(base.rules, hosts.rules, schedules.rules,
-                                metrics.rules))
+                                metrics.rules, quotas.rules))

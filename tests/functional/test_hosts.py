@@ -328,10 +328,15 @@ def test_an_update_changes_only_the_fields_given_and_bumps_the_generation(
     assert response.headers['ETag'] == '"2"'
     assert after['generation'] == before['generation'] + 1
     changed = {k for k in before if before[k] != after[k]}
+    # ``inventories`` shows the standard classes too (issue 9): VCPU's
+    # total is ``vcpus``.
     assert changed <= {'vcpus', 'enabled', 'disabled_reason', 'generation',
-                       'updated_at'}
+                       'updated_at', 'inventories'}
     assert (after['vcpus'], after['enabled'], after['disabled_reason']) == (
         64, False, 'drained')
+    assert after['inventories']['VCPU']['total'] == 64
+    assert {k: v for k, v in after['inventories'].items() if k != 'VCPU'} \
+        == {k: v for k, v in before['inventories'].items() if k != 'VCPU'}
     assert show(api, before['id']) == after
 
 

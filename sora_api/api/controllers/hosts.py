@@ -2,6 +2,7 @@
 
 import webob
 
+from sora_api import capacity
 from sora_api import liveness
 from sora_api import timeutils
 from sora_api.api import controllers
@@ -31,6 +32,7 @@ class HostsController(controllers.Controller):
             status='up' if liveness.is_up(
                 host.last_heartbeat, now,
                 self.conf.scheduler.service_down_time) else 'down',
+            inventories=inventories_view(host),
             created_at=timeutils.isotime(host.created_at),
             updated_at=timeutils.isotime(host.updated_at))
         return body
@@ -72,7 +74,10 @@ class HostsController(controllers.Controller):
             'reserved_disk_gb': 0, 'io_ops': 0, 'traits': [], 'metadata': {},
         }
         defaults.update((r, getattr(self.conf.scheduler, r)) for r in _RATIOS)
-        return dict(defaults, **values)
+        values = dict(defaults, **values)
+        if 'inventories' in values:
+            values['inventories'] = _inventories(values['inventories'])
+        return values
 
     def create(self, req):
         """POST /v1/hosts: 201 with Location; a taken name is 409."""
@@ -105,6 +110,8 @@ class HostsController(controllers.Controller):
         """PUT /v1/hosts/{id}: partial update, conditional on If-Match."""
         self.authorize(req, 'sora:host:update')
         values = wsgi.json_body(req, schema.update)
+        if 'inventories' in values:
+            values['inventories'] = _inventories(values['inventories'])
         host = db_hosts.update(self.services.db, host_id, values,
                                allowed_generations=_if_match(req))
         return self._response(host)
@@ -120,6 +127,51 @@ class HostsController(controllers.Controller):
         body = wsgi.json_body(req, schema.heartbeat, optional=True)
         db_hosts.heartbeat(self.services.db, host_id, body.get('io_ops'))
         return wsgi.no_content()
+
+
+def _inventories(inventories):
+    """Written inventories with defaults filled, after the checks JSON
+    Schema cannot make; None (remove the class) passes as is."""
+    filled = {}
+    for name, inventory in inventories.items():
+        if inventory is None:
+            filled[name] = None
+            continue
+        total = inventory['total']
+        inventory = dict({'reserved': 0, 'allocation_ratio': 1.0,
+                          'max_unit': total}, **inventory)
+        field = 'inventories.%s.' % name
+        if inventory['reserved'] > total:
+            raise errors.invalid(
+                'Invalid input for field %sreserved: %d is more than the '
+                'total %d.' % (field, inventory['reserved'], total))
+        if total and not 1 <= inventory['max_unit'] <= total:
+            raise errors.invalid(
+                'Invalid input for field %smax_unit: %d is not between 1 '
+                'and the total %d.' % (field, inventory['max_unit'], total))
+        filled[name] = inventory
+    return filled
+
+
+def _standard_max_unit(usable):
+    # NOTE: v1 never limited one instance below a host's usable capacity
+    # of a standard class, and does not now: its max_unit reads as that.
+    return max(0, int(usable))
+
+
+def inventories_view(host):
+    """Every class of the host, the standard ones first, with ``used``."""
+    view = {}
+    for name, field in capacity.STANDARD.items():
+        total, ratio, reserved, used = (
+            getattr(host, c) for c in capacity.STANDARD_COLUMNS[field])
+        view[name] = {'total': total, 'reserved': reserved,
+                      'allocation_ratio': ratio,
+                      'max_unit': _standard_max_unit(
+                          capacity.usable(total, ratio, reserved)),
+                      'used': used}
+    view.update(host.inventories)
+    return view
 
 
 def _if_match(req):

@@ -1,10 +1,12 @@
 """``/v1/schedules``: place instances on hosts and claim their resources."""
 
+from sora_api import capacity
 from sora_api import timeutils
 from sora_api.api import controllers
 from sora_api.api import errors
 from sora_api.api import wsgi
 from sora_api.api.schemas import schedules as schema
+from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
 from sora_api.scheduler.filters import json_filter
 
@@ -63,6 +65,9 @@ class SchedulesController(controllers.Controller):
         self.authorize(req, 'sora:schedule:create')
         request = wsgi.json_body(req, self.create_schema)
         _check_request(request)
+        resource_classes.require(
+            self.services.db, [c for c in request['resources']
+                               if capacity.is_custom(c)], 'resources')
         # The default made explicit, so a repeat that spells it out is the
         # same request for Idempotency-Key.
         request.setdefault('num_instances', 1)
@@ -93,8 +98,11 @@ class SchedulesController(controllers.Controller):
 def _check_request(request):
     """What JSON Schema cannot say: one resource > 0, a sound query.
 
-    Also puts schedule ids of hints in the lower case they are stored in.
+    Also names the standard classes by their v1 fields (``VCPU`` ->
+    ``vcpus``) and puts schedule ids of hints in the lower case they are
+    stored in.
     """
+    request['resources'] = _by_field(request['resources'])
     if not any(request['resources'].values()):
         raise errors.invalid('Invalid input for field resources: at least '
                              'one resource must be greater than 0.')
@@ -106,6 +114,21 @@ def _check_request(request):
     query = hints.get('query')
     if query is not None:
         json_filter.validate_query(query)
+
+
+def _by_field(resources):
+    """``resources`` with the standard classes under their v1 fields; one
+    given under both names is a 400."""
+    named = {}
+    for name, amount in resources.items():
+        field = capacity.field_of(name)
+        if field in named:
+            raise errors.invalid(
+                'Invalid input for field resources.%s: the class is given '
+                'twice, as %s and %s.' % (capacity.class_of(field), field,
+                                         capacity.class_of(field)))
+        named[field] = amount
+    return named
 
 
 def _view(schedule):

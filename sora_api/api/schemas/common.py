@@ -1,5 +1,7 @@
 """Schema pieces shared by the resources."""
 
+from sora_api import capacity
+
 # Databases agree on 64-bit integers; keep request numbers well inside them.
 MAX_INT = 2 ** 31 - 1
 
@@ -14,6 +16,10 @@ COUNT = {'type': 'integer', 'minimum': 0, 'maximum': MAX_INT}
 TRAIT = {'type': 'string', 'pattern': '^[A-Z0-9_]{1,255}$'}
 TRAITS = {'type': 'array', 'items': TRAIT, 'uniqueItems': True,
           'maxItems': 256}
+CUSTOM_CLASS = {'type': 'string', 'pattern': capacity.CUSTOM_PATTERN,
+                'maxLength': capacity.MAX_NAME}
+# Standard classes by name, as in requests next to their v1 fields.
+STANDARD_CLASS_PATTERN = '^(%s)$' % '|'.join(capacity.STANDARD)
 METADATA = {'type': 'object', 'maxProperties': 256,
             'propertyNames': NAME,
             'additionalProperties': TEXT}

@@ -4,6 +4,23 @@ from sora_api.api.schemas import common
 
 _RATIO = {'type': 'number', 'exclusiveMinimum': 0, 'maximum': 1e6}
 
+INVENTORY = {
+    'type': 'object',
+    'properties': {'total': common.COUNT, 'reserved': common.COUNT,
+                   'allocation_ratio': _RATIO, 'max_unit': common.COUNT},
+    'required': ['total'],
+    'additionalProperties': False,
+}
+# Custom classes one host may carry.
+MAX_INVENTORIES = 64
+
+
+def _inventories(inventory):
+    return {'type': 'object', 'propertyNames': common.CUSTOM_CLASS,
+            'additionalProperties': inventory,
+            'maxProperties': MAX_INVENTORIES}
+
+
 _PROPERTIES = {
     'name': common.NAME,
     'availability_zone': common.NAME,
@@ -25,7 +42,7 @@ _PROPERTIES = {
 
 create = {
     'type': 'object',
-    'properties': _PROPERTIES,
+    'properties': dict(_PROPERTIES, inventories=_inventories(INVENTORY)),
     'required': ['name', 'vcpus', 'memory_mb', 'disk_gb'],
     'additionalProperties': False,
 }
@@ -43,7 +60,9 @@ bulk_create = {
 
 update = {
     'type': 'object',
-    'properties': _PROPERTIES,
+    # A class set to null is removed.
+    'properties': dict(_PROPERTIES, inventories=_inventories(
+        {'anyOf': [INVENTORY, {'type': 'null'}]})),
     'minProperties': 1,
     'additionalProperties': False,
 }

@@ -37,7 +37,14 @@ def create(max_instances):
                 'properties': {'vcpus': common.COUNT,
                                'memory_mb': common.COUNT,
                                'disk_gb': common.COUNT},
+                # Any class by name, the standard ones too.
+                'patternProperties': {
+                    common.STANDARD_CLASS_PATTERN: common.COUNT,
+                    common.CUSTOM_CLASS['pattern']: common.COUNT},
+                'propertyNames': {'maxLength': common.CUSTOM_CLASS[
+                    'maxLength']},
                 'minProperties': 1,
+                'maxProperties': 64,
                 'additionalProperties': False,
             },
             'num_instances': {'type': 'integer', 'minimum': 1,
