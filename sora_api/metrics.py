@@ -199,8 +199,7 @@ def host_counts(db, service_down_time, now=None):
     """
     cutoff = liveness.down_cutoff(now or timeutils.utcnow(),
                                   service_down_time)
-    beat = models.Host.last_heartbeat
-    status = sa.case((sa.or_(beat.is_(None), beat >= cutoff), 'up'),
+    status = sa.case((liveness.up(models.Host.last_heartbeat, cutoff), 'up'),
                      else_='down')
     query = sa.select(status, models.Host.enabled,
                       sa.func.count()).group_by(status, models.Host.enabled)

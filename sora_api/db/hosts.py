@@ -156,12 +156,9 @@ def list_hosts(db, limit, marker=None, name=None, availability_zone=None,
     if enabled is not None:
         query = query.where(H.c.enabled == enabled)
     if status is not None:
-        cutoff = liveness.down_cutoff(now, service_down_time)
-        beat = H.c.last_heartbeat
-        if status == 'down':
-            query = query.where(beat.is_not(None), beat < cutoff)
-        else:
-            query = query.where(sa.or_(beat.is_(None), beat >= cutoff))
+        is_up = liveness.up(H.c.last_heartbeat,
+                            liveness.down_cutoff(now, service_down_time))
+        query = query.where(sa.not_(is_up) if status == 'down' else is_up)
     for trait in traits:
         query = query.where(sa.exists().where(
             T.c.host_id == H.c.id, T.c.trait == trait))

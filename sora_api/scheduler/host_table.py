@@ -13,6 +13,7 @@ made only for the hosts that reach them (``host_state``).
 import numpy as np
 
 from sora_api import capacity
+from sora_api import liveness as liveness_rule
 from sora_api.scheduler import host_state as host_state_module
 
 # Integer capacity and usage columns, then the float ratios.
@@ -358,7 +359,6 @@ def _state_values(host):
 
 def liveness(last_heartbeats, cutoff):
     """``up`` per host from heartbeat times (seconds; NaN = not tracked)."""
-    beats = np.asarray(last_heartbeats, dtype=np.float64)
-    with np.errstate(invalid='ignore'):
-        return np.isnan(beats) | (beats >= cutoff)
+    return liveness_rule.up(np.asarray(last_heartbeats, dtype=np.float64),
+                            cutoff)
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 import sqlalchemy as sa
 
 from sora_api.db import engine
@@ -9,6 +10,8 @@ from sora_api.db import hosts as db_hosts
 from sora_api.db import migration
 from sora_api.db import quotas
 from sora_api.db import schedules as db_schedules
+from tests import pg
+from tests.functional import server as sora_server
 
 NOW = datetime.datetime(2026, 11, 20, 12, 0, 0)
 
@@ -51,10 +54,27 @@ def _fill_release_0002(conn):
     return host_a, host_b
 
 
-def test_upgrading_a_0002_database_keeps_hosts_and_counts_usage(conf,
-                                                               tmp_path):
+@pytest.fixture(params=['sqlite', 'postgresql'])
+def empty_database(request, conf, tmp_path):
+    """An empty SQLite file, or PostgreSQL database when the run has one."""
     conf.set_override('state_path', str(tmp_path))
+    url = None
+    if request.param == 'postgresql':
+        if not sora_server.postgresql_url():
+            pytest.skip('needs PostgreSQL: scripts/test.sh '
+                        '--with-postgresql, or set SORA_TEST_DATABASE_URL')
+        url = pg.create_database(sora_server.postgresql_url())
+        conf.set_override('connection', url, group='database')
     db = engine.Database(conf)
+    yield db
+    db.engine.dispose()
+    if url:
+        pg.drop_database(url)
+
+
+def test_upgrading_a_0002_database_keeps_hosts_and_counts_usage(
+        empty_database):
+    db = empty_database
     migration.upgrade(db.engine, '0002')
     with db.engine.begin() as conn:
         host_a, host_b = _fill_release_0002(conn)
@@ -80,4 +100,3 @@ def test_upgrading_a_0002_database_keeps_hosts_and_counts_usage(conf,
     assert quotas.usage(db, 'p') == {'instances': 1, 'VCPU': 2,
                                      'MEMORY_MB': 0, 'DISK_GB': 0}
     assert db_hosts.get(db, host_a).vcpus_used == 2
-    db.engine.dispose()
