@@ -284,3 +284,20 @@ def test_a_bad_class_in_a_request_is_400_and_claims_nothing(
     error = sora_server.assert_error(response, 400, 'sora.invalid_request')
     assert field in error['detail'] and 'resources' in error['detail']
     assert show_host(api, host['id'])['instances'] == 0
+
+
+def test_bulk_registration_takes_inventories_all_or_none(api, gpu, unique):
+    name = gpu()
+    good = {'name': unique(), 'vcpus': 1, 'memory_mb': 1, 'disk_gb': 1,
+            'inventories': {name: {'total': 2}}}
+    bad = {'name': unique(), 'vcpus': 1, 'memory_mb': 1, 'disk_gb': 1,
+           'inventories': {'CUSTOM_NEVER_CREATED': {'total': 2}}}
+    response = api.request('POST', '/v1/hosts/bulk', as_='admin',
+                           json={'hosts': [good, bad]})
+    sora_server.assert_error(response, 400, 'sora.invalid_request')
+    assert api.request('GET', '/v1/hosts?name=' + good['name'],
+                       as_='admin').json()['hosts'] == []
+    response = api.request('POST', '/v1/hosts/bulk', as_='admin',
+                           json={'hosts': [good]})
+    assert response.status_code == 201, response.text
+    assert response.json()['hosts'][0]['inventories'][name]['total'] == 2

@@ -4,6 +4,7 @@ import pytest
 
 from sora_api import exception
 from sora_api.db import hosts as db_hosts
+from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
 
 
@@ -75,3 +76,31 @@ def test_a_refused_write_takes_no_change_number(db):
         db_schedules.claim(db, 'p', 'u', {'resources': {'vcpus': 5}},
                            [(host.id, 'a')])
     assert db_hosts.changes_since(db, seq) is None
+
+
+def test_inventories_come_with_the_hosts_that_have_them(db):
+    resource_classes.create(db, 'CUSTOM_GPU')
+    inventory = {'total': 4, 'reserved': 0, 'allocation_ratio': 1.0,
+                 'max_unit': 2}
+    gpu = _host(db, 'gpu', inventories={'CUSTOM_GPU': inventory})
+    plain = _host(db, 'plain')
+    changes = db_hosts.changes_since(db, -1)
+    assert changes.inventories == {
+        gpu.id: {'CUSTOM_GPU': dict(inventory, used=0)}, plain.id: {}}
+    # A claim on both: only the host with inventories costs a read of them.
+    seq = changes.seq
+    db_schedules.claim(db, 'p', 'u', {'resources': {'vcpus': 1}},
+                       [(plain.id, 'plain')])
+    db_schedules.claim(db, 'p', 'u', {'resources': {'CUSTOM_GPU': 2}},
+                       [(gpu.id, 'gpu')])
+    changes = db_hosts.changes_since(db, seq)
+    assert {r['id'] for r in changes.rows} == {gpu.id, plain.id}
+    assert changes.inventories == {
+        gpu.id: {'CUSTOM_GPU': dict(inventory, used=2)}}
+    # Removing the last inventory is an attribute change: seen as empty.
+    seq = changes.seq
+    with pytest.raises(exception.HostInUse):
+        db_hosts.update(db, gpu.id, {'inventories': {'CUSTOM_GPU': None}})
+    db_hosts.update(db, plain.id, {'inventories': {'CUSTOM_GPU': None}})
+    changes = db_hosts.changes_since(db, seq)
+    assert changes.inventories == {plain.id: {}}

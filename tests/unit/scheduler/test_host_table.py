@@ -151,3 +151,50 @@ def test_free_follows_consumption_and_updates(make_host, make_spec):
     table.update([row])
     assert table.usable('vcpus').tolist() == [16.0]
     assert table.free('vcpus').tolist() == [15.0]
+
+
+def _gpu(total, used=0):
+    return {'total': total, 'reserved': 0, 'allocation_ratio': 1.0,
+            'max_unit': total, 'used': used}
+
+
+def test_custom_classes_are_columns_kept_through_updates(make_host,
+                                                         make_spec):
+    gpu, fpga = 'CUSTOM_GPU', 'CUSTOM_FPGA'
+    table = host_table.HostTable.from_host_states([
+        make_host('a'), make_host('b', inventories={gpu: _gpu(4)})])
+    assert table.free(gpu).tolist() == [0, 4]
+    assert table.max_unit(gpu).tolist() == [0, 4]
+    assert table.free('CUSTOM_NOBODY').tolist() == [0, 0]
+    # A claim elsewhere, a host gaining a class, a new host, one removed.
+    b = host_table._state_values(make_host('b', inventories={
+        gpu: _gpu(4, used=3)}))
+    a = host_table._state_values(make_host('a', inventories={
+        fpga: _gpu(2)}))
+    c = host_table._state_values(make_host('c', inventories={
+        gpu: _gpu(8)}))
+    table.update([a, b, c])
+    assert table.free(gpu).tolist() == [0, 1, 8]
+    assert table.free(fpga).tolist() == [2, 0, 0]
+    table.update([host_table._state_values(make_host('a'))])
+    assert table.free(fpga).tolist() == [0, 0, 0]
+    assert table.host_state(0).inventories == {}
+    table.remove(['id-b'])
+    assert table.free(gpu).tolist() == [0, 8]
+    # A request's own copy consumes without touching the shared table.
+    copy = table.with_own_usage()
+    copy.consume(1, make_spec(custom_resources={gpu: 2}))
+    assert copy.free(gpu).tolist() == [0, 6]
+    assert table.free(gpu).tolist() == [0, 8]
+    assert copy.host_state(1).inventories[gpu]['used'] == 2
+
+
+def test_a_row_without_inventories_keeps_those_the_table_has(make_host):
+    gpu = 'CUSTOM_GPU'
+    table = host_table.HostTable.from_host_states([
+        make_host('a', inventories={gpu: _gpu(4)})])
+    usage_only = host_table._state_values(make_host('a', vcpus_used=2))
+    del usage_only['inventories']
+    table.update([usage_only])
+    assert table.free(gpu).tolist() == [4]
+    assert table.vcpus_used.tolist() == [2]
