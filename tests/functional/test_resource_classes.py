@@ -1,9 +1,15 @@
 """Custom resource classes, host inventories and requests for any class,
 against a real server."""
 
+import collections
+import concurrent.futures
+import threading
+
 import pytest
 
 from tests.functional import server as sora_server
+
+REQUESTS = 40
 
 STANDARD = [{'name': 'VCPU', 'standard': True},
             {'name': 'MEMORY_MB', 'standard': True},
@@ -301,3 +307,29 @@ def test_bulk_registration_takes_inventories_all_or_none(api, gpu, unique):
                            json={'hosts': [good]})
     assert response.status_code == 201, response.text
     assert response.json()['hosts'][0]['inventories'][name]['total'] == 2
+
+
+def test_racing_requests_never_overcommit_a_custom_class(start_server):
+    srv = start_server({'api': {'workers': 4}})
+    srv.request('PUT', '/v1/resource_classes/CUSTOM_GPU', as_='admin')
+    hosts = []
+    for name, gpus in (('g1', 3), ('g2', 2)):
+        response = srv.request('POST', '/v1/hosts', as_='admin', json={
+            'name': name, 'vcpus': 64, 'memory_mb': 65536, 'disk_gb': 100,
+            'inventories': {'CUSTOM_GPU': {'total': gpus}}})
+        hosts.append(response.json()['host'])
+    barrier = threading.Barrier(REQUESTS, timeout=60)
+
+    def run(_):
+        barrier.wait()
+        return schedule(srv, {'vcpus': 1, 'CUSTOM_GPU': 1})
+
+    with concurrent.futures.ThreadPoolExecutor(REQUESTS) as pool:
+        responses = list(pool.map(run, range(REQUESTS)))
+    statuses = collections.Counter(r.status_code for r in responses)
+    assert statuses == {201: 5, 409: REQUESTS - 5}, [
+        r.text for r in responses if r.status_code not in (201, 409)]
+    for host, gpus in zip(hosts, (3, 2)):
+        shown = show_host(srv, host['id'])
+        assert shown['inventories']['CUSTOM_GPU']['used'] == gpus
+        assert shown['instances'] == gpus
