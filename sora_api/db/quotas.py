@@ -10,6 +10,7 @@ project past a limit.
 """
 
 import functools
+import re
 
 import sqlalchemy as sa
 
@@ -23,6 +24,7 @@ UNLIMITED = -1
 DEFAULT_OPTIONS = {'instances': 'instances', 'VCPU': 'vcpus',
                    'MEMORY_MB': 'memory_mb', 'DISK_GB': 'disk_gb'}
 STANDARD_USAGE = ('instances', 'VCPU', 'MEMORY_MB', 'DISK_GB')
+_SAFE_NAME = re.compile('^[A-Za-z0-9_]+$')
 
 
 def defaults(conf):
@@ -31,32 +33,44 @@ def defaults(conf):
             for resource, option in DEFAULT_OPTIONS.items()}
 
 
-def _limit_of(resources):
-    """SQL: the limit of the ``project_usages`` row's resource."""
-    own = sa.select(Q.c.hard_limit).where(
-        Q.c.project_id == U.c.project_id,
-        Q.c.resource == U.c.resource).scalar_subquery()
-    default = sa.case(
-        {r: sa.bindparam('default_%d' % i, type_=sa.BigInteger)
-         for i, r in enumerate(resources)},
-        value=U.c.resource, else_=UNLIMITED)
-    return sa.func.coalesce(own, default)
+def _name(resource):
+    """A resource name as an SQL literal.
+
+    NOTE: names are inlined rather than bound: each combination of
+    resources is its own cached statement anyway, and bound names (and an
+    expanding IN list) cost more per claim than the UPDATE itself. They
+    match ``[A-Za-z0-9_]+`` (checked here), so there is nothing to quote.
+    """
+    if not _SAFE_NAME.match(resource):
+        raise ValueError('not a resource name: %r' % resource)
+    return sa.literal_column("'%s'" % resource)
+
+
+def _per_resource(resources, prefix, **kwargs):
+    """SQL: the bound parameter ``<prefix>_<i>`` of the row's resource."""
+    return sa.case(*[
+        (U.c.resource == _name(r),
+         sa.bindparam('%s_%d' % (prefix, i), type_=sa.BigInteger))
+        for i, r in enumerate(resources)], **kwargs)
 
 
 @functools.lru_cache(maxsize=256)
 def _consume_statement(resources):
     """The conditional UPDATE adding to the rows of ``resources`` (sorted).
 
-    Built once per combination of resources, with bound parameters.
+    Built once per combination of resources, with bound amounts, so
+    SQLAlchemy compiles each only once. A row matches only while it stays
+    within its limit: the project's own, else the default, -1 unlimited.
     """
-    asked = sa.case(
-        {r: sa.bindparam('asked_%d' % i, type_=sa.BigInteger)
-         for i, r in enumerate(resources)},
-        value=U.c.resource)
-    limit = _limit_of(resources)
+    asked = _per_resource(resources, 'asked')
+    own = sa.select(Q.c.hard_limit).where(
+        Q.c.project_id == U.c.project_id,
+        Q.c.resource == U.c.resource).scalar_subquery()
+    limit = sa.func.coalesce(own, _per_resource(resources, 'default',
+                                                else_=UNLIMITED))
     return sa.update(U).where(
         U.c.project_id == sa.bindparam('project'),
-        U.c.resource.in_(resources),
+        U.c.resource.in_([_name(r) for r in resources]),
         sa.or_(limit < 0, U.c.used + asked <= limit),
     ).values(used=U.c.used + asked)
 
@@ -129,11 +143,11 @@ def release(conn, project_id, amounts):
     resources = tuple(sorted(r for r, n in amounts.items() if n))
     if not resources:
         return
-    taken = sa.case({r: sa.bindparam('taken_%d' % i, type_=sa.BigInteger)
-                     for i, r in enumerate(resources)}, value=U.c.resource)
+    taken = _per_resource(resources, 'taken')
     params = {'taken_%d' % i: amounts[r] for i, r in enumerate(resources)}
     conn.execute(sa.update(U).where(
-        U.c.project_id == project_id, U.c.resource.in_(resources)
+        U.c.project_id == project_id,
+        U.c.resource.in_([_name(r) for r in resources])
     ).values(used=U.c.used - taken), params)
 
 

@@ -79,16 +79,18 @@ def weigh_rows(weighers, table, rows, spec):
     multiplier.
     """
     total = np.zeros(len(rows))
+    # A disabled weigher still shows up, at no cost per host: all of them
+    # share one array of zeros, and nothing is added for them.
+    zeros = np.zeros(len(rows))
     contributions = {}
     for weigher in weighers:
         multiplier = weigher.weight_multiplier()
         if not multiplier or not len(rows):
-            # A disabled weigher still shows up, at no cost per host.
-            part = np.zeros(len(rows))
-        else:
-            # ``+ 0.0`` turns the -0.0 of a negative multiplier into 0.0.
-            part = normalize(weigher.weigh_rows(table, rows, spec)) \
-                * multiplier + 0.0
+            contributions[weigher.name] = zeros
+            continue
+        # ``+ 0.0`` turns the -0.0 of a negative multiplier into 0.0.
+        part = normalize(weigher.weigh_rows(table, rows, spec)) \
+            * multiplier + 0.0
         contributions[weigher.name] = part
         total += part
     return total, contributions
