@@ -95,7 +95,9 @@ class HostTable:
                 columns[column] = np.concatenate(
                     [old, np.zeros(len(rows), dtype=old.dtype)])
         for offset, row in enumerate(rows):
-            self._set_inventories(start + offset, row.get('inventories', {}))
+            # New rows start as zeros: only those with classes need setting.
+            if row.get('inventories'):
+                self._set_inventories(start + offset, row['inventories'])
         self._reindex()
 
     def _set_inventories(self, i, inventories):
