@@ -21,6 +21,7 @@ from sora_api import metrics
 from sora_api import timeutils
 from sora_api.db import hosts as db_hosts
 from sora_api.db import quotas
+from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
 from sora_api.scheduler import host_cache
 from sora_api.scheduler import host_table
@@ -83,6 +84,21 @@ class SchedulerManager:
         cutoff = _epoch(liveness.down_cutoff(
             timeutils.utcnow(), self.conf.scheduler.service_down_time))
         table.up = host_table.liveness(table.heartbeat, cutoff)
+        return table
+
+    def _table_for(self, request):
+        """``host_table()``, once every custom class the request names (even
+        with 0) is known to exist.
+
+        A class some host has exists (it cannot be deleted while a host has
+        it); only the others cost a look in the database, where an unknown
+        one is ``UnknownResourceClass`` (400).
+        """
+        table = self.host_table()
+        resource_classes.require(
+            self.db, [c for c in request['resources']
+                      if c not in db_schedules.RESOURCES
+                      and c not in table.inventories], 'resources')
         return table
 
     def _fetch_changes(self, seq):
@@ -150,7 +166,7 @@ class SchedulerManager:
         spec, _ = self.build_spec(project_id, request)
         with self._table_lock:
             return self.driver.rank(
-                spec, self.host_table(),
+                spec, self._table_for(request),
                 limit=self.conf.filter_scheduler.max_dry_run_candidates)
 
     def schedule(self, project_id, user_id, request, idempotency_key=None):
@@ -170,7 +186,7 @@ class SchedulerManager:
             spec, group_generation = self.build_spec(project_id, request)
             with self._table_lock:
                 chosen = self.driver.select_destinations(
-                    spec, self.host_table())
+                    spec, self._table_for(request))
             try:
                 schedule = db_schedules.claim(
                     self.db, project_id, user_id, request,

@@ -278,6 +278,7 @@ def test_an_update_replaces_a_class_and_refuses_to_strand_usage(
     ({'vcpus': 1, 'VCPU': 1}, 'VCPU'),
     ({'memory_mb': 1, 'MEMORY_MB': 2}, 'MEMORY_MB'),
     ({'CUSTOM_NEVER_CREATED': 1}, 'CUSTOM_NEVER_CREATED'),
+    ({'vcpus': 1, 'CUSTOM_NEVER_CREATED': 0}, 'CUSTOM_NEVER_CREATED'),
     ({'vcpus': -1}, 'vcpus'),
     ({'CUSTOM_GPU_X': -1}, 'CUSTOM_GPU_X'),
     ({'gpus': 1}, 'gpus'),
@@ -286,9 +287,12 @@ def test_a_bad_class_in_a_request_is_400_and_claims_nothing(
         api, make_host, unique, resources, field):
     zone = unique('az')
     host = make_host(availability_zone=zone)
-    response = schedule(api, resources, availability_zone=zone)
-    error = sora_server.assert_error(response, 400, 'sora.invalid_request')
-    assert field in error['detail'] and 'resources' in error['detail']
+    for dry_run in (True, False):
+        response = schedule(api, resources, availability_zone=zone,
+                            dry_run=dry_run)
+        error = sora_server.assert_error(response, 400,
+                                         'sora.invalid_request')
+        assert field in error['detail'] and 'resources' in error['detail']
     assert show_host(api, host['id'])['instances'] == 0
 
 

@@ -6,7 +6,6 @@ from sora_api.api import controllers
 from sora_api.api import errors
 from sora_api.api import wsgi
 from sora_api.api.schemas import schedules as schema
-from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
 from sora_api.scheduler.filters import json_filter
 
@@ -65,9 +64,6 @@ class SchedulesController(controllers.Controller):
         self.authorize(req, 'sora:schedule:create')
         request = wsgi.json_body(req, self.create_schema)
         _check_request(request)
-        resource_classes.require(
-            self.services.db, [c for c in request['resources']
-                               if capacity.is_custom(c)], 'resources')
         # The default made explicit, so a repeat that spells it out is the
         # same request for Idempotency-Key.
         request.setdefault('num_instances', 1)
