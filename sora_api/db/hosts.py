@@ -403,15 +403,23 @@ def _metadata(conn, host_ids):
     return metadata
 
 
+_INVENTORY_COLUMNS = (INV.c.host_id, INV.c.resource_class) + tuple(
+    INV.c[f] for f in INVENTORY_FIELDS + ('used',))
+_ALL_INVENTORIES = sa.select(*_INVENTORY_COLUMNS)
+_INVENTORIES_OF = _ALL_INVENTORIES.where(
+    INV.c.host_id.in_(sa.bindparam('ids', expanding=True)))
+
+
 def _inventories(conn, host_ids):
     """``{host_id: {class: {total, reserved, ..., used}}}``; None: all."""
-    query = sa.select(INV)
-    if host_ids is not None:
-        if not host_ids:
-            return {}
-        query = query.where(INV.c.host_id.in_(host_ids))
+    if host_ids is None:
+        rows = conn.execute(_ALL_INVENTORIES)
+    elif not host_ids:
+        return {}
+    else:
+        rows = conn.execute(_INVENTORIES_OF, {'ids': list(host_ids)})
     inventories = {}
-    for row in conn.execute(query).mappings():
-        inventories.setdefault(row['host_id'], {})[row['resource_class']] = {
-            field: row[field] for field in INVENTORY_FIELDS + ('used',)}
+    fields = INVENTORY_FIELDS + ('used',)
+    for host_id, name, *values in rows:
+        inventories.setdefault(host_id, {})[name] = dict(zip(fields, values))
     return inventories
