@@ -2,13 +2,16 @@
 
 from sora_api.client import hosts
 from sora_api.client import http
+from sora_api.client import quotas
+from sora_api.client import resource_classes
 from sora_api.client import schedules
 
 
 class Client:
     """A Sora API client.
 
-    ``client.hosts`` and ``client.schedules`` hold the resource methods.
+    ``client.hosts``, ``client.schedules``, ``client.resource_classes``,
+    ``client.quotas`` and ``client.usages`` hold the resource methods.
     ``timeout`` is in seconds per try; ``retries`` how many times a try
     that failed harmlessly is repeated (see ``sora_api.client.http``).
     """
@@ -20,6 +23,10 @@ class Client:
                                     session=session)
         self.hosts = hosts.HostsManager(self.http)
         self.schedules = schedules.SchedulesManager(self.http)
+        self.resource_classes = resource_classes.ResourceClassesManager(
+            self.http)
+        self.quotas = quotas.QuotasManager(self.http)
+        self.usages = quotas.UsagesManager(self.http)
 
     @property
     def url(self):

@@ -54,6 +54,10 @@ class Forbidden(SoraError):
     """403 ``sora.forbidden``: the token lacks the role for the action."""
 
 
+class OverQuota(Forbidden):
+    """403 ``sora.over_quota``: the request would pass a project's limit."""
+
+
 class NotFound(SoraError):
     """404 ``sora.not_found``."""
 
@@ -81,7 +85,7 @@ class NoValidHost(Conflict):
 
 
 class InUse(Conflict):
-    """409 ``sora.in_use``: a host still carries live allocations."""
+    """409 ``sora.in_use``: e.g. a host or class still in use."""
 
 
 class IdempotencyMismatch(SoraError):
@@ -96,6 +100,7 @@ _BY_CODE = {
     'sora.invalid_request': InvalidRequest,
     'sora.unauthorized': Unauthorized,
     'sora.forbidden': Forbidden,
+    'sora.over_quota': OverQuota,
     'sora.not_found': NotFound,
     'sora.conflict': Conflict,
     'sora.no_valid_host': NoValidHost,

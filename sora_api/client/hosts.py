@@ -15,7 +15,8 @@ class HostsManager:
     def create(self, name, vcpus, memory_mb, disk_gb, **fields):
         """Register a host; ``fields`` are the optional host fields.
 
-        Raises ``Conflict`` when the name is taken.
+        ``inventories={"CUSTOM_GPU_A100": {"total": 4, "max_unit": 2}}``
+        gives it custom classes. Raises ``Conflict`` when the name is taken.
         """
         body = dict(fields, name=name, vcpus=vcpus, memory_mb=memory_mb,
                     disk_gb=disk_gb)
@@ -51,6 +52,8 @@ class HostsManager:
     def update(self, host_id, if_match=None, **fields):
         """Change the given fields; returns the host as it now is.
 
+        ``inventories`` replaces the inventory of each class it names, and
+        removes a class given as None; the host's other classes stay.
         ``if_match`` (a host ``generation``) makes the change conditional:
         ``PreconditionFailed`` when the host changed in between.
         """

@@ -10,7 +10,8 @@ def build_request(resources, num_instances=None, availability_zone=None,
                   hints=None):
     """The body of ``POST /v1/schedules``, leaving out what was not given.
 
-    ``resources`` maps ``vcpus``/``memory_mb``/``disk_gb`` to amounts;
+    ``resources`` maps ``vcpus``/``memory_mb``/``disk_gb`` and any class
+    name (``CUSTOM_GPU_A100``) to amounts;
     ``hints`` holds ``group``, ``group_policy``, ``same_host``,
     ``different_host``, ``query``, ``ignore_hosts``, ``force_hosts``.
     """

@@ -2,6 +2,7 @@
 
     sora host list -f json
     sora schedule create --vcpus 2 --memory-mb 4096 --dry-run
+    sora usage show --all-projects
 
 The API URL and token come from ``--os-url``/``--os-token`` or the
 environment (``SORA_URL``, ``SORA_TOKEN``).
@@ -16,6 +17,8 @@ from cliff import commandmanager
 from sora_api.client import client as sora_client
 from sora_api.client.commands import base
 from sora_api.client.commands import hosts
+from sora_api.client.commands import quotas
+from sora_api.client.commands import resource_classes
 from sora_api.client.commands import schedules
 
 VERSION = '0.1.0'
@@ -29,7 +32,8 @@ class SoraShell(app.App):
         # entry-point namespace so that the CLI works from a source tree
         # without re-installing the package.
         manager = commandmanager.CommandManager('sora.cli')
-        for commands in (hosts.COMMANDS, schedules.COMMANDS):
+        for commands in (hosts.COMMANDS, schedules.COMMANDS,
+                         resource_classes.COMMANDS, quotas.COMMANDS):
             for name, cls in commands.items():
                 manager.add_command(name, cls)
         super().__init__(description='Command-line client of the Sora API.',

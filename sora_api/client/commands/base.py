@@ -106,6 +106,57 @@ def positive_float(text):
     return value
 
 
+def class_amount(text):
+    """argparse type of ``CLASS=N`` with N >= 0 (an amount asked)."""
+    name, value = key_value(text)
+    return name, non_negative(value)
+
+
+def class_limit(text):
+    """argparse type of ``CLASS=N`` with N >= -1 (-1: unlimited)."""
+    name, value = key_value(text)
+    return name, -1 if value.strip() == '-1' else non_negative(value)
+
+
+# The fields of one inventory and the argparse type of each.
+INVENTORY_FIELDS = {'total': non_negative, 'reserved': non_negative,
+                    'max_unit': non_negative,
+                    'allocation_ratio': positive_float}
+
+
+def inventory(text):
+    """argparse type of ``CLASS=total=N[,reserved=N,max_unit=N,...]``.
+
+    ``CLASS=N`` is short for ``CLASS=total=N``. Returns ``(class, fields)``.
+    """
+    name, spec = key_value(text)
+    if spec.strip().isdigit():
+        spec = 'total=' + spec
+    fields = {}
+    for item in spec.split(','):
+        key, value = key_value(item.strip())
+        if key not in INVENTORY_FIELDS or key in fields:
+            raise argparse.ArgumentTypeError(
+                '%r in %r: expected each of %s at most once'
+                % (key, text, ', '.join(INVENTORY_FIELDS)))
+        fields[key] = INVENTORY_FIELDS[key](value)
+    if 'total' not in fields:
+        raise argparse.ArgumentTypeError(
+            'expected CLASS=total=N[,reserved=N,max_unit=N,'
+            'allocation_ratio=R], got %r' % text)
+    return name, fields
+
+
+def pairs(items, what):
+    """``dict(items)``, refusing a key given twice (``what`` names them)."""
+    found = {}
+    for key, value in items or ():
+        if key in found:
+            raise CommandFailed('%s %s is given twice.' % (what, key))
+        found[key] = value
+    return found
+
+
 def given(parsed_args, names):
     """``{name: value}`` of the options among ``names`` that were given."""
     values = ((n, getattr(parsed_args, n)) for n in names)

@@ -11,13 +11,32 @@ SHOW_FIELDS = (
     'ram_allocation_ratio', 'disk_allocation_ratio', 'reserved_vcpus',
     'reserved_memory_mb', 'reserved_disk_gb', 'vcpus_used',
     'memory_mb_used', 'disk_gb_used', 'instances', 'io_ops', 'traits',
-    'metadata', 'last_heartbeat', 'generation', 'created_at', 'updated_at')
+    'metadata', 'inventories', 'last_heartbeat', 'generation', 'created_at',
+    'updated_at')
 LIST_FIELDS = ('id', 'name', 'availability_zone', 'enabled', 'status',
                'vcpus', 'memory_mb', 'disk_gb', 'vcpus_used',
                'memory_mb_used', 'disk_gb_used', 'instances')
-LONG_FIELDS = LIST_FIELDS + ('io_ops', 'traits', 'metadata',
+LONG_FIELDS = LIST_FIELDS + ('io_ops', 'traits', 'metadata', 'inventories',
                              'last_heartbeat', 'disabled_reason')
-KINDS = {'traits': base.ListColumn, 'metadata': base.DictColumn}
+# The order an inventory's fields are shown in tables.
+_INVENTORY_ORDER = ('total', 'reserved', 'allocation_ratio', 'max_unit',
+                    'used')
+
+
+class InventoriesColumn(base.JSONColumn):
+    """``CLASS: total=4, reserved=0, ..., used=1`` per line in tables."""
+
+    def human_readable(self):
+        lines = []
+        for name, inventory in sorted((self._value or {}).items()):
+            values = ('%s=%s' % (k, inventory[k]) for k in _INVENTORY_ORDER
+                      if k in inventory)
+            lines.append('%s: %s' % (name, ', '.join(values)))
+        return '\n'.join(lines)
+
+
+KINDS = {'traits': base.ListColumn, 'metadata': base.DictColumn,
+         'inventories': InventoriesColumn}
 
 _RATIOS = ('cpu_allocation_ratio', 'ram_allocation_ratio',
            'disk_allocation_ratio')
@@ -72,6 +91,15 @@ def _add_field_options(parser, create):
                         type=base.key_value,
                         help='Aggregate-style metadata (repeat for more; on '
                              '"set" the given pairs replace the host\'s).')
+    parser.add_argument('--inventory', dest='inventories',
+                        metavar='CLASS=total=N[,reserved=N,max_unit=N,'
+                                'allocation_ratio=R]',
+                        action='append', type=base.inventory,
+                        help='An inventory of a custom resource class, e.g. '
+                             'CUSTOM_GPU_A100=total=4,max_unit=2 '
+                             '(CLASS=N is total=N; repeat for more classes; '
+                             'on "set" it replaces that class\'s inventory '
+                             'and leaves the others).')
 
 
 def _fields(parsed_args):
@@ -79,6 +107,14 @@ def _fields(parsed_args):
     fields = base.given(parsed_args, _SCALARS + ('enabled', 'traits'))
     if parsed_args.metadata is not None:
         fields['metadata'] = dict(parsed_args.metadata)
+    inventories = base.pairs(parsed_args.inventories, 'Inventory of')
+    for name in getattr(parsed_args, 'remove_inventories', None) or ():
+        if name in inventories:
+            raise base.CommandFailed('Inventory of %s is both given and '
+                                     'removed.' % name)
+        inventories[name] = None
+    if inventories:
+        fields['inventories'] = inventories
     return fields
 
 
@@ -156,6 +192,11 @@ class SetHost(base.ShowCommand):
                             help='Remove every trait of the host.')
         parser.add_argument('--no-metadata', action='store_true',
                             help='Remove every metadata pair of the host.')
+        parser.add_argument('--remove-inventory', metavar='CLASS',
+                            dest='remove_inventories', action='append',
+                            help='Remove the host\'s inventory of this custom '
+                                 'class; refused while instances use it '
+                                 '(repeatable).')
         parser.add_argument('--if-match', metavar='GENERATION',
                             help='Change the host only if it is still at '
                                  'this generation.')

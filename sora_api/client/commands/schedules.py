@@ -78,6 +78,10 @@ def add_request_options(parser):
     wanted.add_argument('--vcpus', metavar='N', type=base.non_negative)
     wanted.add_argument('--memory-mb', metavar='MB', type=base.non_negative)
     wanted.add_argument('--disk-gb', metavar='GB', type=base.non_negative)
+    wanted.add_argument('--resource', metavar='CLASS=N', dest='resources',
+                        action='append', type=base.class_amount,
+                        help='An amount of any resource class, e.g. '
+                             'CUSTOM_GPU_A100=1 (repeatable).')
     parser.add_argument('--num-instances', metavar='N', type=positive,
                         help='How many instances to place (default 1).')
     parser.add_argument('--availability-zone', metavar='AZ',
@@ -114,9 +118,14 @@ def add_request_options(parser):
 def request_from(parsed_args):
     """``(resources, options)`` for ``SchedulesManager.create``."""
     resources = base.given(parsed_args, ('vcpus', 'memory_mb', 'disk_gb'))
+    for name, amount in base.pairs(parsed_args.resources,
+                                   'Resource class').items():
+        if name in resources:
+            raise base.CommandFailed('Resource %s is given twice.' % name)
+        resources[name] = amount
     if not resources:
         raise base.CommandFailed('Give at least one of --vcpus, '
-                                 '--memory-mb and --disk-gb.')
+                                 '--memory-mb, --disk-gb and --resource.')
     hints = base.given(parsed_args, ('group', 'group_policy', 'query'))
     hints.update((hint, getattr(parsed_args, dest))
                  for dest, hint in _LIST_HINTS.items()

@@ -31,6 +31,7 @@ def error_body(status, code, detail='it went wrong', **extra):
     (400, 'sora.invalid_request', exceptions.InvalidRequest),
     (401, 'sora.unauthorized', exceptions.Unauthorized),
     (403, 'sora.forbidden', exceptions.Forbidden),
+    (403, 'sora.over_quota', exceptions.OverQuota),
     (404, 'sora.not_found', exceptions.NotFound),
     (409, 'sora.conflict', exceptions.Conflict),
     (409, 'sora.no_valid_host', exceptions.NoValidHost),
