@@ -40,6 +40,12 @@ def test_the_readme_walkthrough_runs_against_a_real_server(
     placed = [b['schedule'] for b in bodies if 'schedule' in b]
     assert len(placed) == 1
     assert len({a['host_id'] for a in placed[0]['allocations']}) == 2
+    gpu_host = next(b['host'] for b in bodies
+                    if b.get('host', {}).get('name') == 'gpu-1')
+    assert gpu_host['inventories']['CUSTOM_GPU_A100']['max_unit'] == 2
+    gpu_run = next(b for b in bodies if 'candidates' in b
+                   and len(b['candidates']) == 1)
+    assert gpu_run['candidates'][0]['host_id'] == gpu_host['id']
     assert answers[-1] == '204'
     response = server.request('GET', '/v1/schedules', as_='member')
     assert response.json()['schedules'] == []
