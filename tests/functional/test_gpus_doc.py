@@ -1,0 +1,68 @@
+"""docs/gpus.md's examples run, in order, against a real server."""
+
+import configparser
+import json
+import os
+import re
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def _guide():
+    with open(os.path.join(ROOT, 'docs', 'gpus.md')) as f:
+        return f.read()
+
+
+def _options(guide):
+    """The guide's ``ini`` block as ``start_server`` options."""
+    parser = configparser.ConfigParser()
+    parser.read_string(re.search(r'```ini\n(.*?)```', guide, re.S).group(1))
+    return {group: dict(parser[group]) for group in parser.sections()}
+
+
+def test_the_gpu_guide_runs_against_a_real_server(start_server, tmp_path):
+    guide = _guide()
+    server = start_server(_options(guide))
+    state = tmp_path / 'state'
+    state.mkdir()
+    (state / 'admin-token').write_text(server.tokens['admin'] + '\n')
+    (state / 'member-token').write_text(server.tokens['member'] + '\n')
+    script = '\n'.join(re.findall(r'```sh\n(.*?)```', guide, re.S))
+    script = script.replace('SORA=http://127.0.0.1:8770',
+                            'SORA=' + server.url)
+    result = subprocess.run(['bash', '-euo', 'pipefail', '-c', script],
+                            cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[:2] == ['CUSTOM_GPU_A100 201', 'CUSTOM_GPU_T4 201']
+    bodies = [json.loads(line) for line in lines if line.startswith('{')]
+    classes, placed, too_big, quota, over, t4 = bodies[:6]
+    own_quota, usage, usages, dry_run = bodies[6:10]
+
+    assert {'name': 'CUSTOM_GPU_A100', 'standard': False} in classes[
+        'resource_classes']
+    assert len(placed['schedule']['allocations']) == 2
+    # The A100 host's inventory, printed by Python as a dict.
+    assert "'used': 2" in next(line for line in lines
+                               if line.startswith("{'total': 4"))
+    assert too_big['errors'][0]['code'] == 'sora.no_valid_host'
+    assert 'ResourcesFilter' in {s['filter'] for s in too_big['errors'][0][
+        'explanation'] if s['hosts_out'] == 0}
+    assert quota['quota']['limits'] == {'CUSTOM_GPU_A100': 2}
+    error = over['errors'][0]
+    assert (error['status'], error['code']) == (403, 'sora.over_quota')
+    assert 'CUSTOM_GPU_A100' in error['detail']
+    assert t4['schedule']['resources']['CUSTOM_GPU_T4'] == 1
+    assert own_quota['quota']['usage']['CUSTOM_GPU_A100'] == 2
+    assert (usage['usage']['CUSTOM_GPU_A100'],
+            usage['usage']['CUSTOM_GPU_T4']) == (2, 1)
+    assert [u['CUSTOM_GPU_A100'] for u in usages['usages']] == [2]
+    ranked = [c['host_name'] for c in dry_run['candidates']]
+    assert ranked[0] == 'cpu-1'
+    assert 'ResourceClassWeigher' in dry_run['candidates'][0]['weights']
+    gauges = [line for line in lines if line.startswith('sora_resource_')]
+    assert ('sora_resource_used{availability_zone="az1",'
+            'resource_class="CUSTOM_GPU_A100"} 2.0') in gauges
