@@ -20,10 +20,15 @@ class UsageColumn(base.DictColumn):
 KINDS = {'limits': base.DictColumn, 'usage': UsageColumn}
 
 
-def usage_fields(usages):
-    """The columns of ``usages``: the fixed ones, then every other class."""
+def usage_table(usages):
+    """``(columns, rows)`` of ``usages``: a class a project lacks is 0.
+
+    The columns are the fixed ones, then every other class by name.
+    """
     others = set().union(*usages) - set(USAGE_FIRST) if usages else set()
-    return USAGE_FIRST + tuple(sorted(others))
+    fields = USAGE_FIRST + tuple(sorted(others))
+    return fields, [base.row(dict.fromkeys(fields, 0) | usage, fields)
+                    for usage in usages]
 
 
 def _project(client, project):
@@ -101,13 +106,9 @@ class ShowUsage(base.ShowCommand):
     def take_action(self, parsed_args):
         usages = self.app.client.usages
         if parsed_args.all_projects:
-            rows = usages.list()
-            fields = usage_fields(rows)
-            return fields, [base.row(dict.fromkeys(fields, 0) | u, fields)
-                            for u in rows]
-        usage = usages.get(parsed_args.project)
-        fields = usage_fields([usage])
-        return fields, base.row(usage, fields)
+            return usage_table(usages.list())
+        fields, (row,) = usage_table([usages.get(parsed_args.project)])
+        return fields, row
 
     def produce_output(self, parsed_args, column_names, data):
         if not parsed_args.all_projects:

@@ -182,10 +182,11 @@ def test_usage_columns_put_the_standard_classes_first():
     usages = [{'project_id': 'a', 'instances': 1, 'VCPU': 2,
                'CUSTOM_GPU_T4': 1},
               {'project_id': 'b', 'instances': 0, 'CUSTOM_FPGA': 1}]
-    assert quotas.usage_fields(usages) == (
-        'project_id', 'instances', 'VCPU', 'MEMORY_MB', 'DISK_GB',
-        'CUSTOM_FPGA', 'CUSTOM_GPU_T4')
-    assert quotas.usage_fields([]) == quotas.USAGE_FIRST
+    fields, rows = quotas.usage_table(usages)
+    assert fields == ('project_id', 'instances', 'VCPU', 'MEMORY_MB',
+                      'DISK_GB', 'CUSTOM_FPGA', 'CUSTOM_GPU_T4')
+    assert rows == [('a', 1, 2, 0, 0, 0, 1), ('b', 0, 0, 0, 0, 1, 0)]
+    assert quotas.usage_table([]) == (quotas.USAGE_FIRST, [])
 
 
 def test_a_quotas_usage_reads_without_its_project_in_tables():
