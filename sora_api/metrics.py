@@ -31,6 +31,7 @@ from prometheus_client import multiprocess
 from prometheus_client import values
 import sqlalchemy as sa
 
+from sora_api import capacity
 from sora_api import liveness
 from sora_api import timeutils
 from sora_api.db import models
@@ -211,6 +212,42 @@ def host_counts(db, service_down_time, now=None):
     return counts
 
 
+def resource_totals(db):
+    """``{(resource_class, availability_zone): (usable, used)}``.
+
+    ``usable`` is ``capacity.usable`` summed over every host of the zone,
+    ``used`` what live allocations hold there. Two grouped queries whatever
+    the fleet's size: ``hosts`` for the standard classes, ``inventories``
+    for the custom ones.
+    """
+    host, inventory = models.Host, models.Inventory
+    standard = [(name, [getattr(host, column) for column in
+                        capacity.STANDARD_COLUMNS[field]])
+                for name, field in capacity.STANDARD.items()]
+    sums = []
+    for _, (total, ratio, reserved, used) in standard:
+        sums += [sa.func.sum(capacity.usable(total, ratio, reserved)),
+                 sa.func.sum(used)]
+    by_zone = sa.select(host.availability_zone, *sums).group_by(
+        host.availability_zone)
+    by_zone_and_class = sa.select(
+        host.availability_zone, inventory.resource_class,
+        sa.func.sum(capacity.usable(inventory.total,
+                                    inventory.allocation_ratio,
+                                    inventory.reserved)),
+        sa.func.sum(inventory.used)).join(
+        host, host.id == inventory.host_id).group_by(
+        host.availability_zone, inventory.resource_class)
+    totals = {}
+    with db.reader() as session:
+        for zone, *values in session.execute(by_zone):
+            for i, (name, _) in enumerate(standard):
+                totals[(name, zone)] = (values[2 * i], values[2 * i + 1])
+        for zone, name, usable, used in session.execute(by_zone_and_class):
+            totals[(name, zone)] = (usable, used)
+    return totals
+
+
 class _HostCollector:
     def __init__(self, counts):
         self.counts = counts
@@ -224,6 +261,27 @@ class _HostCollector:
         yield family
 
 
+class _ResourceCollector:
+    def __init__(self, totals):
+        self.totals = totals
+
+    def collect(self):
+        labels = ['resource_class', 'availability_zone']
+        usable = core.GaugeMetricFamily(
+            'sora_resource_capacity', 'Usable capacity (total * '
+            'allocation_ratio - reserved) of every host, by resource class '
+            'and availability zone, at scrape time.', labels=labels)
+        used = core.GaugeMetricFamily(
+            'sora_resource_used', 'Amount held by live allocations, by '
+            'resource class and availability zone, at scrape time.',
+            labels=labels)
+        for key, (usable_sum, used_sum) in sorted(self.totals.items()):
+            usable.add_metric(list(key), usable_sum)
+            used.add_metric(list(key), used_sum)
+        yield usable
+        yield used
+
+
 class _RegistryCollector:
     def __init__(self, registry):
         self.registry = registry
@@ -232,8 +290,12 @@ class _RegistryCollector:
         return self.registry.collect()
 
 
-def render(counts=None):
-    """The Prometheus text exposition of every series (and ``counts``)."""
+def render(counts=None, totals=None):
+    """The Prometheus text exposition of every series.
+
+    ``counts`` (``host_counts``) and ``totals`` (``resource_totals``) add
+    the gauges read from the database at scrape time.
+    """
     registry = prometheus_client.CollectorRegistry(auto_describe=False)
     if _state['directory']:
         multiprocess.MultiProcessCollector(registry,
@@ -242,5 +304,7 @@ def render(counts=None):
         registry.register(_RegistryCollector(_series().registry))
     if counts is not None:
         registry.register(_HostCollector(counts))
+    if totals is not None:
+        registry.register(_ResourceCollector(totals))
     return prometheus_client.generate_latest(registry)
 

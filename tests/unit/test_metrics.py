@@ -8,11 +8,14 @@ import textwrap
 
 from prometheus_client import parser
 import pytest
+import sqlalchemy as sa
 
 from sora_api import metrics
 from sora_api.db import engine
 from sora_api.db import hosts as db_hosts
 from sora_api.db import migration
+from sora_api.db import models
+from sora_api.db import resource_classes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -113,6 +116,43 @@ def test_host_counts_by_status_and_enabled(conf, tmp_path):
     found = samples(metrics.render(counts).decode())
     assert found[('sora_hosts', (('enabled', 'false'),
                                  ('status', 'down')))] == 1
+
+
+def _host(name, zone, **fields):
+    values = {'name': name, 'availability_zone': zone, 'vcpus': 4,
+              'memory_mb': 1000, 'disk_gb': 10, 'cpu_allocation_ratio': 2.0,
+              'ram_allocation_ratio': 1.0, 'disk_allocation_ratio': 1.0}
+    values.update(fields)
+    return values
+
+
+def test_resource_totals_sum_usable_and_used_by_class_and_zone(conf,
+                                                               tmp_path):
+    conf.set_override('state_path', str(tmp_path))
+    db = engine.Database(conf)
+    migration.upgrade(db.engine)
+    resource_classes.create(db, 'CUSTOM_GPU')
+    db_hosts.create(db, _host('a-1', 'az1', reserved_memory_mb=100,
+                              inventories={'CUSTOM_GPU': {
+                                  'total': 4, 'reserved': 1,
+                                  'allocation_ratio': 1.0, 'max_unit': 4}}))
+    db_hosts.create(db, _host('a-2', 'az1', inventories={'CUSTOM_GPU': {
+        'total': 2, 'reserved': 0, 'allocation_ratio': 1.5, 'max_unit': 2}}))
+    db_hosts.create(db, _host('b-1', 'az2'))
+    with db.writer() as session:
+        session.execute(sa.update(models.Host).values(vcpus_used=1))
+        session.execute(sa.update(models.Inventory).values(used=2))
+    totals = metrics.resource_totals(db)
+    assert totals == {
+        ('VCPU', 'az1'): (16, 2), ('VCPU', 'az2'): (8, 1),
+        ('MEMORY_MB', 'az1'): (1900, 0), ('MEMORY_MB', 'az2'): (1000, 0),
+        ('DISK_GB', 'az1'): (20, 0), ('DISK_GB', 'az2'): (10, 0),
+        ('CUSTOM_GPU', 'az1'): (6, 4)}
+    found = samples(metrics.render({}, totals).decode())
+    assert found[('sora_resource_capacity', (
+        ('availability_zone', 'az1'), ('resource_class', 'CUSTOM_GPU')))] == 6
+    assert found[('sora_resource_used', (
+        ('availability_zone', 'az2'), ('resource_class', 'VCPU')))] == 1
 
 
 MULTIPROCESS = textwrap.dedent('''

@@ -9,14 +9,16 @@ from sora_api.api import controllers
 class MetricsController(controllers.Controller):
 
     def show(self, req):
-        """GET /metrics: every worker's series and the host counts.
+        """GET /metrics: every worker's series, host counts, capacity.
 
-        Guarded by ``sora:metrics:show`` (admin by default): the host counts
-        and route traffic are operator information.
+        Guarded by ``sora:metrics:show`` (admin by default): the host
+        counts, capacity and route traffic are operator information.
         """
         self.authorize(req, 'sora:metrics:show')
         counts = metrics.host_counts(self.services.db,
                                      self.conf.scheduler.service_down_time)
-        response = webob.Response(status=200, body=metrics.render(counts))
+        totals = metrics.resource_totals(self.services.db)
+        response = webob.Response(status=200,
+                                  body=metrics.render(counts, totals))
         response.headers['Content-Type'] = metrics.CONTENT_TYPE
         return response
