@@ -39,19 +39,19 @@ def test_the_gpu_guide_runs_against_a_real_server(start_server, tmp_path):
     lines = result.stdout.strip().splitlines()
     assert lines[:2] == ['CUSTOM_GPU_A100 201', 'CUSTOM_GPU_T4 201']
     bodies = [json.loads(line) for line in lines if line.startswith('{')]
-    classes, placed, too_big, quota, over, t4 = bodies[:6]
-    own_quota, usage, usages, dry_run = bodies[6:10]
+    (classes, placed, a100_host, too_big, quota, over, t4, own_quota, usage,
+     usages, dry_run) = bodies
 
     assert {'name': 'CUSTOM_GPU_A100', 'standard': False} in classes[
         'resource_classes']
     assert len(placed['schedule']['allocations']) == 2
-    # The A100 host's inventory, printed by Python as a dict.
-    assert "'used': 2" in next(line for line in lines
-                               if line.startswith("{'total': 4"))
+    assert a100_host['host']['inventories']['CUSTOM_GPU_A100'] == {
+        'total': 4, 'reserved': 0, 'allocation_ratio': 1.0, 'max_unit': 2,
+        'used': 2}
     assert too_big['errors'][0]['code'] == 'sora.no_valid_host'
     assert 'ResourcesFilter' in {s['filter'] for s in too_big['errors'][0][
         'explanation'] if s['hosts_out'] == 0}
-    assert quota['quota']['limits'] == {'CUSTOM_GPU_A100': 2}
+    assert quota['quota']['limits']['CUSTOM_GPU_A100'] == 2
     error = over['errors'][0]
     assert (error['status'], error['code']) == (403, 'sora.over_quota')
     assert 'CUSTOM_GPU_A100' in error['detail']
