@@ -42,6 +42,6 @@ class UsagesManager:
         return self._http.get_json('/v1/usages', params)['usage']
 
     def list(self):
-        """Every project's usage (admin)."""
-        return self._http.get_json('/v1/usages',
-                                   {'all_projects': 'true'})['usages']
+        """Every project's usage (admin), following ``next`` links."""
+        return list(self._http.paginate('/v1/usages', 'usages',
+                                        {'all_projects': 'true'}))

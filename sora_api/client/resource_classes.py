@@ -14,8 +14,12 @@ class ResourceClassesManager:
         self._http = http
 
     def list(self):
-        """Every class: ``[{"name": "VCPU", "standard": true}, ...]``."""
-        return self._http.get_json('/v1/resource_classes')['resource_classes']
+        """Every class: ``[{"name": "VCPU", "standard": true}, ...]``.
+
+        Follows ``next`` links, as every list of the contract may have them.
+        """
+        return list(self._http.paginate('/v1/resource_classes',
+                                        'resource_classes'))
 
     def create(self, name):
         """Create a custom class; True if created, False if it existed."""
