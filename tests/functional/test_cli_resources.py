@@ -73,6 +73,8 @@ def test_a_host_takes_inventories_on_create_and_set(api, new_class, unique):
     assert host['inventories'][gpu]['reserved'] == 1
     assert nvme not in host['inventories']
 
+    listed = sora_json(api, 'host', 'list', '--long', '--name', name)
+    assert listed[0]['inventories'][gpu]['total'] == 8
     table = sora(api, 'host', 'show', name, '-c', 'inventories').stdout
     assert ('%s: total=8, reserved=1, allocation_ratio=1.0, max_unit=8, '
             'used=0' % gpu) in table
