@@ -167,6 +167,12 @@ def test_usage_of_every_project_in_csv_and_value(api):
     assert all(' ' not in line for line in out.splitlines())
     out = sora(api, 'usage', 'show', '-f', 'json', as_='member').stdout
     assert json.loads(out)['project_id'] == 'project-a'
+    line = failure(sora(api, 'usage', 'show', '--all-projects', '-f',
+                        'shell', ok=False))
+    assert line == ('-f shell shows one project; use table, json, yaml, '
+                    'value or csv.')
+    out = sora(api, 'usage', 'show', '-f', 'shell', as_='member').stdout
+    assert 'project_id="project-a"' in out
 
 
 @pytest.mark.parametrize('name', COMMANDS)
