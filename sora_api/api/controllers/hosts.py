@@ -1,5 +1,7 @@
 """``/v1/hosts``: the compute hosts Sora schedules onto (admin only)."""
 
+import re
+
 import webob
 
 from sora_api import liveness
@@ -79,7 +81,7 @@ class HostsController(controllers.Controller):
         self.authorize(req, 'sora:host:create')
         values = wsgi.json_body(req, schema.create)
         host = db_hosts.create(self.services.db, self._with_defaults(values))
-        location = '%s/v1/hosts/%s' % (req.application_url, host.id)
+        location = '%s/v1/hosts/%s' % (wsgi.base_url(req), host.id)
         return self._response(host, 201, {'Location': location})
 
     def create_many(self, req):
@@ -122,13 +124,19 @@ class HostsController(controllers.Controller):
         return wsgi.no_content()
 
 
+# A generation as an ETag: ASCII digits that fit a BIGINT column. NOTE:
+# str.isdigit() also takes other scripts' digits, and int() of more than
+# 4300 digits raises, which was a 500; such a tag matches no generation.
+_GENERATION_ETAG = re.compile(r'[0-9]{1,18}\Z')
+
+
 def _if_match(req):
     """Generations ``If-Match`` allows, or None when it allows any."""
     if req.if_match is webob.etag.AnyETag:
         return None
     generations = set()
     for etag in req.if_match.etags:
-        if not etag.isdigit():
+        if not _GENERATION_ETAG.match(etag):
             raise errors.ApiError(
                 412, errors.CONFLICT,
                 'If-Match %s is not an ETag of this host.' % etag)

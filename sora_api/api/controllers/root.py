@@ -13,7 +13,7 @@ class RootController(controllers.Controller):
         return wsgi.json_response({'versions': [{
             'id': 'v1.0', 'status': 'CURRENT',
             'links': [{'rel': 'self',
-                       'href': req.application_url + '/v1'}]}]})
+                       'href': wsgi.base_url(req) + '/v1'}]}]})
 
     def healthcheck(self, req):
         """GET /healthcheck: 200 when the database answers, else 503."""
@@ -25,5 +25,5 @@ class RootController(controllers.Controller):
     def openapi(self, req):
         """GET /openapi.json: the OpenAPI 3 description of v1."""
         return wsgi.json_response(openapi.document(
-            req.application_url,
+            wsgi.base_url(req),
             self.conf.scheduler.max_instances_per_request))

@@ -61,4 +61,6 @@ list_query = common.query(
     all_projects=common.BOOLEAN_PARAM,
 )
 
-IDEMPOTENCY_KEY = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+# Printable: PostgreSQL refuses NUL in text, which was a 500.
+IDEMPOTENCY_KEY = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+                   'not': {'pattern': '[\\x00-\\x1f\\x7f]'}}
