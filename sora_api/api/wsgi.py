@@ -2,6 +2,7 @@
 
 import json
 import math
+import unicodedata
 import urllib.parse
 
 import jsonschema
@@ -109,6 +110,19 @@ def validate(data, schema):
 
 def _short(message, limit=300):
     return message if len(message) <= limit else message[:limit] + '...'
+
+
+def host_name(name):
+    """``name`` in Unicode NFC, the one form host names are kept in.
+
+    NOTE: "é" typed composed or as "e" + a combining accent are the same
+    name to a person; normalising makes them one name (issue 10).
+    """
+    normal = unicodedata.normalize('NFC', name)
+    if len(normal) > 255:
+        raise errors.invalid('Invalid input for field name: %r is longer '
+                             'than 255 characters in NFC.' % _short(normal))
+    return normal
 
 
 def query_params(req, schema):

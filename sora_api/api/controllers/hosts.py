@@ -51,7 +51,7 @@ class HostsController(controllers.Controller):
         rows = db_hosts.list_hosts(
             self.services.db, limit + 1,
             marker=wsgi.uuid_param(params, 'marker'),
-            name=params.get('name', [None])[0],
+            name=_normal_name(params.get('name', [None])[0]),
             availability_zone=params.get('availability_zone', [None])[0],
             enabled=None if enabled is None else enabled == 'true',
             status=params.get('status', [None])[0],
@@ -79,7 +79,7 @@ class HostsController(controllers.Controller):
     def create(self, req):
         """POST /v1/hosts: 201 with Location; a taken name is 409."""
         self.authorize(req, 'sora:host:create')
-        values = wsgi.json_body(req, schema.create)
+        values = _normal_names(wsgi.json_body(req, schema.create))
         host = db_hosts.create(self.services.db, self._with_defaults(values))
         location = '%s/v1/hosts/%s' % (wsgi.base_url(req), host.id)
         return self._response(host, 201, {'Location': location})
@@ -94,7 +94,8 @@ class HostsController(controllers.Controller):
         self.authorize(req, 'sora:host:create')
         body = wsgi.json_body(req, schema.bulk_create)
         hosts = db_hosts.create_many(
-            self.services.db, [self._with_defaults(h) for h in body['hosts']])
+            self.services.db,
+            [self._with_defaults(_normal_names(h)) for h in body['hosts']])
         now = timeutils.utcnow()
         return wsgi.json_response(
             {'hosts': [self._view(h, now) for h in hosts]}, 201)
@@ -106,7 +107,7 @@ class HostsController(controllers.Controller):
     def update(self, req, host_id):
         """PUT /v1/hosts/{id}: partial update, conditional on If-Match."""
         self.authorize(req, 'sora:host:update')
-        values = wsgi.json_body(req, schema.update)
+        values = _normal_names(wsgi.json_body(req, schema.update))
         host = db_hosts.update(self.services.db, host_id, values,
                                allowed_generations=_if_match(req))
         return self._response(host)
@@ -122,6 +123,17 @@ class HostsController(controllers.Controller):
         body = wsgi.json_body(req, schema.heartbeat, optional=True)
         db_hosts.heartbeat(self.services.db, host_id, body.get('io_ops'))
         return wsgi.no_content()
+
+
+def _normal_name(name):
+    return None if name is None else wsgi.host_name(name)
+
+
+def _normal_names(values):
+    """``values`` with the host's name, if given, in NFC."""
+    if 'name' in values:
+        values['name'] = wsgi.host_name(values['name'])
+    return values
 
 
 # A generation as an ETag: ASCII digits that fit a BIGINT column. NOTE:

@@ -99,7 +99,8 @@ def _check_request(request, conf):
     """What JSON Schema cannot say: one resource > 0, a sound query of
     bounded size, a request small enough to keep.
 
-    Also puts schedule ids of hints in the lower case they are stored in.
+    Also puts schedule ids of hints in the lower case they are stored in,
+    and host names in NFC, as hosts' names are.
     """
     if not any(request['resources'].values()):
         raise errors.invalid('Invalid input for field resources: at least '
@@ -109,6 +110,9 @@ def _check_request(request, conf):
         if name in hints:
             # Ids are accepted in any case, as in paths.
             hints[name] = [i.lower() for i in hints[name]]
+    for name in ('ignore_hosts', 'force_hosts'):
+        if name in hints:
+            hints[name] = [wsgi.host_name(n) for n in hints[name]]
     query = hints.get('query')
     if query is not None:
         json_filter.validate_query(

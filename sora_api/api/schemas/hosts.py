@@ -5,7 +5,7 @@ from sora_api.api.schemas import common
 _RATIO = {'type': 'number', 'exclusiveMinimum': 0, 'maximum': 1e6}
 
 _PROPERTIES = {
-    'name': common.NAME,
+    'name': common.HOST_NAME,
     'availability_zone': common.NAME,
     'enabled': {'type': 'boolean'},
     'disabled_reason': {'anyOf': [common.TEXT, {'type': 'null'}]},
@@ -55,7 +55,7 @@ heartbeat = {
 }
 
 list_query = common.query(
-    name=common.one(common.NAME),
+    name=common.one(common.HOST_NAME),
     availability_zone=common.one(common.NAME),
     enabled=common.BOOLEAN_PARAM,
     status=common.one({'type': 'string', 'enum': ['up', 'down']}),

@@ -7,7 +7,7 @@ GROUP_POLICIES = ['affinity', 'anti-affinity', 'soft-affinity',
 
 _SCHEDULE_IDS = {'type': 'array', 'items': common.UUID, 'uniqueItems': True,
                  'maxItems': 64}
-_HOST_NAMES = {'type': 'array', 'items': common.NAME, 'uniqueItems': True,
+_HOST_NAMES = {'type': 'array', 'items': common.HOST_NAME, 'uniqueItems': True,
                'maxItems': 1000}
 
 _HINTS = {
