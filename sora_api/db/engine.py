@@ -54,6 +54,8 @@ class Database:
     def __init__(self, conf):
         self.url = sa.engine.make_url(connection_url(conf))
         self.is_sqlite = self.url.get_backend_name() == 'sqlite'
+        # The SQLite file Sora opens itself; None for any other database.
+        self.sqlite_path = None
         if self.is_sqlite:
             self.engine = self._sqlite_engine(conf)
         else:
@@ -74,7 +76,6 @@ class Database:
 
     def _sqlite_engine(self, conf):
         database = self.url.database
-        self.sqlite_path = None
         # NOTE: SQLite's own busy handler sleeps inside the C library, which
         # would stall every green thread of the worker while another process
         # holds the write lock. So the driver never waits (timeout 0) and a
