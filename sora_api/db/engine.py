@@ -218,19 +218,27 @@ class Database:
         must take writes. After a storage fault, a write is tried, so the
         answer turns healthy once the cause is fixed.
         """
+        fault, read_only = self.storage_fault, None
         try:
-            with self.connection(writer=bool(self.storage_fault)) as conn:
+            with self.connection(writer=bool(fault)) as conn:
                 problem = _schema_problem(conn)
                 if problem is None and self.sqlite_path:
                     problem = sqlite_file.write_problem(self.sqlite_path)
                 if problem is None and not self.is_sqlite:
-                    problem = _read_only_problem(conn)
-                if problem is None and self.storage_fault:
+                    problem = read_only = _read_only_problem(conn)
+                if problem is None and fault:
                     conn.execute(_TOUCH)
         except exception.DatabaseUnavailable as e:
             return 'the database does not answer: %s' % _reason(e)
         except sa_exc.DBAPIError as e:
             return 'the database fails: %s' % _reason(e)
+        if read_only:
+            # A session keeps the read-only default it started with: no
+            # pooled one may outlive the cause.
+            self.engine.pool.dispose()
+        if problem and (fault or read_only):
+            # Not healed yet: the next check tries a write again.
+            self.storage_fault = problem
         return problem
 
     def after_fork(self):
