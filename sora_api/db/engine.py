@@ -274,7 +274,9 @@ def _unavailable_as_503():
     """Turn a database that cannot be reached into ``DatabaseUnavailable``."""
     try:
         yield
-    except (sa_exc.OperationalError, sa_exc.InterfaceError) as e:
+    except sa_exc.DBAPIError as e:
+        # Mostly OperationalError; PostgreSQL's read-only transaction is
+        # an InternalError.
         if _is_unavailable(e):
             raise exception.DatabaseUnavailable() from e
         raise
