@@ -192,3 +192,31 @@ def test_without_public_endpoint_links_follow_the_request(api):
     versions = api.request('GET', '/').json()
     assert versions['versions'][0]['links'] == [
         {'rel': 'self', 'href': api.url + '/v1'}]
+
+
+def test_dry_runs_can_be_kept_to_admins_by_policy(tmp_path):
+    """A dry run shows host names and which hosts have room: its own rule,
+    members' by default (test_schedules), admins' when narrowed."""
+    policy = tmp_path / 'policy.yaml'
+    policy.write_text('"sora:schedule:create:dry_run": "rule:admin"\n')
+    srv = sora_server.SoraServer(tmp_path / 'srv', {
+        'oslo_policy': {'policy_file': str(policy)}})
+    try:
+        srv.start()
+        response = srv.request('POST', '/v1/hosts', as_='admin', json={
+            'name': 'dry', 'vcpus': 8, 'memory_mb': 4096, 'disk_gb': 10})
+        assert response.status_code == 201, response.text
+        body = {'resources': {'vcpus': 1}, 'dry_run': True}
+        response = srv.request('POST', '/v1/schedules', as_='member',
+                               json=body)
+        assert response.status_code == 403, response.text
+        assert response.json()['errors'][0]['code'] == 'sora.forbidden'
+        admin = srv.request('POST', '/v1/schedules', as_='admin', json=body)
+        assert [c['host_name'] for c in admin.json()['candidates']] == [
+            'dry']
+        body['dry_run'] = False
+        response = srv.request('POST', '/v1/schedules', as_='member',
+                               json=body)
+        assert response.status_code == 201, response.text
+    finally:
+        srv.cleanup()
