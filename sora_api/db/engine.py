@@ -299,6 +299,8 @@ def _schema_problem(conn):
             conn.execute(sa.select(sa.literal(1)).select_from(table)
                          .limit(1))
     except sa_exc.DBAPIError as e:
+        if _is_unavailable(e):
+            raise  # a connection that broke says nothing of the schema
         return 'the schema is missing or incomplete: %s' % _reason(e)
     head, known = _revisions()
     if revision != head and revision in known:
