@@ -25,6 +25,11 @@ class ConfigurationError(SoraException):
     msg_fmt = 'Invalid configuration: %(reason)s'
 
 
+class PolicyFileInvalid(ConfigurationError):
+    msg_fmt = ('Invalid configuration: policy file %(path)s, line %(line)d: '
+               '%(reason)s')
+
+
 class PluginNotFound(ConfigurationError):
     msg_fmt = ('No %(kind)s named %(names)s in the entry-point namespace '
                '%(namespace)s. Check the option %(option)s and the installed '

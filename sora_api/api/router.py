@@ -12,6 +12,7 @@ import webob
 from sora_api import exception
 from sora_api.api import deploy
 from sora_api.api import errors
+from sora_api.api import wsgi
 from sora_api.api.controllers import hosts
 from sora_api.api.controllers import metrics
 from sora_api.api.controllers import quotas
@@ -94,6 +95,8 @@ class Application:
 
     def __init__(self, services):
         self.mapper = _mapper()
+        endpoint = services.conf.api.public_endpoint
+        self.public_endpoint = endpoint.rstrip('/') if endpoint else None
         self.controllers = {
             'root': root.RootController(services),
             'hosts': hosts.HostsController(services),
@@ -107,6 +110,8 @@ class Application:
 
     def __call__(self, environ, start_response):
         req = webob.Request(environ)
+        if self.public_endpoint:
+            environ[wsgi.PUBLIC_ENDPOINT_KEY] = self.public_endpoint
         try:
             response = self._dispatch(req)
         except errors.ApiError as e:

@@ -1,6 +1,8 @@
 """Request and response helpers shared by the controllers."""
 
 import json
+import math
+import unicodedata
 import urllib.parse
 
 import jsonschema
@@ -24,6 +26,16 @@ def _reject_constant(name):
     raise ValueError('%s is not valid JSON' % name)
 
 
+def _finite_float(text):
+    # NOTE: 1e400 parses to inf, which every JSON encoder then writes back
+    # as the non-JSON "Infinity" (stored in a schedule, it broke every list
+    # answer); numbers are refused at the door unless finite.
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError('the number %s is out of range' % text[:40])
+    return value
+
+
 def json_body(req, schema, optional=False):
     """The request body parsed as JSON and validated against ``schema``.
 
@@ -43,7 +55,8 @@ def json_body(req, schema, optional=False):
                              'required.')
     try:
         data = json.loads(raw.decode('utf-8'),
-                          parse_constant=_reject_constant)
+                          parse_constant=_reject_constant,
+                          parse_float=_finite_float)
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
         raise errors.invalid('The request body is not valid JSON: %s'
                              % str(e)[:200]) from None
@@ -99,6 +112,19 @@ def _short(message, limit=300):
     return message if len(message) <= limit else message[:limit] + '...'
 
 
+def host_name(name):
+    """``name`` in Unicode NFC, the one form host names are kept in.
+
+    NOTE: "é" typed composed or as "e" + a combining accent are the same
+    name to a person; normalising makes them one name (issue 10).
+    """
+    normal = unicodedata.normalize('NFC', name)
+    if len(normal) > 255:
+        raise errors.invalid('Invalid input for field name: %r is longer '
+                             'than 255 characters in NFC.' % _short(normal))
+    return normal
+
+
 def query_params(req, schema):
     """Query parameters as ``{name: [values]}`` validated against ``schema``.
 
@@ -123,6 +149,16 @@ def uuid_param(params, name):
     """
     value = params.get(name, [None])[0]
     return value and value.lower()
+
+
+# environ key of ``[api] public_endpoint``, set by the router when given.
+PUBLIC_ENDPOINT_KEY = 'sora.public_endpoint'
+
+
+def base_url(req):
+    """The URL links and ``Location`` start with: ``[api] public_endpoint``
+    when set, else the one the request's ``Host`` header names."""
+    return req.environ.get(PUBLIC_ENDPOINT_KEY) or req.application_url
 
 
 def json_response(body, status=200, headers=None):
@@ -152,7 +188,8 @@ def page(req, rows, limit, key='id'):
     params = [(k, v) for k, v in req.GET.items()
               if k not in ('marker', 'limit')]
     params += [('limit', str(limit)), ('marker', getattr(rows[-1], key))]
-    href = req.path_url + '?' + urllib.parse.urlencode(params)
+    href = (base_url(req) + req.path_info + '?'
+            + urllib.parse.urlencode(params))
     return rows, [{'rel': 'next', 'href': href}]
 
 

@@ -8,6 +8,7 @@ from oslo_log import log as logging
 from sora_api import conf as sora_conf
 from sora_api import exception
 from sora_api import metrics
+from sora_api import policy_file
 from sora_api import services as sora_services
 from sora_api.api import deploy
 from sora_api.cmd import server as wsgi_server
@@ -36,6 +37,9 @@ def main(argv=None):
 
 def _serve(conf):
     try:
+        # NOTE: oslo.policy reads the file only at the first request; a
+        # broken one would let the server start healthy and fail them all.
+        policy_file.check(conf)
         services = sora_services.Services(conf)
         if engine.is_default_sqlite(conf):
             # The embedded default needs no operator step: create or upgrade

@@ -1,4 +1,5 @@
-"""``sora-manage``: operator commands, ``db sync`` and ``token ...``.
+"""``sora-manage``: operator commands, ``db sync``, ``token ...`` and
+``policy check``.
 
 Sub-commands are oslo.config CLI options, as in ``nova-manage``, so they
 read the same ``--config-file`` as the server.
@@ -11,6 +12,7 @@ from oslo_log import log as logging
 
 from sora_api import conf as sora_conf
 from sora_api import exception
+from sora_api import policy_file
 from sora_api import timeutils
 from sora_api.db import engine
 from sora_api.db import migration
@@ -53,6 +55,17 @@ def token_revoke(conf, db):
     return 0
 
 
+def policy_check(conf, db):
+    """Check the policy file: syntax, rules, references (exit 1 if bad)."""
+    path = policy_file.check(conf)
+    if path is None:
+        print('No policy file %s: the defaults in code apply.'
+              % conf.oslo_policy.policy_file)
+    else:
+        print('Policy file %s is valid.' % path)
+    return 0
+
+
 def _add_db(subparsers):
     db_parser = subparsers.add_parser('db', help='Database schema.')
     actions = db_parser.add_subparsers(dest='action')
@@ -78,9 +91,18 @@ def _add_token(subparsers):
     revoke.set_defaults(func=token_revoke)
 
 
+def _add_policy(subparsers):
+    policy_parser = subparsers.add_parser('policy', help='Policy file.')
+    actions = policy_parser.add_subparsers(dest='action')
+    actions.required = True
+    actions.add_parser('check', help=policy_check.__doc__).set_defaults(
+        func=policy_check)
+
+
 def _add_commands(subparsers):
     _add_db(subparsers)
     _add_token(subparsers)
+    _add_policy(subparsers)
 
 
 def main(argv=None):
@@ -94,10 +116,13 @@ def main(argv=None):
     # secret is its last line).
     conf.set_default('use_stderr', True)
     logging.setup(conf, 'sora')
-    db = engine.Database(conf)
-    if conf.command.func is not db_sync and engine.is_default_sqlite(conf):
-        migration.upgrade(db.engine)
     try:
+        if conf.command.func is policy_check:
+            return policy_check(conf, None)
+        db = engine.Database(conf)
+        if (conf.command.func is not db_sync
+                and engine.is_default_sqlite(conf)):
+            migration.upgrade(db.engine)
         return conf.command.func(conf, db)
     except exception.SoraException as e:
         print('sora-manage: %s' % e, file=sys.stderr)

@@ -41,6 +41,33 @@ A relative name is looked up next to the configuration files, then in the
         'max_limit', default=1000, min=1,
         help='Largest number of items a list returns in one page.'),
     cfg.IntOpt(
+        'max_schedule_request_size', default=64 * 1024, min=1024,
+        help="""
+Largest schedule request kept, in bytes of compact JSON; larger is a 400.
+
+Every schedule keeps its request (resources, traits, metadata, hints) for
+``GET /v1/schedules/{id}``. Without this cap a member could store close to
+``max_request_body_size`` (1 MiB) per schedule. List answers leave out
+list-valued hints (``query``, ``same_host``, ``different_host``,
+``ignore_hosts``, ``force_hosts``) whatever their size.
+
+Related options:
+
+* ``max_request_body_size``
+* ``[filter_scheduler] max_query_terms``, ``max_query_string_length``
+"""),
+    cfg.URIOpt(
+        'public_endpoint', schemes=['http', 'https'],
+        help="""
+Public URL of the API, as clients reach it, for ``Location`` headers and
+links.
+
+Unset, links are built from the request's ``Host`` header, which any client
+can set. Behind a proxy or load balancer set the URL clients use, such as
+``https://sora.example.com`` (a path prefix is kept), as Nova's and
+Placement's ``public_endpoint`` options do.
+"""),
+    cfg.IntOpt(
         'token_cache_time', default=5, min=0,
         help="""
 Seconds a worker remembers a token it has checked.

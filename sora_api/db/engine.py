@@ -7,20 +7,33 @@ On a server database (PostgreSQL) each worker keeps a pool of connections,
 checked with a ping before use so a restarted server is reconnected to
 without restarting Sora. A database that cannot be reached, or a pool with
 no free connection in time, is ``DatabaseUnavailable`` (503), never a 500.
+
+Storage faults (disk full, read-only database, I/O errors, a schema that is
+not there) are 503 as well, and discard the worker's pooled connections, so
+the service heals without a restart once the cause is fixed. An SQLite file
+deleted or replaced under a running server is noticed before each unit of
+work, never written into.
 """
 
 import contextlib
+import functools
+import gc
 import itertools
 import os
 import time
 
+from oslo_log import log as logging
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
 from sora_api import exception
+from sora_api.db import migration
+from sora_api.db import models
+from sora_api.db import sqlite_file
 
+LOG = logging.getLogger(__name__)
 SQLITE_FILE = 'sora.sqlite'
 
 
@@ -41,6 +54,8 @@ class Database:
     def __init__(self, conf):
         self.url = sa.engine.make_url(connection_url(conf))
         self.is_sqlite = self.url.get_backend_name() == 'sqlite'
+        # The SQLite file Sora opens itself; None for any other database.
+        self.sqlite_path = None
         if self.is_sqlite:
             self.engine = self._sqlite_engine(conf)
         else:
@@ -53,24 +68,34 @@ class Database:
                 pool_pre_ping=True)
         self._sessions = orm.sessionmaker(
             bind=self.engine, expire_on_commit=False)
+        # Why the last write of this worker failed for its storage; None
+        # once a write has succeeded since (see check()).
+        self.storage_fault = None
+        self._collect_garbage = False
+        event.listen(self.engine, 'handle_error', self._on_error)
 
     def _sqlite_engine(self, conf):
         database = self.url.database
-        if database and database != ':memory:':
-            os.makedirs(os.path.dirname(os.path.abspath(database)),
-                        exist_ok=True)
         # NOTE: SQLite's own busy handler sleeps inside the C library, which
         # would stall every green thread of the worker while another process
         # holds the write lock. So the driver never waits (timeout 0) and a
         # writer's BEGIN IMMEDIATE is retried here with time.sleep: green
         # under sora-api's eventlet, the waiting thread's own under a
         # threaded WSGI server (sora_api.wsgi), right for both.
-        engine = sa.create_engine(
-            self.url,
-            connect_args={'timeout': 0, 'check_same_thread': False},
-            pool_size=conf.database.max_pool_size,
-            max_overflow=conf.database.max_overflow,
-            pool_timeout=conf.database.pool_timeout)
+        options = dict(connect_args={'timeout': 0,
+                                     'check_same_thread': False},
+                       pool_size=conf.database.max_pool_size,
+                       max_overflow=conf.database.max_overflow,
+                       pool_timeout=conf.database.pool_timeout)
+        if database and database != ':memory:' and not database.startswith(
+                'file:'):
+            self.sqlite_path = os.path.abspath(database)
+            sqlite_file.prepare(self.sqlite_path)
+            options['creator'] = lambda: sqlite_file.connect(
+                self.sqlite_path)
+        engine = sa.create_engine(self.url, **options)
+        if self.sqlite_path:
+            self._watch_file(engine)
 
         @event.listens_for(engine, 'connect')
         def _on_connect(dbapi_conn, record):
@@ -93,6 +118,48 @@ class Database:
 
         return engine
 
+    def _watch_file(self, engine):
+        """Refuse pooled connections to a file no longer at the path."""
+        path = self.sqlite_path
+
+        @event.listens_for(engine, 'connect')
+        def _remember(dbapi_conn, record):
+            record.info['sora_file'] = sqlite_file.identity(path)
+
+        @event.listens_for(engine, 'checkout')
+        def _check(dbapi_conn, record, proxy):
+            now = sqlite_file.identity(path)
+            if now is None or now != record.info.get('sora_file'):
+                LOG.error('The database file %s was deleted or replaced '
+                          'since it was opened; reconnecting.', path)
+                # Every pooled connection to the old file goes; the pool
+                # opens the file at the path, or fails if there is none.
+                raise sa_exc.InvalidatePoolError()
+
+    def _on_error(self, context):
+        """Discard the pool on a storage fault, and remember the fault."""
+        fault = _storage_fault(context.original_exception)
+        if fault:
+            LOG.error('Database storage fault: %s; discarding pooled '
+                      'connections.', fault)
+            self.storage_fault = fault
+            context.is_disconnect = True
+            context.invalidate_pool_on_disconnect = True
+            # NOTE: invalidating only marks idle connections for a later
+            # reconnect; SQLite shares one file handle (and WAL index) per
+            # file among a process's connections, so a fresh connection
+            # stays read-only while any old one is open. Close them now.
+            # A closed connection keeps its files open until its last
+            # statement is freed, and the failed one lives in this
+            # error's traceback, a cycle: collect it before the next use.
+            self.engine.pool.dispose()
+            self._collect_garbage = True
+
+    def _after_fault(self):
+        if self._collect_garbage:
+            self._collect_garbage = False
+            gc.collect()
+
     @contextlib.contextmanager
     def reader(self):
         """A session for reads; its transaction ends when the block ends."""
@@ -113,20 +180,26 @@ class Database:
         it skips the ORM session's bookkeeping, which costs more than the
         statements themselves.
         """
+        self._after_fault()
         with _unavailable_as_503():
             with self.engine.connect() as conn:
                 if writer and self.is_sqlite:
                     conn = conn.execution_options(sora_writer=True)
                 with conn.begin():
                     yield conn
+        if writer:
+            self.storage_fault = None
 
     @contextlib.contextmanager
     def _session(self, writer):
+        self._after_fault()
         with _unavailable_as_503(), self._sessions() as session, \
                 session.begin():
             if writer and self.is_sqlite:
                 session.connection(execution_options={'sora_writer': True})
             yield session
+        if writer:
+            self.storage_fault = None
 
     def ping(self):
         """True when the database answers a trivial query."""
@@ -136,6 +209,37 @@ class Database:
             return True
         except (sa_exc.DBAPIError, sa_exc.TimeoutError):
             return False
+
+    def check(self):
+        """Why the database cannot serve now, or None when it can.
+
+        The schema must be the one this code runs on, an SQLite file must
+        be the one opened and writable with room to grow, a server database
+        must take writes. After a storage fault, a write is tried, so the
+        answer turns healthy once the cause is fixed.
+        """
+        fault, read_only = self.storage_fault, None
+        try:
+            with self.connection(writer=bool(fault)) as conn:
+                problem = _schema_problem(conn)
+                if problem is None and self.sqlite_path:
+                    problem = sqlite_file.write_problem(self.sqlite_path)
+                if problem is None and not self.is_sqlite:
+                    problem = read_only = _read_only_problem(conn)
+                if problem is None and fault:
+                    conn.execute(_TOUCH)
+        except exception.DatabaseUnavailable as e:
+            return 'the database does not answer: %s' % _reason(e)
+        except sa_exc.DBAPIError as e:
+            return 'the database fails: %s' % _reason(e)
+        if read_only:
+            # A session keeps the read-only default it started with: no
+            # pooled one may outlive the cause.
+            self.engine.pool.dispose()
+        if problem and (fault or read_only):
+            # Not healed yet: the next check tries a write again.
+            self.storage_fault = problem
+        return problem
 
     def after_fork(self):
         """Drop connections inherited from the parent process."""
@@ -170,7 +274,9 @@ def _unavailable_as_503():
     """Turn a database that cannot be reached into ``DatabaseUnavailable``."""
     try:
         yield
-    except (sa_exc.OperationalError, sa_exc.InterfaceError) as e:
+    except sa_exc.DBAPIError as e:
+        # Mostly OperationalError; PostgreSQL's read-only transaction is
+        # an InternalError.
         if _is_unavailable(e):
             raise exception.DatabaseUnavailable() from e
         raise
@@ -178,6 +284,67 @@ def _unavailable_as_503():
         # Every pooled connection stayed busy for [database]
         # pool_timeout: the database is overloaded, not the request bad.
         raise exception.DatabaseUnavailable() from e
+
+
+# A write that changes nothing: the health check's probe after a fault.
+_TOUCH = sa.text('UPDATE alembic_version SET version_num = version_num')
+
+
+def _schema_problem(conn):
+    """Why the schema is not the one this code needs, or None."""
+    try:
+        revision = conn.exec_driver_sql(
+            'SELECT version_num FROM alembic_version').scalar()
+        for table in models.Base.metadata.sorted_tables:
+            conn.execute(sa.select(sa.literal(1)).select_from(table)
+                         .limit(1))
+    except sa_exc.DBAPIError as e:
+        if _is_unavailable(e):
+            raise  # a connection that broke says nothing of the schema
+        return 'the schema is missing or incomplete: %s' % _reason(e)
+    head, known = _revisions()
+    if revision != head and revision in known:
+        return ('the schema is at revision %s, this code needs %s: run '
+                'sora-manage db sync' % (revision, head))
+    return None
+
+
+@functools.cache
+def _revisions():
+    """The head revision and every revision this code knows (read once)."""
+    return migration.head_revision(), migration.known_revisions()
+
+
+def _read_only_problem(conn):
+    if conn.dialect.name != 'postgresql':
+        return None
+    if conn.exec_driver_sql('SHOW transaction_read_only').scalar() == 'on':
+        return 'the database is read-only'
+    return None
+
+
+def _reason(error):
+    cause = error.__cause__ or error
+    return str(getattr(cause, 'orig', None) or cause).splitlines()[0][:200]
+
+
+# Driver messages and SQLSTATEs of storage that cannot take writes or lost
+# its schema (SQLite, psycopg2): disk_full, read_only_sql_transaction.
+_STORAGE_MESSAGES = (
+    'database or disk is full', 'readonly database',
+    'disk i/o error', 'file is not a database', 'no such table',
+    'database disk image is malformed', 'no space left on device')
+_STORAGE_SQLSTATES = ('53100', '25006')
+
+
+def _storage_fault(error):
+    """A description of a storage fault behind ``error``, or None."""
+    code = getattr(error, 'pgcode', None) or ''
+    text = str(error).lower()
+    if code in _STORAGE_SQLSTATES or any(m in text
+                                         for m in _STORAGE_MESSAGES):
+        return str(error).splitlines()[0][:200]
+    return None
 
 
 # SQLSTATEs of a server going away or not taking connections: class 08
@@ -198,8 +365,9 @@ _UNAVAILABLE_MESSAGES = (
 
 
 def _is_unavailable(error):
-    """Connection-level failures mean 503; anything else is a bug (500)."""
-    if error.connection_invalidated:
+    """Connection-level and storage failures mean 503; anything else is a
+    bug (500)."""
+    if error.connection_invalidated or _storage_fault(error.orig):
         return True
     code = getattr(error.orig, 'pgcode', None) or ''
     if code.startswith('08') or code in _UNAVAILABLE_SQLSTATES:

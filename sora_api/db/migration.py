@@ -41,3 +41,9 @@ def current_revision(engine):
 
 def head_revision():
     return alembic_script.ScriptDirectory(MIGRATIONS_DIR).get_current_head()
+
+
+def known_revisions():
+    """Every revision this code's migrations know."""
+    return {script.revision for script in alembic_script.ScriptDirectory(
+        MIGRATIONS_DIR).walk_revisions()}

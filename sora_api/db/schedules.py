@@ -101,8 +101,15 @@ def project_amounts(resources, instances):
     return amounts
 
 
-def _bump_group(conn, project_id, group, generation):
-    """Compare-and-swap the group's generation read before scheduling."""
+def _bump_group(conn, project_id, group, generation, members):
+    """Compare-and-swap the group's generation read before scheduling.
+
+    NOTE: a group's row is deleted with its last schedule, so a row made
+    again later counts from 1 and could reach the generation a slow request
+    read from the old row (ABA). The swap holds the row's lock, so the
+    members read here are final: the claim stands only when they are the
+    ``members`` (host -> count) the request was placed against.
+    """
     table = models.ScheduleGroup.__table__
     if generation is None:
         conn.execute(sa.insert(table).values(
@@ -113,7 +120,29 @@ def _bump_group(conn, project_id, group, generation):
         .where(table.c.project_id == project_id, table.c.name == group,
                table.c.generation == generation)
         .values(generation=generation + 1))
-    return result.rowcount == 1
+    return (result.rowcount == 1
+            and _members(conn, project_id, group) == dict(members or {}))
+
+
+def _members(conn, project_id, group):
+    """``{host_id: members there}`` of a group, in ``conn``'s transaction."""
+    A = models.Allocation
+    S = models.Schedule
+    return dict(conn.execute(
+        sa.select(A.host_id, sa.func.count())
+        .join(S, S.id == A.schedule_id)
+        .where(S.project_id == project_id, S.group_name == group)
+        .group_by(A.host_id)).all())
+
+
+def _drop_group_if_empty(conn, project_id, group):
+    """Delete the group's row once no schedule of the group is left."""
+    S = models.Schedule.__table__
+    G = models.ScheduleGroup.__table__
+    conn.execute(sa.delete(G).where(
+        G.c.project_id == project_id, G.c.name == group,
+        ~sa.exists().where(S.c.project_id == project_id,
+                           S.c.group_name == group)))
 
 
 @dataclasses.dataclass
@@ -138,14 +167,16 @@ class ScheduleRecord:
 
 
 def claim(db, project_id, user_id, request, hosts, group=None,
-          group_generation=None, idempotency=None, quota_limits=None):
+          group_generation=None, idempotency=None, group_members=None,
+          quota_limits=None):
     """Store a schedule whose instance ``i`` runs on ``hosts[i]``.
 
     ``hosts`` are ``(host_id, host_name)`` pairs; ``request['resources']``
     names the standard classes by their v1 fields. ``quota_limits`` are the
     default limits (``quotas.defaults``; None: unlimited). Raises
     ``ClaimConflict`` when a host no longer has room or the group changed
-    since it was read, ``IdempotencyKeyTaken`` when a concurrent request
+    since it was read (``group_generation`` and ``group_members``, from
+    ``group_state``), ``IdempotencyKeyTaken`` when a concurrent request
     stored the same key first, ``OverQuota`` when the project has no room
     left. Whatever is raised, nothing is written.
     """
@@ -162,7 +193,7 @@ def claim(db, project_id, user_id, request, hosts, group=None,
     try:
         with db.connection(writer=True) as conn:
             if group and not _bump_group(conn, project_id, group,
-                                         group_generation):
+                                         group_generation, group_members):
                 raise exception.ClaimConflict(reason='group %s changed'
                                               % group)
             # Hosts in a fixed order, so concurrent claims lock rows in the
@@ -272,10 +303,21 @@ def delete(db, schedule_id, project_id=None):
     S = models.Schedule.__table__
     now = timeutils.utcnow()
     with db.connection(writer=True) as conn:
-        owner = conn.execute(sa.select(S.c.project_id).where(
-            S.c.id == schedule_id).with_for_update()).scalar()
-        if owner is None or (project_id is not None and owner != project_id):
+        row = conn.execute(sa.select(S.c.project_id, S.c.group_name).where(
+            S.c.id == schedule_id).with_for_update()).first()
+        if row is None or (project_id is not None
+                           and row.project_id != project_id):
             raise exception.ScheduleNotFound(schedule_id=schedule_id)
+        owner, group = row
+        if group is not None:
+            # NOTE: the group's row lock first, as a claim takes it, so
+            # deletes and claims of one group queue: the last delete sees
+            # every other one and drops the row, and a claim never bumps a
+            # row that is being dropped (its swap then finds no row).
+            G = models.ScheduleGroup.__table__
+            conn.execute(sa.select(G.c.generation).where(
+                G.c.project_id == owner, G.c.name == group
+            ).with_for_update())
         released = conn.execute(
             sa.delete(A).where(A.c.schedule_id == schedule_id)
             .returning(A.c.host_id, A.c.vcpus, A.c.memory_mb, A.c.disk_gb)
@@ -302,6 +344,8 @@ def delete(db, schedule_id, project_id=None):
         amounts.update(_release_custom(conn, schedule_id))
         quotas.release(conn, owner, amounts)
         conn.execute(sa.delete(S).where(S.c.id == schedule_id))
+        if group is not None:
+            _drop_group_if_empty(conn, owner, group)
         if per_host:
             db_hosts.mark_changed(conn, per_host)
 
@@ -325,18 +369,11 @@ def _release_custom(conn, schedule_id):
 
 def group_state(db, project_id, group):
     """``(generation or None, {host_id: members there})`` of a group."""
-    A = models.Allocation
-    S = models.Schedule
     G = models.ScheduleGroup
     with db.connection() as conn:
         generation = conn.execute(sa.select(G.generation).where(
             G.project_id == project_id, G.name == group)).scalar()
-        rows = conn.execute(
-            sa.select(A.host_id, sa.func.count())
-            .join(S, S.id == A.schedule_id)
-            .where(S.project_id == project_id, S.group_name == group)
-            .group_by(A.host_id)).all()
-    return generation, {host_id: count for host_id, count in rows}
+        return generation, _members(conn, project_id, group)
 
 
 def hosts_of(db, project_id, schedule_ids):

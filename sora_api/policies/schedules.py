@@ -12,6 +12,13 @@ rules = [
         description='Place instances and claim their resources.',
         operations=[{'method': 'POST', 'path': '/v1/schedules'}]),
     policy.DocumentedRuleDefault(
+        name=PREFIX % 'create:dry_run', check_str=base.RULE_ADMIN_OR_MEMBER,
+        description='Rank candidate hosts without claiming (dry_run): shows '
+                    'host names and how well each fits, hence free '
+                    'capacity. Checked on top of sora:schedule:create.',
+        operations=[{'method': 'POST',
+                     'path': '/v1/schedules {"dry_run": true}'}]),
+    policy.DocumentedRuleDefault(
         name=PREFIX % 'list', check_str=base.RULE_ADMIN_OR_READER,
         description="List the project's schedules.",
         operations=[{'method': 'GET', 'path': '/v1/schedules'}]),

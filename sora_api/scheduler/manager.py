@@ -123,8 +123,9 @@ class SchedulerManager:
     def build_spec(self, project_id, request):
         """The ``RequestSpec`` of a validated request, hints resolved.
 
-        Returns ``(spec, group_generation)``; the generation is what the
-        claim compares-and-swaps when the request names a group.
+        Returns ``(spec, (group_generation, group_members))``: what the
+        claim compares-and-swaps when the request names a group. The
+        members are a copy, as the driver adds its picks to the spec's.
         """
         hints = request.get('hints', {})
         resources = request['resources']
@@ -154,7 +155,7 @@ class SchedulerManager:
             ignore_hosts=frozenset(hints.get('ignore_hosts', ())),
             force_hosts=frozenset(hints.get('force_hosts', ())),
             custom_resources=custom)
-        return spec, group_generation
+        return spec, (group_generation, dict(group_hosts))
 
     def _hosts_of(self, project_id, schedule_ids):
         if schedule_ids is None:
@@ -183,7 +184,8 @@ class SchedulerManager:
                 return earlier, False
         attempts = self.conf.scheduler.max_claim_attempts
         for attempt in range(1, attempts + 1):
-            spec, group_generation = self.build_spec(project_id, request)
+            spec, (group_generation, group_members) = self.build_spec(
+                project_id, request)
             with self._table_lock:
                 chosen = self.driver.select_destinations(
                     spec, self._table_for(request))
@@ -192,6 +194,7 @@ class SchedulerManager:
                     self.db, project_id, user_id, request,
                     [(h.id, h.name) for h in chosen], group=spec.group,
                     group_generation=group_generation,
+                    group_members=group_members,
                     idempotency=idempotency,
                     quota_limits=quotas.defaults(self.conf))
                 return schedule, True

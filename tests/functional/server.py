@@ -123,7 +123,9 @@ class SoraServer:
         migration.upgrade(db.engine)
         db.engine.dispose()
 
-    def start(self, timeout=30):
+    def start(self, timeout=30, healthy=True):
+        """Start and wait until it serves (``healthy``: and its health
+        check is 200)."""
         if self.database_url and not self.database_url.startswith('sqlite'):
             self._sync_database()
         if not self.tokens and self.options['api'].get(
@@ -147,7 +149,7 @@ class SoraServer:
             match = _SERVING.search(self.log()[offset:])
             if match:
                 self.url = 'http://%s:%s' % match.groups()
-                if self._healthy():
+                if not healthy or self._healthy():
                     return self
             time.sleep(0.05)
         self.stop()

@@ -10,6 +10,7 @@ import concurrent.futures
 import threading
 
 import pytest
+import sqlalchemy as sa
 
 REQUESTS = 40
 TIMEOUT = 60  # seconds any single request or wait may take
@@ -145,3 +146,63 @@ def test_concurrent_repeats_of_one_idempotency_key_claim_once(server,
     state = host_state(server, host['id'])
     assert state['instances'] == 2
     assert state['vcpus_used'] == 2
+
+
+def test_racing_anti_affine_creates_and_deletes_never_share_a_host(
+        server, make_host):
+    """A group's row goes with its last member while other requests of
+    the group race to claim: no two live members ever share a host, and
+    nothing of the group is left once every member is gone."""
+    hosts = [make_host(server, vcpus=64, memory_mb=65536)
+             for _ in range(3)]
+    body = {'resources': {'vcpus': 1, 'memory_mb': 64},
+            'hints': {'group': 'race-row', 'group_policy': 'anti-affinity'}}
+    stop = threading.Event()
+    shared = []
+
+    def churn(i):
+        outcomes = []
+        for _ in range(15):
+            response = server.request('POST', '/v1/schedules', as_='member',
+                                      json=body, timeout=TIMEOUT)
+            outcomes.append(response.status_code)
+            if response.status_code == 201:
+                schedule_id = response.json()['schedule']['id']
+                deleted = server.request(
+                    'DELETE', '/v1/schedules/%s' % schedule_id,
+                    as_='member', timeout=TIMEOUT)
+                assert deleted.status_code == 204, deleted.text
+        return outcomes
+
+    def watch():
+        while not stop.is_set():
+            members = server.request(
+                'GET', '/v1/schedules', as_='member',
+                params={'group': 'race-row'}, timeout=TIMEOUT)
+            placed = collections.Counter(
+                a['host_id'] for s in members.json()['schedules']
+                for a in s['allocations'])
+            shared.extend(h for h, n in placed.items() if n > 1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        outcomes = all_at_once(8, churn)
+    finally:
+        stop.set()
+        watcher.join(TIMEOUT)
+    statuses = collections.Counter(s for o in outcomes for s in o)
+    assert set(statuses) <= {201, 409}, statuses
+    assert statuses[201] >= 3, statuses
+    assert shared == []
+    for host in hosts:
+        assert host_state(server, host['id'])['instances'] == 0
+    db = server.database()
+    try:
+        with db.reader() as session:
+            left = session.execute(sa.text(
+                "SELECT count(*) FROM schedule_groups "
+                "WHERE name = 'race-row'")).scalar()
+    finally:
+        db.engine.dispose()
+    assert left == 0

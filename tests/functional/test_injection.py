@@ -12,6 +12,7 @@ counts before and after each test are its own.
 
 import hashlib
 import json
+import unicodedata
 import urllib.parse
 import uuid
 
@@ -423,7 +424,7 @@ def test_a_very_long_query_string_is_refused_not_a_5xx(srv, intact):
 
 UNICODE_NAMES = {
     'emoji': '\U0001F680\U0001F525 compute \U0001F468\u200d\U0001F4BB',
-    'rtl': '\u05e9\u05e8\u05ea-\u0645\u0636\u064a\u0641-\u202e1',
+    'rtl': '\u05e9\u05e8\u05ea-\u0645\u0636\u064a\u0641-1',
     'combining': 'e\u0301\u0302\u0303-Z\u0351\u0352\u0353\u0354\u0355',
     'cjk': '\u8a08\u7b97\u30ce\u30fc\u30c9',
     '255 four-byte': '\U0001F600' * 255,
@@ -436,6 +437,7 @@ UNICODE_NAMES = {
 
 @pytest.mark.parametrize('name', sorted(UNICODE_NAMES))
 def test_a_unicode_name_is_accepted_and_returned_exactly(srv, name):
+    # Exactly, but for host names, which are kept in NFC (issue 10).
     text = UNICODE_NAMES[name]
     response = srv.request('POST', '/v1/hosts', as_='admin', json=host_body(
         name=text, availability_zone=text, metadata={text: text}))
@@ -444,7 +446,7 @@ def test_a_unicode_name_is_accepted_and_returned_exactly(srv, name):
     try:
         for got in (host, srv.request('GET', '/v1/hosts/%s' % host['id'],
                                       as_='admin').json()['host']):
-            assert got['name'] == text
+            assert got['name'] == unicodedata.normalize('NFC', text)
             assert got['availability_zone'] == text
             assert got['metadata'] == {text: text}
         found = srv.request('GET', '/v1/hosts', as_='admin',
@@ -459,22 +461,53 @@ def test_a_unicode_name_is_accepted_and_returned_exactly(srv, name):
                            as_='admin').status_code == 204
 
 
-def test_unicode_names_are_not_normalised(srv):
-    # NOTE: "é" composed and "e" + combining acute look the same and are two
-    # names: Sora compares code points (see docs/security.md).
+def test_host_names_are_nfc_normalised(srv):
+    # NOTE: "é" composed and "e" + combining acute look the same; as host
+    # names they are one name, kept composed (see docs/security.md).
     composed, decomposed = '\u00e9-host', 'e\u0301-host'
-    ids = []
+    response = srv.request('POST', '/v1/hosts', as_='admin',
+                           json=host_body(name=decomposed))
+    assert response.status_code == 201, response.text
+    host = response.json()['host']
     try:
+        assert host['name'] == composed
+        response = srv.request('POST', '/v1/hosts', as_='admin',
+                               json=host_body(name=composed))
+        assert_error(response, 409, 'sora.conflict')
         for name in (composed, decomposed):
-            response = srv.request('POST', '/v1/hosts', as_='admin',
-                                   json=host_body(name=name))
-            assert response.status_code == 201, response.text
-            assert response.json()['host']['name'] == name
-            ids.append(response.json()['host']['id'])
+            found = srv.request('GET', '/v1/hosts', as_='admin',
+                                params={'name': name}).json()['hosts']
+            assert [h['id'] for h in found] == [host['id']]
     finally:
-        for host_id in ids:
-            srv.request('DELETE', '/v1/hosts/%s' % host_id, as_='admin')
-    assert len(ids) == 2
+        srv.request('DELETE', '/v1/hosts/%s' % host['id'], as_='admin')
+
+
+def test_bidi_text_in_zones_and_metadata_is_kept_exactly(srv):
+    # Only host names refuse bidi controls (issue 10); zones and metadata
+    # keep any text as sent.
+    text = '\u05e9\u05e8\u05ea-\u0645\u0636\u064a\u0641-\u202e1'
+    response = srv.request('POST', '/v1/hosts', as_='admin', json=host_body(
+        name='bidi-kept', availability_zone=text, metadata={text: text}))
+    assert response.status_code == 201, response.text
+    host = response.json()['host']
+    try:
+        assert host['availability_zone'] == text
+        assert host['metadata'] == {text: text}
+    finally:
+        srv.request('DELETE', '/v1/hosts/%s' % host['id'], as_='admin')
+
+
+@pytest.mark.parametrize('text', ['a\u202eb', 'a\u202ab', 'a\u2066b',
+                                  'a\u2069b', 'a\u200eb', 'a\u200fb',
+                                  'a\u061cb', 'a\x85b', 'a\x9bb'])
+def test_bidi_and_c1_control_characters_in_a_host_name_are_400(srv, intact,
+                                                               text):
+    response = srv.request('POST', '/v1/hosts', as_='admin',
+                           json=host_body(name=text))
+    assert_error(no_server_error(response), 400, 'sora.invalid_request')
+    response = srv.request('PUT', '/v1/hosts/%s' % srv.hosts[0]['id'],
+                           as_='admin', json={'name': text})
+    assert_error(no_server_error(response), 400, 'sora.invalid_request')
 
 
 @pytest.mark.parametrize('text', ['a\x00b', '\x00', 'a\x1fb', 'a\nb',

@@ -1,5 +1,7 @@
 """``/v1/hosts``: the compute hosts Sora schedules onto (admin only)."""
 
+import re
+
 import webob
 
 from sora_api import capacity
@@ -51,7 +53,7 @@ class HostsController(controllers.Controller):
         rows = db_hosts.list_hosts(
             self.services.db, limit + 1,
             marker=wsgi.uuid_param(params, 'marker'),
-            name=params.get('name', [None])[0],
+            name=_normal_name(params.get('name', [None])[0]),
             availability_zone=params.get('availability_zone', [None])[0],
             enabled=None if enabled is None else enabled == 'true',
             status=params.get('status', [None])[0],
@@ -82,9 +84,9 @@ class HostsController(controllers.Controller):
     def create(self, req):
         """POST /v1/hosts: 201 with Location; a taken name is 409."""
         self.authorize(req, 'sora:host:create')
-        values = wsgi.json_body(req, schema.create)
+        values = _normal_names(wsgi.json_body(req, schema.create))
         host = db_hosts.create(self.services.db, self._with_defaults(values))
-        location = '%s/v1/hosts/%s' % (req.application_url, host.id)
+        location = '%s/v1/hosts/%s' % (wsgi.base_url(req), host.id)
         return self._response(host, 201, {'Location': location})
 
     def create_many(self, req):
@@ -97,7 +99,8 @@ class HostsController(controllers.Controller):
         self.authorize(req, 'sora:host:create')
         body = wsgi.json_body(req, schema.bulk_create)
         hosts = db_hosts.create_many(
-            self.services.db, [self._with_defaults(h) for h in body['hosts']])
+            self.services.db,
+            [self._with_defaults(_normal_names(h)) for h in body['hosts']])
         now = timeutils.utcnow()
         return wsgi.json_response(
             {'hosts': [self._view(h, now) for h in hosts]}, 201)
@@ -109,7 +112,7 @@ class HostsController(controllers.Controller):
     def update(self, req, host_id):
         """PUT /v1/hosts/{id}: partial update, conditional on If-Match."""
         self.authorize(req, 'sora:host:update')
-        values = wsgi.json_body(req, schema.update)
+        values = _normal_names(wsgi.json_body(req, schema.update))
         if 'inventories' in values:
             values['inventories'] = _inventories(values['inventories'])
         host = db_hosts.update(self.services.db, host_id, values,
@@ -174,13 +177,30 @@ def inventories_view(host):
     return view
 
 
+def _normal_name(name):
+    return None if name is None else wsgi.host_name(name)
+
+
+def _normal_names(values):
+    """``values`` with the host's name, if given, in NFC."""
+    if 'name' in values:
+        values['name'] = wsgi.host_name(values['name'])
+    return values
+
+
+# A generation as an ETag: ASCII digits that fit a BIGINT column. NOTE:
+# str.isdigit() also takes other scripts' digits, and int() of more than
+# 4300 digits raises, which was a 500; such a tag matches no generation.
+_GENERATION_ETAG = re.compile(r'[0-9]{1,18}\Z')
+
+
 def _if_match(req):
     """Generations ``If-Match`` allows, or None when it allows any."""
     if req.if_match is webob.etag.AnyETag:
         return None
     generations = set()
     for etag in req.if_match.etags:
-        if not etag.isdigit():
+        if not _GENERATION_ETAG.match(etag):
             raise errors.ApiError(
                 412, errors.CONFLICT,
                 'If-Match %s is not an ETag of this host.' % etag)

@@ -13,17 +13,22 @@ class RootController(controllers.Controller):
         return wsgi.json_response({'versions': [{
             'id': 'v1.0', 'status': 'CURRENT',
             'links': [{'rel': 'self',
-                       'href': req.application_url + '/v1'}]}]})
+                       'href': wsgi.base_url(req) + '/v1'}]}]})
 
     def healthcheck(self, req):
-        """GET /healthcheck: 200 when the database answers, else 503."""
-        if not self.services.db.ping():
+        """GET /healthcheck: 200 when the database can serve, else 503.
+
+        The database must answer with the schema this code needs and, for
+        SQLite, be the file opened, writable and not full.
+        """
+        problem = self.services.db.check()
+        if problem:
             raise errors.ApiError(503, errors.SERVICE_UNAVAILABLE,
-                                  'The database does not answer.')
+                                  'The database cannot serve: %s.' % problem)
         return wsgi.json_response({'status': 'ok', 'database': 'ok'})
 
     def openapi(self, req):
         """GET /openapi.json: the OpenAPI 3 description of v1."""
         return wsgi.json_response(openapi.document(
-            req.application_url,
+            wsgi.base_url(req),
             self.conf.scheduler.max_instances_per_request))

@@ -1,5 +1,7 @@
 """``/v1/schedules``: place instances on hosts and claim their resources."""
 
+import json
+
 from sora_api import capacity
 from sora_api import timeutils
 from sora_api.api import controllers
@@ -33,7 +35,7 @@ class SchedulesController(controllers.Controller):
             host_id=wsgi.uuid_param(params, 'host_id'),
             group=params.get('group', [None])[0])
         rows, links = wsgi.page(req, rows, limit)
-        body = {'schedules': [_view(s) for s in rows]}
+        body = {'schedules': [_view(s, full=False) for s in rows]}
         if links:
             body['links'] = links
         return wsgi.json_response(body)
@@ -63,7 +65,7 @@ class SchedulesController(controllers.Controller):
         context = self.context(req)
         self.authorize(req, 'sora:schedule:create')
         request = wsgi.json_body(req, self.create_schema)
-        _check_request(request)
+        _check_request(request, self.conf)
         # The default made explicit, so a repeat that spells it out is the
         # same request for Idempotency-Key.
         request.setdefault('num_instances', 1)
@@ -72,13 +74,16 @@ class SchedulesController(controllers.Controller):
             wsgi.validate(key, schema.IDEMPOTENCY_KEY)
         manager = self.services.scheduler
         if request.pop('dry_run', False):
+            # NOTE: a dry run shows host names and how well each fits, which
+            # a member learns nowhere else (docs/security.md).
+            self.authorize(req, 'sora:schedule:create:dry_run')
             candidates, funnel = manager.dry_run(context.project_id, request)
             return wsgi.json_response({
                 'candidates': [_candidate(c) for c in candidates],
                 'explanation': funnel})
         schedule, _ = manager.schedule(context.project_id, context.user_id,
                                        request, idempotency_key=key)
-        location = '%s/v1/schedules/%s' % (req.application_url, schedule.id)
+        location = '%s/v1/schedules/%s' % (wsgi.base_url(req), schedule.id)
         return wsgi.json_response({'schedule': _view(schedule)}, 201,
                                   {'Location': location})
 
@@ -91,12 +96,13 @@ class SchedulesController(controllers.Controller):
         return wsgi.no_content()
 
 
-def _check_request(request):
-    """What JSON Schema cannot say: one resource > 0, a sound query.
+def _check_request(request, conf):
+    """What JSON Schema cannot say: one resource > 0, a sound query of
+    bounded size, a request small enough to keep.
 
     Also names the standard classes by their v1 fields (``VCPU`` ->
-    ``vcpus``) and puts schedule ids of hints in the lower case they are
-    stored in.
+    ``vcpus``), puts schedule ids of hints in the lower case they are
+    stored in, and host names in NFC, as hosts' names are.
     """
     request['resources'] = _by_field(request['resources'])
     if not any(request['resources'].values()):
@@ -107,9 +113,20 @@ def _check_request(request):
         if name in hints:
             # Ids are accepted in any case, as in paths.
             hints[name] = [i.lower() for i in hints[name]]
+    for name in ('ignore_hosts', 'force_hosts'):
+        if name in hints:
+            hints[name] = [wsgi.host_name(n) for n in hints[name]]
     query = hints.get('query')
     if query is not None:
-        json_filter.validate_query(query)
+        json_filter.validate_query(
+            query, conf.filter_scheduler.max_query_terms,
+            conf.filter_scheduler.max_query_string_length)
+    size = len(json.dumps(request, separators=(',', ':')).encode('utf-8'))
+    if size > conf.api.max_schedule_request_size:
+        raise errors.invalid(
+            'The schedule request is %d bytes as stored; at most %d are '
+            'kept (option [api] max_schedule_request_size).'
+            % (size, conf.api.max_schedule_request_size))
 
 
 def _by_field(resources):
@@ -127,8 +144,14 @@ def _by_field(resources):
     return named
 
 
-def _view(schedule):
+def _view(schedule, full=True):
+    """The schedule's representation; lists (``full`` False) leave out the
+    hints whose values are lists, which GET /v1/schedules/{id} shows."""
     request = schedule.request
+    hints = request.get('hints', {})
+    if not full:
+        hints = {name: value for name, value in hints.items()
+                 if not isinstance(value, list)}
     body = {
         'id': schedule.id, 'project_id': schedule.project_id,
         'user_id': schedule.user_id, 'status': schedule.status,
@@ -137,7 +160,7 @@ def _view(schedule):
         'allocations': [{'instance_index': a.instance_index,
                          'host_id': a.host_id, 'host_name': a.host_name}
                         for a in schedule.allocations],
-        'hints': request.get('hints', {}),
+        'hints': hints,
         'created_at': timeutils.isotime(schedule.created_at),
         'updated_at': timeutils.isotime(schedule.updated_at),
     }

@@ -12,6 +12,12 @@ UUID = {'type': 'string',
 NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255,
         'not': {'pattern': '[\\x00-\\x1f\\x7f]'}}
 TEXT = {'type': 'string', 'maxLength': 255, 'not': {'pattern': '\\x00'}}
+# Host names also refuse C1 controls and the bidirectional formatting
+# characters (Unicode Bidi_Control), which reorder how a name is shown and
+# make one look like another; they are NFC-normalised after validation.
+HOST_NAME = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+             'not': {'pattern': '[\\x00-\\x1f\\x7f-\\x9f\\u061c\\u200e'
+                                '\\u200f\\u202a-\\u202e\\u2066-\\u2069]'}}
 COUNT = {'type': 'integer', 'minimum': 0, 'maximum': MAX_INT}
 TRAIT = {'type': 'string', 'pattern': '^[A-Z0-9_]{1,255}$'}
 TRAITS = {'type': 'array', 'items': TRAIT, 'uniqueItems': True,

@@ -22,7 +22,7 @@ def _inventories(inventory):
 
 
 _PROPERTIES = {
-    'name': common.NAME,
+    'name': common.HOST_NAME,
     'availability_zone': common.NAME,
     'enabled': {'type': 'boolean'},
     'disabled_reason': {'anyOf': [common.TEXT, {'type': 'null'}]},
@@ -74,7 +74,7 @@ heartbeat = {
 }
 
 list_query = common.query(
-    name=common.one(common.NAME),
+    name=common.one(common.HOST_NAME),
     availability_zone=common.one(common.NAME),
     enabled=common.BOOLEAN_PARAM,
     status=common.one({'type': 'string', 'enum': ['up', 'down']}),

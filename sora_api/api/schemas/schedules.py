@@ -7,7 +7,7 @@ GROUP_POLICIES = ['affinity', 'anti-affinity', 'soft-affinity',
 
 _SCHEDULE_IDS = {'type': 'array', 'items': common.UUID, 'uniqueItems': True,
                  'maxItems': 64}
-_HOST_NAMES = {'type': 'array', 'items': common.NAME, 'uniqueItems': True,
+_HOST_NAMES = {'type': 'array', 'items': common.HOST_NAME, 'uniqueItems': True,
                'maxItems': 1000}
 
 _HINTS = {
@@ -68,4 +68,6 @@ list_query = common.query(
     all_projects=common.BOOLEAN_PARAM,
 )
 
-IDEMPOTENCY_KEY = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+# Printable: PostgreSQL refuses NUL in text, which was a 500.
+IDEMPOTENCY_KEY = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+                   'not': {'pattern': '[\\x00-\\x1f\\x7f]'}}

@@ -7,7 +7,10 @@ or boolean. For example::
     ["and", [">=", "$free_ram_mb", 1024], ["in", "CUSTOM_SSD", "$traits"]]
 
 The API calls ``validate_query`` before scheduling, so a malformed query is
-a 400 with a reason, and evaluating a validated query never raises.
+a 400 with a reason, and evaluating a validated query never raises. It also
+caps the query's size (``[filter_scheduler] max_query_terms`` and
+``max_query_string_length``): the query runs once per host, so its size
+multiplies the cost of every request.
 """
 
 import operator
@@ -20,9 +23,6 @@ from sora_api.scheduler import filters
 LOG = logging.getLogger(__name__)
 
 MAX_DEPTH = 32
-# NOTE: the query is evaluated once per host, so its size multiplies the
-# cost of every request; a thousand terms is far beyond any real query.
-MAX_TERMS = 1000
 
 _COMPARISONS = {
     '=': operator.eq,
@@ -79,15 +79,21 @@ def _invalid(reason, *args):
 
 
 class _Budget:
-    """Counts the terms of one query against ``MAX_TERMS``."""
+    """Counts the terms of one query; None caps nothing."""
 
-    def __init__(self):
+    def __init__(self, max_terms=None, max_string_length=None):
         self.terms = 0
+        self.max_terms = max_terms
+        self.max_string_length = max_string_length
 
-    def spend(self):
+    def spend(self, arg):
         self.terms += 1
-        if self.terms > MAX_TERMS:
-            raise _invalid('more than %d terms', MAX_TERMS)
+        if self.max_terms is not None and self.terms > self.max_terms:
+            raise _invalid('more than %d terms', self.max_terms)
+        if (self.max_string_length is not None and isinstance(arg, str)
+                and len(arg) > self.max_string_length):
+            raise _invalid('a string of %d characters is longer than %d',
+                           len(arg), self.max_string_length)
 
 
 def _variable(name):
@@ -105,7 +111,7 @@ def _variable(name):
 
 
 def _operand(arg, op, depth, budget):
-    budget.spend()
+    budget.spend(arg)
     if isinstance(arg, list):
         return _expression(arg, depth + 1, budget)
     if isinstance(arg, str) and arg.startswith('$'):
@@ -188,19 +194,21 @@ def _expression(node, depth, budget):
     return _comparison(op, operands)
 
 
-def compile_query(query):
+def compile_query(query, max_terms=None, max_string_length=None):
     """Turn ``query`` into a function ``host_state -> bool``.
 
-    Raises InvalidHint with the reason when the query is malformed; the
-    returned function never raises.
+    Raises InvalidHint with the reason when the query is malformed or
+    past the caps given; the returned function never raises.
     """
-    evaluate = _expression(query, 1, _Budget())
+    evaluate = _expression(query, 1, _Budget(max_terms, max_string_length))
     return lambda host: bool(evaluate(host))
 
 
-def validate_query(query):
-    """Raise InvalidHint when ``query`` is not a well-formed query."""
-    compile_query(query)
+def validate_query(query, max_terms=None, max_string_length=None):
+    """Raise InvalidHint when ``query`` is not a well-formed query, has
+    more than ``max_terms`` operands or a longer string than
+    ``max_string_length``."""
+    compile_query(query, max_terms, max_string_length)
 
 
 class JsonFilter(filters.BaseHostFilter):

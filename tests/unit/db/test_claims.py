@@ -144,11 +144,48 @@ def test_a_stale_group_generation_raises_and_writes_nothing(db, make_host):
                            group_generation=fresh - 1)
     assert row_counts(db) == before
     assert counters(db, host) == usage
-    # With the generation it read last, it wins.
+    # With the generation and members it read last, it wins.
     claim(db, 'p', 'u', request(), [host], group='web',
-                       group_generation=fresh)
+                       group_generation=fresh, group_members=members)
     assert db_schedules.group_state(db, 'p', 'web') == (fresh + 1,
                                                          {host: 2})
+
+
+def test_a_groups_row_is_deleted_with_its_last_schedule(db, make_host):
+    host = make_host()
+    first = claim(db, 'p', 'u', request(), [host], group='web')
+    generation, members = db_schedules.group_state(db, 'p', 'web')
+    second = claim(db, 'p', 'u', request(), [host], group='web',
+                   group_generation=generation, group_members=members)
+    db_schedules.delete(db, first.id)
+    assert db_schedules.group_state(db, 'p', 'web') == (2, {host: 1})
+    db_schedules.delete(db, second.id)
+    assert db_schedules.group_state(db, 'p', 'web') == (None, {})
+    assert row_counts(db)['schedule_groups'] == 0
+
+
+def test_a_group_made_again_does_not_let_a_stale_claim_win(db, make_host):
+    """ABA: the row is dropped and made again, its generation counts up to
+    the one a slow request read; that request must still lose."""
+    one, two = make_host(), make_host()
+    old = claim(db, 'p', 'u', request(), [one], group='web')
+    # A slow anti-affine request reads the group (one member, on ``one``)
+    # and picks ``two``...
+    stale_generation, stale_members = db_schedules.group_state(
+        db, 'p', 'web')
+    assert (stale_generation, stale_members) == (1, {one: 1})
+    # ...meanwhile the member goes, the row with it, and a new member
+    # lands on ``two``: the new row is at generation 1 again.
+    db_schedules.delete(db, old.id)
+    claim(db, 'p', 'u', request(), [two], group='web')
+    assert db_schedules.group_state(db, 'p', 'web') == (1, {two: 1})
+    before = row_counts(db)
+    with pytest.raises(exception.ClaimConflict):
+        claim(db, 'p', 'u', request(), [two], group='web',
+              group_generation=stale_generation,
+              group_members=stale_members)
+    assert row_counts(db) == before
+    assert counters(db, two)['instances'] == 1
 
 
 def test_groups_of_the_same_name_in_two_projects_are_independent(

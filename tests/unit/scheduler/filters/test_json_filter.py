@@ -128,10 +128,35 @@ def test_thirty_two_levels_are_allowed(host):
     (['and', ['=', '$free_ram_mb', 1], []], 'an empty list'),
     (['and', ['bogus', 1, 1]], "unknown operator 'bogus'"),
     (_nested(33), 'deeper than 32 levels'),
-    (['or'] + [True] * 1001, 'more than 1000 terms'),
 ])
 def test_malformed_query_is_an_invalid_hint_with_reason(query, reason):
     with pytest.raises(exception.InvalidHint) as raised:
         json_filter.validate_query(query)
     assert reason in str(raised.value)
     assert str(raised.value).startswith('Invalid scheduler hint: query: ')
+
+
+def test_a_query_past_the_term_cap_is_an_invalid_hint():
+    json_filter.validate_query(['or'] + [True] * 100, max_terms=100)
+    with pytest.raises(exception.InvalidHint) as raised:
+        json_filter.validate_query(['or'] + [True] * 101, max_terms=100)
+    assert 'more than 100 terms' in str(raised.value)
+
+
+def test_a_nested_term_counts_against_the_cap():
+    query = ['and'] + [['=', '$name', 'x']] * 33
+    with pytest.raises(exception.InvalidHint) as raised:
+        json_filter.validate_query(query, max_terms=98)
+    assert 'more than 98 terms' in str(raised.value)
+    json_filter.validate_query(query, max_terms=99)
+
+
+@pytest.mark.parametrize('query', [
+    ['=', '$name', 'x' * 256],
+    ['=', '$metadata.' + 'k' * 250, 'x'],
+    ['in', 'CUSTOM_' + 'A' * 249, '$traits'],
+])
+def test_a_query_string_past_the_length_cap_is_an_invalid_hint(query):
+    with pytest.raises(exception.InvalidHint) as raised:
+        json_filter.validate_query(query, max_string_length=255)
+    assert 'longer than 255' in str(raised.value)
