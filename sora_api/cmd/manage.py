@@ -16,7 +16,7 @@ from sora_api.db import engine
 from sora_api.db import migration
 from sora_api.db import tokens
 
-ROLES = ('admin', 'member', 'reader')
+ROLES = ('admin', 'member', 'reader', 'metrics_reader')
 
 
 def db_sync(conf, db):
