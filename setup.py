@@ -70,6 +70,7 @@ setuptools.setup(
             'sora = sora_api.client.shell:main',
         ],
         'oslo.config.opts': ['sora = sora_api.conf.opts:list_opts'],
+        'oslo.policy.enforcer': ['sora = sora_api.policies:get_enforcer'],
         'oslo.policy.policies': ['sora = sora_api.policies:list_rules'],
         'sora.scheduler.drivers': DRIVERS,
         'sora.scheduler.filters': FILTERS,
