@@ -1,5 +1,6 @@
 """``sora-manage db sync`` on a real database file."""
 
+import json
 import subprocess
 
 import sqlalchemy as sa
@@ -35,3 +36,17 @@ def test_an_unknown_command_fails_with_usage(tmp_path):
     result = _manage(config, 'frobnicate')
     assert result.returncode != 0
     assert 'usage' in result.stderr.lower()
+
+
+def test_sora_manage_honours_log_format_json(tmp_path):
+    config = tmp_path / 'sora.conf'
+    config.write_text('[DEFAULT]\nstate_path = %s\nlog_format = json\n'
+                      % tmp_path)
+    result = _manage(config, 'db', 'sync')
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    # alembic logs as it migrates the new database: each line one object.
+    assert lines
+    records = [json.loads(line) for line in lines]
+    assert {r['levelname'] for r in records} == {'INFO'}
+    assert result.stdout.startswith('Database at revision')
