@@ -23,7 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHELL = frozenset(['sh', 'bash', 'shell', 'console'])
 
 _FENCE = re.compile(
-    r'(?:^<!-- (?P<kind>run|not-run): *(?P<arg>.*?) *-->\n)?'
+    r'(?:^ *<!-- (?P<kind>run|not-run): *(?P<arg>.*?) *-->\n)?'
     r'^(?P<indent> *)```(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```$',
     re.M | re.S)
 
