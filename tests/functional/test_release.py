@@ -14,9 +14,9 @@ import pytest
 
 from tests import docblocks
 from tests.functional import server as sora_server
+from tests.functional.test_packaging import ROOT
 from tests.functional.test_packaging import _pip_install
 from tests.functional.test_packaging import _venv
-from tests.functional.test_packaging import ROOT
 
 TAG = '9.8.7'
 GIT = ['git', '-c', 'user.name=Sora Release', '-c',
