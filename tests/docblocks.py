@@ -5,7 +5,8 @@ Every shell block (a fence whose info string is ``sh``, ``bash``,
 
 ``<!-- run: NAME -->``
     a test executes the block: it calls ``docblocks.block('NAME')`` (the
-    name is unique across the documents) and runs what it gets;
+    name is unique across the documents, and appears quoted in the test)
+    and runs what it gets, replacing only site-specific paths and URLs;
 ``<!-- not-run: REASON -->``
     nothing runs it, and REASON says why (it needs a real deployment, it
     starts a server in the foreground, it shows output, ...).
