@@ -61,6 +61,10 @@ def test_promtool_accepts_the_documented_scrape_config(scrape_config):
     assert 'SUCCESS' in result.stdout + result.stderr
 
 
+def _log(tmp_path):
+    return (tmp_path / 'prometheus.log').read_text(errors='replace')
+
+
 def test_prometheus_scrapes_a_server_with_the_scraper_token(
         scrape_config, tmp_path):
     port = _free_port()
@@ -71,19 +75,27 @@ def test_prometheus_scrapes_a_server_with_the_scraper_token(
              '--web.listen-address', '127.0.0.1:%d' % port],
             stdout=log, stderr=subprocess.STDOUT)
     try:
-        api_url = 'http://127.0.0.1:%d/api/v1/' % port
+        base = 'http://127.0.0.1:%d' % port
+
+        def ready():
+            # NOTE: Prometheus answers 503 in plain text until its storage
+            # is open; a process that exited (its port taken) fails here.
+            assert prometheus.poll() is None, _log(tmp_path)
+            try:
+                return requests.get(base + '/-/ready',
+                                    timeout=5).status_code == 200
+            except requests.ConnectionError:
+                return False
 
         def scraped():
-            try:
-                targets = requests.get(api_url + 'targets', timeout=5).json()
-            except requests.ConnectionError:
-                return None
-            active = targets['data']['activeTargets']
+            targets = requests.get(base + '/api/v1/targets', timeout=5)
+            active = targets.json()['data']['activeTargets']
             return active and active[0]['health'] != 'unknown' and active[0]
 
+        wait_for(ready, timeout=60)
         target = wait_for(scraped, timeout=60)
         assert target['health'] == 'up', target['lastError']
-        result = requests.get(api_url + 'query', timeout=5, params={
+        result = requests.get(base + '/api/v1/query', timeout=5, params={
             'query': 'sora_http_requests_total'}).json()
         assert result['data']['result'], result
     finally:
