@@ -52,7 +52,6 @@ DRIVERS = [
 
 setuptools.setup(
     name='sora-api',
-    version='0.1.0',
     description='A filter-and-weigh scheduling service with a REST API',
     long_description=open(os.path.join(HERE, 'README.md')).read(),
     long_description_content_type='text/markdown',
@@ -61,6 +60,9 @@ setuptools.setup(
     packages=setuptools.find_packages(exclude=['tests', 'tests.*']),
     include_package_data=True,
     package_data={'sora_api': ['etc/*', 'db/migrations/*.mako']},
+    # NOTE: sora_api/etc is a symlink git tracks as a file; setuptools-scm
+    # lists it, and as package data it would be a directory to copy.
+    exclude_package_data={'sora_api': ['etc']},
     install_requires=_requirements(),
     extras_require={'keystone': ['keystonemiddleware>=10.0.0']},
     entry_points={
@@ -70,6 +72,7 @@ setuptools.setup(
             'sora = sora_api.client.shell:main',
         ],
         'oslo.config.opts': ['sora = sora_api.conf.opts:list_opts'],
+        'oslo.policy.enforcer': ['sora = sora_api.policies:get_enforcer'],
         'oslo.policy.policies': ['sora = sora_api.policies:list_rules'],
         'sora.scheduler.drivers': DRIVERS,
         'sora.scheduler.filters': FILTERS,

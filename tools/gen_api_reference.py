@@ -35,8 +35,9 @@ error shape, `X-OpenStack-Request-Id`, pagination, roles) are in the
 contract, `API-v1.md`; how a request travels through the server is in
 [architecture.md](architecture.md).
 
-Authentication: operations marked *token* need `X-Auth-Token` (or the
-identity headers of the configured `[api] auth_strategy`); the policy rule
+Authentication: operations marked *token* need `X-Auth-Token` or
+`Authorization: Bearer` (or the identity headers of the configured
+`[api] auth_strategy`); the policy rule
 named is checked, with its default, and an operator may override it (see
 [operations.md](operations.md#policy-overrides)). Errors use the
 [Error](#error) body.

@@ -35,6 +35,7 @@ IDENTITIES = [
     ('reader of P', (['reader'], TARGET_PROJECT)),
     ('member of another project', (['member'], 'Q')),
     ('token without a role', ([], TARGET_PROJECT)),
+    ('metrics_reader', (['metrics_reader'], TARGET_PROJECT)),
 ]
 
 

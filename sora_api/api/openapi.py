@@ -130,7 +130,7 @@ def _path_id(name, schema=common.UUID):
              'schema': schema}]
 
 
-_AUTH = [{'token': []}]
+_AUTH = [{'token': []}, {'bearer': []}]
 
 
 def _paths(max_instances):
@@ -298,7 +298,9 @@ def document(server_url, max_instances=100):
         'paths': _paths(max_instances),
         'components': {
             'securitySchemes': {'token': {'type': 'apiKey', 'in': 'header',
-                                          'name': 'X-Auth-Token'}},
+                                          'name': 'X-Auth-Token'},
+                                'bearer': {'type': 'http',
+                                           'scheme': 'bearer'}},
             'schemas': {'Host': _HOST, 'Schedule': _SCHEDULE,
                         'Error': _ERROR, 'FunnelStep': _FUNNEL_STEP,
                         'DryRun': _DRY_RUN},

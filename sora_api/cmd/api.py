@@ -5,6 +5,7 @@ import sys
 
 from oslo_log import log as logging
 
+import sora_api
 from sora_api import conf as sora_conf
 from sora_api import exception
 from sora_api import metrics
@@ -27,6 +28,7 @@ def main(argv=None):
     # while logging would leave every other process unable to log. Sora runs
     # no real threads beside green ones, so the plain green locks are right.
     logging.setup(conf, 'sora', fix_eventlet=False)
+    LOG.info('Sora API %s', sora_api.version())
     # Before any worker forks: they all write to this server's directory.
     metrics.setup()
     try:

@@ -10,15 +10,17 @@ import sys
 from oslo_config import cfg
 from oslo_log import log as logging
 
+import sora_api
 from sora_api import conf as sora_conf
 from sora_api import exception
 from sora_api import policy_file
 from sora_api import timeutils
+from sora_api.conf import logs
 from sora_api.db import engine
 from sora_api.db import migration
 from sora_api.db import tokens
 
-ROLES = ('admin', 'member', 'reader')
+ROLES = ('admin', 'member', 'reader', 'metrics_reader')
 
 
 def db_sync(conf, db):
@@ -111,10 +113,11 @@ def main(argv=None):
     conf.register_cli_opt(cfg.SubCommandOpt(
         'command', title='Commands', handler=_add_commands))
     conf(sys.argv[1:] if argv is None else argv, project='sora',
-         prog='sora-manage')
+         prog='sora-manage', version=sora_api.version())
     # Logs go to stderr so stdout is only the command's output (the token
     # secret is its last line).
     conf.set_default('use_stderr', True)
+    logs.apply(conf)
     logging.setup(conf, 'sora')
     try:
         if conf.command.func is policy_check:

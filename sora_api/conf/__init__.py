@@ -8,6 +8,7 @@ from oslo_config import cfg
 from oslo_log import log
 from oslo_policy import opts as policy_opts
 
+import sora_api
 from sora_api.conf import api
 from sora_api.conf import database
 from sora_api.conf import filter_scheduler
@@ -37,5 +38,6 @@ def new_config(args=(), default_config_files=None):
     conf = cfg.ConfigOpts()
     register_opts(conf)
     conf(list(args), project='sora', prog='sora-api',
+         version=sora_api.version(),
          default_config_files=default_config_files)
     return conf

@@ -6,6 +6,12 @@ import os
 import re
 import subprocess
 
+from tests import docblocks
+
+# The guide's shell blocks, in the order they appear (``<!-- run: -->``).
+GUIDE_BLOCKS = ('gpus-1', 'gpus-2', 'gpus-3', 'gpus-4', 'gpus-5', 'gpus-6',
+                'gpus-7', 'gpus-8', 'gpus-9')
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 
@@ -29,7 +35,7 @@ def test_the_gpu_guide_runs_against_a_real_server(start_server, tmp_path):
     state.mkdir()
     (state / 'admin-token').write_text(server.tokens['admin'] + '\n')
     (state / 'member-token').write_text(server.tokens['member'] + '\n')
-    script = '\n'.join(re.findall(r'```sh\n(.*?)```', guide, re.S))
+    script = ''.join(docblocks.block(name) for name in GUIDE_BLOCKS)
     script = script.replace('SORA=http://127.0.0.1:8770',
                             'SORA=' + server.url)
     result = subprocess.run(['bash', '-euo', 'pipefail', '-c', script],

@@ -1,8 +1,9 @@
-"""``pip install`` outside the source tree, and third-party plugins.
+"""Releases, ``pip install`` outside the source tree, third-party plugins.
 
 Each test makes a throwaway virtualenv whose dependencies come from the
 test's own environment (a ``.pth`` file), so nothing is downloaded; the
-packages under test are built and installed for real, without ``-e``.
+packages under test are built (``python -m build --no-isolation``, or pip
+without build isolation) and installed for real, without ``-e``.
 """
 
 import os
@@ -53,10 +54,9 @@ def _pip_install(venv, *args, cwd):
                     *args], check=True, cwd=cwd)
 
 
-@pytest.fixture(scope='module')
-def installed(tmp_path_factory):
-    """A venv with sora-api installed from a copy-free, non-editable build."""
-    venv = str(tmp_path_factory.mktemp('venv'))
+def _venv(path):
+    """A fresh venv at ``path`` that takes dependencies from this one."""
+    venv = str(path)
     subprocess.run([sys.executable, '-m', 'venv', venv], check=True)
     site = subprocess.run(
         [os.path.join(venv, 'bin', 'python'), '-c',
@@ -65,6 +65,13 @@ def installed(tmp_path_factory):
     # Dependencies come from the environment running the tests.
     with open(os.path.join(site, 'sora-test-deps.pth'), 'w') as f:
         f.write(sysconfig.get_paths()['purelib'] + '\n')
+    return venv, site
+
+
+@pytest.fixture(scope='module')
+def installed(tmp_path_factory):
+    """A venv with sora-api installed from a copy-free, non-editable build."""
+    venv, site = _venv(tmp_path_factory.mktemp('venv'))
     workdir = str(tmp_path_factory.mktemp('elsewhere'))
     _pip_install(venv, ROOT, cwd=workdir)
     return venv, site, workdir

@@ -1,19 +1,13 @@
 """The README's curl walk-through works by copy-paste."""
 
 import json
-import os
-import re
 import subprocess
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+from tests import docblocks
 
 
 def _walkthrough():
-    with open(os.path.join(ROOT, 'README.md')) as f:
-        readme = f.read()
-    section = readme.split('## A walk through with curl', 1)[1]
-    return re.search(r'```sh\n(.*?)```', section, re.S).group(1)
+    return docblocks.block('readme-walkthrough')
 
 
 def test_the_readme_walkthrough_runs_against_a_real_server(

@@ -1,4 +1,4 @@
-"""``GET /metrics``: Prometheus text exposition, for administrators."""
+"""``GET /metrics``: Prometheus text exposition, for operators and scrapers."""
 
 import webob
 
@@ -11,8 +11,9 @@ class MetricsController(controllers.Controller):
     def show(self, req):
         """GET /metrics: every worker's series, host counts, capacity.
 
-        Guarded by ``sora:metrics:show`` (admin by default): the host
-        counts, capacity and route traffic are operator information.
+        Guarded by ``sora:metrics:show`` (admin or ``metrics_reader`` by
+        default): the host counts, capacity and route traffic are operator
+        information.
         """
         self.authorize(req, 'sora:metrics:show')
         counts = metrics.host_counts(self.services.db,

@@ -43,6 +43,9 @@ class _AuthBase(middleware.Middleware):
 class TokenAuth(_AuthBase):
     """``X-Auth-Token`` checked against the hashed tokens in the database.
 
+    ``Authorization: Bearer <token>`` is accepted too: it is what scrapers
+    and HTTP tools send (Prometheus' ``authorization`` block).
+
     Known tokens are remembered for ``[api] token_cache_time`` seconds,
     keyed by their hash so no secret is kept in memory longer than the
     request.
@@ -57,7 +60,7 @@ class TokenAuth(_AuthBase):
         self._cache = {}
 
     def identify(self, environ):
-        secret = environ.get('HTTP_X_AUTH_TOKEN')
+        secret = environ.get('HTTP_X_AUTH_TOKEN') or _bearer(environ)
         if not secret:
             return None
         digest = tokens.hash_secret(secret)
@@ -101,6 +104,15 @@ class KeystoneContext(_AuthBase):
         return (environ.get('HTTP_X_USER_ID'),
                 environ.get('HTTP_X_PROJECT_ID'),
                 _roles(environ.get('HTTP_X_ROLES', '')))
+
+
+def _bearer(environ):
+    """The token of an ``Authorization: Bearer`` header, or None."""
+    scheme, _, credentials = environ.get('HTTP_AUTHORIZATION', '').partition(
+        ' ')
+    if scheme.lower() != 'bearer':
+        return None
+    return credentials.strip() or None
 
 
 def _roles(text):
