@@ -3,10 +3,11 @@
 Every unit of work is one short transaction. On SQLite a writer starts with
 ``BEGIN IMMEDIATE`` so two writers queue on the database lock instead of both
 reading and then failing to upgrade; readers use WAL snapshots and never wait.
-On a server database (PostgreSQL) each worker keeps a pool of connections,
-checked with a ping before use so a restarted server is reconnected to
-without restarting Sora. A database that cannot be reached, or a pool with
-no free connection in time, is ``DatabaseUnavailable`` (503), never a 500.
+On a server database (PostgreSQL, MariaDB) each worker keeps a pool of
+connections; one left idle for a while is checked with a ping before use,
+so a restarted server is reconnected to without restarting Sora. A database
+that cannot be reached, or a pool with no free connection in time, is
+``DatabaseUnavailable`` (503), never a 500.
 """
 
 import contextlib
@@ -41,6 +42,7 @@ class Database:
     def __init__(self, conf):
         self.url = sa.engine.make_url(connection_url(conf))
         self.is_sqlite = self.url.get_backend_name() == 'sqlite'
+        self.is_postgresql = self.url.get_backend_name() == 'postgresql'
         if self.is_sqlite:
             self.engine = self._sqlite_engine(conf)
         else:
@@ -50,7 +52,9 @@ class Database:
                 max_overflow=conf.database.max_overflow,
                 pool_timeout=conf.database.pool_timeout,
                 pool_recycle=conf.database.connection_recycle_time,
-                pool_pre_ping=True)
+                execution_options={'sora_legacy_counter':
+                                   conf.database.legacy_host_change_counter})
+            _ping_when_idle(self.engine)
         self._sessions = orm.sessionmaker(
             bind=self.engine, expire_on_commit=False)
 
@@ -140,6 +144,34 @@ class Database:
     def after_fork(self):
         """Drop connections inherited from the parent process."""
         self.engine.dispose(close=False)
+
+
+# NOTE: a ping on every checkout (pool_pre_ping) is one more round trip
+# for each of the several units of work of every request. A connection in
+# use moments ago is as good as a ping; only one idle longer than this is
+# checked. A failure on a connection that was not checked invalidates the
+# whole pool (SQLAlchemy), so a restarted database costs at most one 503
+# per worker.
+_IDLE_BEFORE_PING = 5.0
+
+
+def _ping_when_idle(engine):
+    @event.listens_for(engine.pool, 'checkin')
+    def _checked_in(dbapi_conn, record):
+        if record is not None:
+            record.info['sora_idle_since'] = time.monotonic()
+
+    @event.listens_for(engine.pool, 'checkout')
+    def _checked_out(dbapi_conn, record, proxy):
+        idle_since = record.info.get('sora_idle_since')
+        if idle_since is None or (time.monotonic() - idle_since
+                                  < _IDLE_BEFORE_PING):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:
+            # The pool replaces the connection and tries again.
+            raise sa_exc.DisconnectionError() from e
 
 
 # Waits between tries for SQLite's write lock: short, since write

@@ -10,6 +10,7 @@ from sora_api import exception
 from sora_api import liveness
 from sora_api import timeutils
 from sora_api.db import models
+from sora_api.db import xid_changes
 
 # Capacity fields whose change may shrink usable capacity below usage.
 _CAPACITY = {
@@ -204,9 +205,12 @@ def delete(db, host_id):
                 host_id=host_id,
                 reason='%d instances are allocated on it' % row.instances)
         conn.execute(sa.delete(H).where(H.c.id == host_id))
+        if by_xid(conn):
+            # The trigger stamps the tombstone's transaction id.
+            conn.execute(_TOMBSTONE, {'host_id': host_id, 'change_seq': 0})
+            return
         seq = next_change(conn)
-        conn.execute(sa.insert(models.HostTombstone.__table__).values(
-            host_id=host_id, change_seq=seq))
+        conn.execute(_TOMBSTONE, {'host_id': host_id, 'change_seq': seq})
         conn.execute(_NOTE_DELETION, {'deletion': seq})
 
 
@@ -217,7 +221,8 @@ def heartbeat(db, host_id, io_ops=None):
     if io_ops is not None:
         values['io_ops'] = io_ops
     with db.connection(writer=True) as conn:
-        values['change_seq'] = next_change(conn)
+        if not by_xid(conn):
+            values['change_seq'] = next_change(conn)
         result = conn.execute(
             sa.update(models.Host).where(models.Host.id == host_id)
             .values(**values))
@@ -232,7 +237,9 @@ _BUMP = sa.update(_COUNTER).where(_COUNTER.c.id == 1).values(
     seq=_COUNTER.c.seq + 1)
 _BUMP_RETURNING = _BUMP.returning(_COUNTER.c.seq)
 _CURRENT = sa.select(_COUNTER.c.seq).where(_COUNTER.c.id == 1)
-_CURRENT_AND_DELETED = sa.select(_COUNTER.c.seq, _COUNTER.c.deleted_seq).where(
+_HEAD = sa.select(
+    _COUNTER.c.seq, _COUNTER.c.deleted_seq,
+    sa.select(models.DatabaseIdentity.uuid).scalar_subquery()).where(
     _COUNTER.c.id == 1)
 _NOTE_DELETION = sa.update(_COUNTER).where(_COUNTER.c.id == 1).values(
     deleted_seq=sa.bindparam('deletion'))
@@ -240,6 +247,8 @@ _STAMP = sa.update(H).where(H.c.id.in_(sa.bindparam('ids', expanding=True)))
 _STAMP_USAGE = _STAMP.values(change_seq=sa.bindparam('seq'))
 _STAMP_ALL = _STAMP.values(change_seq=sa.bindparam('seq'),
                            attrs_seq=sa.bindparam('seq'))
+_STAMP_ATTRS_XID = _STAMP.values(attrs_xid=sa.func.txid_current())
+_TOMBSTONE = sa.insert(models.HostTombstone.__table__)
 _CHANGED = sa.select(H).where(H.c.change_seq > sa.bindparam('seq'))
 _DELETED = sa.select(models.HostTombstone.host_id).where(
     models.HostTombstone.change_seq > sa.bindparam('seq'))
@@ -259,25 +268,47 @@ def next_change(conn):
     return conn.execute(_CURRENT).scalar_one()
 
 
+def by_xid(conn):
+    """True where host changes are read by transaction id (PostgreSQL).
+
+    There, every writer would otherwise queue on the one counter row until
+    the previous one commits; ``[database] legacy_host_change_counter``
+    keeps the counter too, for servers of an earlier release.
+    """
+    return (conn.dialect.name == 'postgresql'
+            and not conn.get_execution_options().get('sora_legacy_counter'))
+
+
 def mark_changed(conn, host_ids, attributes=False):
     """Stamp hosts with a new change number (``attributes``: not just usage).
 
-    Call it last in the transaction that changed them.
+    Call it last in the transaction that changed them. On PostgreSQL the
+    rows' own UPDATE already stamped them (a trigger); only a change of
+    traits or metadata, which live in other tables, is marked here.
     """
+    if by_xid(conn):
+        if attributes:
+            conn.execute(_STAMP_ATTRS_XID, {'ids': list(host_ids)})
+        return
     seq = next_change(conn)
     conn.execute(_STAMP_ALL if attributes else _STAMP_USAGE,
                  {'ids': list(host_ids), 'seq': seq})
 
 
 class Changes:
-    """What changed among the hosts after a host-change number."""
+    """What changed among the hosts since a reader's cursor.
 
-    def __init__(self, rows, traits, metadata, deleted, seq):
+    ``reload``: every host is in ``rows`` and the reader must drop what it
+    held (a first read, or the database is not the one it read before).
+    """
+
+    def __init__(self, rows, traits, metadata, deleted, seq, reload=False):
         self.rows = rows
         self.traits = traits
         self.metadata = metadata
         self.deleted = deleted
         self.seq = seq
+        self.reload = reload
 
 
 # Past this many hosts with new attributes, read every trait and metadata
@@ -286,27 +317,45 @@ _ATTRIBUTES_IN_LIST = 500
 
 
 def changes_since(db, seq):
-    """Hosts changed after change number ``seq`` (-1: all), or None.
+    """Hosts changed after cursor ``seq`` (-1: all), or None.
 
     ``Changes.rows`` are host rows as mappings; ``traits`` and
     ``metadata`` map the id of every host whose attributes changed (and only
-    those) to its traits and metadata; ``deleted`` lists deleted host ids.
+    those) to its traits and metadata; ``deleted`` lists deleted host ids;
+    ``seq`` is the cursor to ask with next time.
     """
     with db.connection() as conn:
-        current, deleted = conn.execute(_CURRENT_AND_DELETED).one()
-        if current == seq:
+        read = xid_changes.read if db.is_postgresql else _read_by_counter
+        found = read(conn, seq)
+        if found is None:
             return None
-        rows = conn.execute(_CHANGED, {'seq': seq}).mappings().all()
-        fresh = [r['id'] for r in rows if r['attrs_seq'] > seq]
-        every = seq < 0 or len(fresh) > _ATTRIBUTES_IN_LIST
+        rows, fresh, deleted, cursor, reload = found
+        every = reload or len(fresh) > _ATTRIBUTES_IN_LIST
         all_traits = _traits(conn, None if every else fresh)
         all_metadata = _metadata(conn, None if every else fresh)
-        deleted = [] if seq < 0 or deleted <= seq else list(
-            conn.scalars(_DELETED, {'seq': seq}))
-    newest = max([current] + [r['change_seq'] for r in rows])
     traits = {h: all_traits.get(h, []) for h in fresh}
     metadata = {h: all_metadata.get(h, {}) for h in fresh}
-    return Changes(rows, traits, metadata, deleted, newest)
+    return Changes(rows, traits, metadata, deleted, cursor, reload)
+
+
+def _read_by_counter(conn, cursor):
+    """``(rows, fresh ids, deleted ids, cursor, reload)`` or None.
+
+    The cursor is the database's identity and the counter's value. Another
+    identity, or a counter below the cursor's (a backup was restored),
+    reads every host again, with ``reload`` true.
+    """
+    current, deleted_seq, identity = conn.execute(_HEAD).one()
+    reload = cursor == -1 or cursor[0] != identity or cursor[1] > current
+    seq = -1 if reload else cursor[1]
+    if seq == current:
+        return None
+    rows = conn.execute(_CHANGED, {'seq': seq}).mappings().all()
+    fresh = [r['id'] for r in rows if r['attrs_seq'] > seq]
+    deleted = [] if seq < 0 or deleted_seq <= seq else list(
+        conn.scalars(_DELETED, {'seq': seq}))
+    newest = max([current] + [r['change_seq'] for r in rows])
+    return rows, fresh, deleted, (identity, newest), reload
 
 
 def _traits(conn, host_ids):

@@ -8,7 +8,12 @@ one tiny query; a busy one, the few rows other requests just claimed on.
 
 The table may still lag a concurrent claim by a moment; that is safe,
 because the claim itself is decided by the database, and a lost claim makes
-the manager place the request again on a fresher table.
+the manager place the request again on a fresher table. Requests never
+change the table (they consume on a view of it), so a claim that fails
+after its host was chosen leaves nothing behind; only the database's
+changes do. A database that is not the one read before (another identity,
+a counter that went back: a backup restored under running servers) is
+read again in full.
 """
 
 from sora_api.scheduler import host_table
@@ -19,8 +24,10 @@ class HostCache:
 
     ``fetch(seq)`` returns None when nothing changed after ``seq``, else an
     object with ``rows`` (table rows of new or changed hosts; ``traits`` and
-    ``metadata`` only where they changed), ``deleted`` (ids) and ``seq``
-    (the newest change it includes). ``seq`` -1 asks for every host.
+    ``metadata`` only where they changed), ``deleted`` (ids), ``seq``
+    (the cursor to ask with next) and ``reload`` (true: ``rows`` are every
+    host, and what the table held before is gone: the database is new, or
+    was restored). ``seq`` -1 asks for every host.
     """
 
     def __init__(self, fetch):
@@ -32,6 +39,8 @@ class HostCache:
         """The current table, after catching up with the database."""
         changes = self._fetch(self._seq)
         if changes is not None:
+            if changes.reload:
+                self._table = host_table.HostTable()
             self._table.update(changes.rows)
             self._table.remove(changes.deleted)
             self._seq = changes.seq

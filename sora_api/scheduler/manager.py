@@ -77,8 +77,12 @@ class SchedulerManager:
                         'first request.')
 
     def host_table(self):
-        """The worker's ``HostTable``, caught up, with liveness set now."""
-        table = self.cache.table()
+        """A view of the worker's ``HostTable``, caught up, liveness set now.
+
+        The view is the request's own: what it consumes, and its liveness
+        column, never reach the table other requests share.
+        """
+        table = self.cache.table().with_own_usage()
         cutoff = _epoch(liveness.down_cutoff(
             timeutils.utcnow(), self.conf.scheduler.service_down_time))
         table.up = host_table.liveness(table.heartbeat, cutoff)

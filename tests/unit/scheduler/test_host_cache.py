@@ -5,8 +5,9 @@ from sora_api.scheduler import host_table
 
 
 class _Changes:
-    def __init__(self, rows, deleted, seq):
+    def __init__(self, rows, deleted, seq, reload=False):
         self.rows, self.deleted, self.seq = rows, deleted, seq
+        self.reload = reload
 
 
 def _row(make_host, name, **fields):
