@@ -9,6 +9,7 @@ from sqlalchemy import exc as sa_exc
 from sora_api import exception
 from sora_api import liveness
 from sora_api import timeutils
+from sora_api.db import counter_changes
 from sora_api.db import models
 from sora_api.db import xid_changes
 
@@ -237,10 +238,6 @@ _BUMP = sa.update(_COUNTER).where(_COUNTER.c.id == 1).values(
     seq=_COUNTER.c.seq + 1)
 _BUMP_RETURNING = _BUMP.returning(_COUNTER.c.seq)
 _CURRENT = sa.select(_COUNTER.c.seq).where(_COUNTER.c.id == 1)
-_HEAD = sa.select(
-    _COUNTER.c.seq, _COUNTER.c.deleted_seq,
-    sa.select(models.DatabaseIdentity.uuid).scalar_subquery()).where(
-    _COUNTER.c.id == 1)
 _NOTE_DELETION = sa.update(_COUNTER).where(_COUNTER.c.id == 1).values(
     deleted_seq=sa.bindparam('deletion'))
 _STAMP = sa.update(H).where(H.c.id.in_(sa.bindparam('ids', expanding=True)))
@@ -249,9 +246,6 @@ _STAMP_ALL = _STAMP.values(change_seq=sa.bindparam('seq'),
                            attrs_seq=sa.bindparam('seq'))
 _STAMP_ATTRS_XID = _STAMP.values(attrs_xid=sa.func.txid_current())
 _TOMBSTONE = sa.insert(models.HostTombstone.__table__)
-_CHANGED = sa.select(H).where(H.c.change_seq > sa.bindparam('seq'))
-_DELETED = sa.select(models.HostTombstone.host_id).where(
-    models.HostTombstone.change_seq > sa.bindparam('seq'))
 
 
 def next_change(conn):
@@ -325,7 +319,8 @@ def changes_since(db, seq):
     ``seq`` is the cursor to ask with next time.
     """
     with db.connection() as conn:
-        read = xid_changes.read if db.is_postgresql else _read_by_counter
+        read = (xid_changes.read if db.is_postgresql
+                else counter_changes.read)
         found = read(conn, seq)
         if found is None:
             return None
@@ -336,26 +331,6 @@ def changes_since(db, seq):
     traits = {h: all_traits.get(h, []) for h in fresh}
     metadata = {h: all_metadata.get(h, {}) for h in fresh}
     return Changes(rows, traits, metadata, deleted, cursor, reload)
-
-
-def _read_by_counter(conn, cursor):
-    """``(rows, fresh ids, deleted ids, cursor, reload)`` or None.
-
-    The cursor is the database's identity and the counter's value. Another
-    identity, or a counter below the cursor's (a backup was restored),
-    reads every host again, with ``reload`` true.
-    """
-    current, deleted_seq, identity = conn.execute(_HEAD).one()
-    reload = cursor == -1 or cursor[0] != identity or cursor[1] > current
-    seq = -1 if reload else cursor[1]
-    if seq == current:
-        return None
-    rows = conn.execute(_CHANGED, {'seq': seq}).mappings().all()
-    fresh = [r['id'] for r in rows if r['attrs_seq'] > seq]
-    deleted = [] if seq < 0 or deleted_seq <= seq else list(
-        conn.scalars(_DELETED, {'seq': seq}))
-    newest = max([current] + [r['change_seq'] for r in rows])
-    return rows, fresh, deleted, (identity, newest), reload
 
 
 def _traits(conn, host_ids):
