@@ -3,7 +3,8 @@
 SQLite: the backup API copies the file's contents, and restoring copies the
 backup's back over the live file's. PostgreSQL: ``pg_dump`` to a plain SQL
 file; restoring drops the database (ending every session in it), creates it
-again and runs the dump with ``psql``.
+again and runs the dump with ``psql``. MariaDB: the same with
+``mariadb-dump`` and ``mariadb``.
 """
 
 import os
@@ -12,6 +13,7 @@ import subprocess
 
 import sqlalchemy as sa
 
+from tests import databases
 from tests import pg
 
 
@@ -22,6 +24,10 @@ def backup(srv, directory):
     path = os.path.join(str(directory), 'backup')
     if url.get_backend_name() == 'sqlite':
         _sqlite_copy(url.database, path)
+    elif url.get_backend_name() == 'mysql':
+        with open(path, 'wb') as f:
+            _mysql_client('mariadb-dump', url, '--single-transaction',
+                          url.database, stdout=f)
     else:
         _pg_client('pg_dump', url, '--file', path)
     return url, path
@@ -33,14 +39,15 @@ def restore(saved):
     if url.get_backend_name() == 'sqlite':
         _sqlite_copy(path, url.database)
         return
-    rendered = url.render_as_string(hide_password=False)
-    pg.drop_database(rendered)
-    conn = pg._admin_connection(pg.database_url(rendered, 'postgres'))
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute('CREATE DATABASE "%s"' % url.database)
-    finally:
-        conn.close()
+    databases.drop_database(url.render_as_string(hide_password=False))
+    if url.get_backend_name() == 'mysql':
+        _mysql_client('mariadb', url, '-e', 'CREATE DATABASE `%s`'
+                      % url.database)
+        with open(path, 'rb') as f:
+            _mysql_client('mariadb', url, url.database, stdin=f)
+        return
+    _pg_client('psql', url.set(database='postgres'), '--quiet', '-c',
+               'CREATE DATABASE "%s"' % url.database)
     _pg_client('psql', url, '--quiet', '-v', 'ON_ERROR_STOP=1', '--file',
                path)
 
@@ -52,6 +59,13 @@ def _sqlite_copy(source, target):
     finally:
         src.close()
         dst.close()
+
+
+def _mysql_client(program, url, *args, **streams):
+    subprocess.run(
+        [program, '--host', url.host, '--port', str(url.port), '--user',
+         url.username, '--protocol=tcp', *args],
+        check=True, timeout=120, **streams)
 
 
 def _pg_client(program, url, *args):
