@@ -11,6 +11,7 @@ that cannot be reached, or a pool with no free connection in time, is
 """
 
 import contextlib
+import functools
 import itertools
 import os
 import time
@@ -227,6 +228,38 @@ _UNAVAILABLE_MESSAGES = (
     'connection already closed', 'the database system is',
     'could not receive data', 'could not send data', 'ssl connection has',
     'timeout expired', 'too many clients', 'connection timed out')
+
+
+# A transaction the database chose to end so that another could go on:
+# MySQL/MariaDB's deadlock (1213; under REPEATABLE READ, gap locks make
+# them common between claims and releases), PostgreSQL's deadlock and
+# serialisation failure. Running the transaction again is the answer.
+_DEADLOCK_MYSQL_ERRORS = (1213,)
+_DEADLOCK_SQLSTATES = ('40P01', '40001')
+_DEADLOCK_RETRIES = 5
+
+
+def is_deadlock(error):
+    """True when ``error`` (a DBAPIError) says: run the transaction again."""
+    orig = getattr(error, 'orig', None)
+    if getattr(orig, 'pgcode', None) in _DEADLOCK_SQLSTATES:
+        return True
+    args = getattr(orig, 'args', ())
+    return bool(args) and args[0] in _DEADLOCK_MYSQL_ERRORS
+
+
+def retry_on_deadlock(fn):
+    """Run ``fn`` (one whole transaction) again when it was a deadlock's
+    victim, a few times, as oslo.db's ``wrap_db_retry`` does."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for attempt in range(_DEADLOCK_RETRIES):
+            try:
+                return fn(*args, **kwargs)
+            except sa_exc.DBAPIError as e:
+                if not is_deadlock(e) or attempt + 1 == _DEADLOCK_RETRIES:
+                    raise
+    return wrapper
 
 
 def _is_unavailable(error):

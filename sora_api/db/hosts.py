@@ -10,6 +10,7 @@ from sora_api import exception
 from sora_api import liveness
 from sora_api import timeutils
 from sora_api.db import counter_changes
+from sora_api.db import engine
 from sora_api.db import models
 from sora_api.db import xid_changes
 
@@ -56,6 +57,7 @@ def create(db, values):
     return create_many(db, [values])[0]
 
 
+@engine.retry_on_deadlock
 def create_many(db, hosts):
     """Insert hosts in one transaction: all of them, or none (409)."""
     now = timeutils.utcnow()
@@ -154,6 +156,7 @@ def _usable(host, total_field, ratio_field, reserved_field):
     return (host[total_field] * host[ratio_field] - host[reserved_field])
 
 
+@engine.retry_on_deadlock
 def update(db, host_id, values, allowed_generations=None):
     """Apply a partial update; refuse one that strands live allocations.
 
@@ -195,6 +198,7 @@ def update(db, host_id, values, allowed_generations=None):
         raise exception.HostNameExists(name=values.get('name')) from None
 
 
+@engine.retry_on_deadlock
 def delete(db, host_id):
     with db.connection(writer=True) as conn:
         row = conn.execute(sa.select(H.c.instances).where(
@@ -215,6 +219,7 @@ def delete(db, host_id):
         conn.execute(_NOTE_DELETION, {'deletion': seq})
 
 
+@engine.retry_on_deadlock
 def heartbeat(db, host_id, io_ops=None):
     values = {'last_heartbeat': timeutils.utcnow(),
               'updated_at': timeutils.utcnow(),
