@@ -16,6 +16,8 @@ a counter that went back: a backup restored under running servers) is
 read again in full.
 """
 
+import threading
+
 from sora_api.scheduler import host_table
 
 
@@ -34,14 +36,35 @@ class HostCache:
         self._fetch = fetch
         self._table = host_table.HostTable()
         self._seq = -1
+        self._catching_up = threading.Lock()
 
-    def table(self):
-        """The current table, after catching up with the database."""
-        changes = self._fetch(self._seq)
-        if changes is not None:
-            if changes.reload:
-                self._table = host_table.HostTable()
-            self._table.update(changes.rows)
-            self._table.remove(changes.deleted)
-            self._seq = changes.seq
+    def table(self, own_read=False):
+        """The current table, after catching up with the database.
+
+        One catch-up at a time: a request that arrives while another one
+        is reading waits for it and takes what it read, unless it asks for
+        ``own_read`` (a claim just lost a race: what was read before the
+        winner committed would only lose it again).
+        """
+        # NOTE: without this, the burst of requests that follows a quiet
+        # spell (or a bulk registration) all read the same thousands of
+        # rows at once, each on its own pooled connection; on PostgreSQL
+        # libpq keeps each connection's receive buffer at the size of the
+        # largest result it got, so a worker grew by about 12 MB per
+        # connection at 10k hosts (docs/postgresql.md, "Memory per
+        # worker"). A table read a moment ago is as good: the claim is
+        # decided by the database, and a lost one catches up again.
+        if not self._catching_up.acquire(blocking=own_read):
+            with self._catching_up:
+                return self._table
+        try:
+            changes = self._fetch(self._seq)
+            if changes is not None:
+                if changes.reload:
+                    self._table = host_table.HostTable()
+                self._table.update(changes.rows)
+                self._table.remove(changes.deleted)
+                self._seq = changes.seq
+        finally:
+            self._catching_up.release()
         return self._table

@@ -76,13 +76,14 @@ class SchedulerManager:
             LOG.warning('Database unavailable at start; hosts load on the '
                         'first request.')
 
-    def host_table(self):
+    def host_table(self, own_read=False):
         """A view of the worker's ``HostTable``, caught up, liveness set now.
 
         The view is the request's own: what it consumes, and its liveness
-        column, never reach the table other requests share.
+        column, never reach the table other requests share. ``own_read``:
+        see ``HostCache.table``.
         """
-        table = self.cache.table().with_own_usage()
+        table = self.cache.table(own_read).with_own_usage()
         cutoff = _epoch(liveness.down_cutoff(
             timeutils.utcnow(), self.conf.scheduler.service_down_time))
         table.up = host_table.liveness(table.heartbeat, cutoff)
@@ -169,7 +170,7 @@ class SchedulerManager:
             spec, group_generation = self.build_spec(project_id, request)
             with self._table_lock:
                 chosen = self.driver.select_destinations(
-                    spec, self.host_table())
+                    spec, self.host_table(own_read=attempt > 1))
             try:
                 schedule = db_schedules.claim(
                     self.db, project_id, user_id, request,
