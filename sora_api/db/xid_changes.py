@@ -102,7 +102,12 @@ def read(conn, cursor):
                     'deleted'] else []
             return (changed, [r['id'] for r in changed if r['attrs_changed']],
                     deleted, _cursor(head), False)
-    rows = conn.execute(_ALL).mappings().all()
+    # NOTE: streamed (a server-side cursor, 2,000 rows at a time): libpq
+    # keeps a connection's receive buffer at the size of the largest result
+    # it got, which for every host at once is 12 MB at 10k hosts.
+    rows = conn.execution_options(
+        stream_results=True, max_row_buffer=2000).execute(
+            _ALL).mappings().all()
     changed = [r for r in rows if r['id'] is not None]
     return (changed, [r['id'] for r in changed], [], _cursor(rows[0]),
             True)
