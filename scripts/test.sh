@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Set up a virtualenv with the test tools, lint, and run every test on
 # SQLite; then run the functional tests again on a throwaway PostgreSQL
-# cluster (tests/pg.py: initdb in a temp dir, 127.0.0.1, a free port).
+# cluster (tests/pg.py: initdb in a temp dir, 127.0.0.1, a free port), and
+# on a throwaway MariaDB server (tests/mysql.py: mariadb-install-db, the
+# same way).
 #
-#   scripts/test.sh [--with-postgresql | --without-postgresql] [pytest args]
+#   scripts/test.sh [--with-postgresql | --without-postgresql]
+#                   [--with-mariadb | --without-mariadb] [pytest args]
 #
 # The PostgreSQL pass runs when the PostgreSQL server binaries (initdb,
 # pg_ctl; on PATH or in /usr/lib/postgresql/*/bin) are installed, and is
@@ -12,15 +15,20 @@
 # --without-postgresql (or SORA_TEST_POSTGRESQL=0) skips it.
 # With pytest arguments (e.g. scripts/test.sh tests/unit -x) only those run
 # on SQLite, and again on PostgreSQL only with --with-postgresql.
+# The MariaDB pass is the same with mariadbd and mariadb-install-db,
+# --with-mariadb / --without-mariadb and SORA_TEST_MARIADB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${SORA_VENV:-.venv}
 POSTGRESQL=${SORA_TEST_POSTGRESQL:-auto}
+MARIADB=${SORA_TEST_MARIADB:-auto}
 ARGS=()
 for arg in "$@"; do
     case "$arg" in
         --with-postgresql) POSTGRESQL=1 ;;
         --without-postgresql) POSTGRESQL=0 ;;
+        --with-mariadb) MARIADB=1 ;;
+        --without-mariadb) MARIADB=0 ;;
         *) ARGS+=("$arg") ;;
     esac
 done
@@ -60,6 +68,30 @@ case "$POSTGRESQL" in
     *) POSTGRESQL=0 ;;
 esac
 
+have_mariadb() {
+    "$VENV/bin/python" -c 'import sys, tests.mysql; sys.exit(not tests.mysql.available())'
+}
+
+case "$MARIADB" in
+    1|yes|true)
+        if ! have_mariadb; then
+            echo "test.sh: MariaDB asked for but mariadbd/mariadb-install-db" \
+                 "not found; install the mariadb-server package" >&2
+            exit 1
+        fi ;;
+    auto)
+        if [ ${#ARGS[@]} -gt 0 ]; then
+            MARIADB=0
+        elif have_mariadb; then
+            MARIADB=1
+        else
+            echo "test.sh: no MariaDB binaries; the MariaDB pass is skipped" \
+                 "(install mariadb-server)"
+            MARIADB=0
+        fi ;;
+    *) MARIADB=0 ;;
+esac
+
 echo "== tests on SQLite"
 "$VENV/bin/pytest" -n 2 "${ARGS[@]}"
 
@@ -69,4 +101,12 @@ if [ "$POSTGRESQL" = 1 ]; then
         ARGS=(tests/functional)
     fi
     "$VENV/bin/python" -m tests.pg run -- "$VENV/bin/pytest" -n 2 "${ARGS[@]}"
+fi
+
+if [ "$MARIADB" = 1 ]; then
+    echo "== functional tests on MariaDB"
+    if [ ${#ARGS[@]} -eq 0 ]; then
+        ARGS=(tests/functional)
+    fi
+    "$VENV/bin/python" -m tests.mysql run -- "$VENV/bin/pytest" -n 2 "${ARGS[@]}"
 fi

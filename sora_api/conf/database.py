@@ -26,6 +26,18 @@ server database, for example ``postgresql+psycopg2://sora:secret@db/sora``.
     cfg.IntOpt(
         'connection_recycle_time', default=3600, min=1,
         help='Seconds after which a pooled connection is replaced.'),
+    cfg.BoolOpt(
+        'legacy_host_change_counter', default=False,
+        help="""
+PostgreSQL only: also number every host change in the one ``host_changes``
+counter row, as servers of releases before the ``0004`` schema read it.
+
+Turn it on, on every upgraded server, during a rolling upgrade while servers
+of such a release still run on the same database, so their host caches see
+this release's claims; turn it off once every server is upgraded. While it
+is on, every claim waits for the previous one's commit on that row again.
+SQLite and MySQL/MariaDB always keep the counter.
+"""),
     cfg.IntOpt(
         'sqlite_busy_timeout', default=30, min=1,
         help='Seconds an SQLite writer waits for another writer to finish.'),

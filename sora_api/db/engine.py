@@ -3,10 +3,11 @@
 Every unit of work is one short transaction. On SQLite a writer starts with
 ``BEGIN IMMEDIATE`` so two writers queue on the database lock instead of both
 reading and then failing to upgrade; readers use WAL snapshots and never wait.
-On a server database (PostgreSQL) each worker keeps a pool of connections,
-checked with a ping before use so a restarted server is reconnected to
-without restarting Sora. A database that cannot be reached, or a pool with
-no free connection in time, is ``DatabaseUnavailable`` (503), never a 500.
+On a server database (PostgreSQL, MariaDB) each worker keeps a pool of
+connections; one left idle for a while is checked with a ping before use,
+so a restarted server is reconnected to without restarting Sora. A database
+that cannot be reached, or a pool with no free connection in time, is
+``DatabaseUnavailable`` (503), never a 500.
 
 Storage faults (disk full, read-only database, I/O errors, a schema that is
 not there) are 503 as well, and discard the worker's pooled connections, so
@@ -56,6 +57,7 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == 'sqlite'
         # The SQLite file Sora opens itself; None for any other database.
         self.sqlite_path = None
+        self.is_postgresql = self.url.get_backend_name() == 'postgresql'
         if self.is_sqlite:
             self.engine = self._sqlite_engine(conf)
         else:
@@ -65,7 +67,9 @@ class Database:
                 max_overflow=conf.database.max_overflow,
                 pool_timeout=conf.database.pool_timeout,
                 pool_recycle=conf.database.connection_recycle_time,
-                pool_pre_ping=True)
+                execution_options={'sora_legacy_counter':
+                                   conf.database.legacy_host_change_counter})
+            _ping_when_idle(self.engine)
         self._sessions = orm.sessionmaker(
             bind=self.engine, expire_on_commit=False)
         # Why the last write of this worker failed for its storage; None
@@ -246,6 +250,34 @@ class Database:
         self.engine.dispose(close=False)
 
 
+# NOTE: a ping on every checkout (pool_pre_ping) is one more round trip
+# for each of the several units of work of every request. A connection in
+# use moments ago is as good as a ping; only one idle longer than this is
+# checked. A failure on a connection that was not checked invalidates the
+# whole pool (SQLAlchemy), so a restarted database costs at most one 503
+# per worker.
+_IDLE_BEFORE_PING = 5.0
+
+
+def _ping_when_idle(engine):
+    @event.listens_for(engine.pool, 'checkin')
+    def _checked_in(dbapi_conn, record):
+        if record is not None:
+            record.info['sora_idle_since'] = time.monotonic()
+
+    @event.listens_for(engine.pool, 'checkout')
+    def _checked_out(dbapi_conn, record, proxy):
+        idle_since = record.info.get('sora_idle_since')
+        if idle_since is None or (time.monotonic() - idle_since
+                                  < _IDLE_BEFORE_PING):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as e:
+            # The pool replaces the connection and tries again.
+            raise sa_exc.DisconnectionError() from e
+
+
 # Waits between tries for SQLite's write lock: short, since write
 # transactions here last well under a millisecond.
 _LOCK_WAITS = (0.0005, 0.001, 0.002, 0.005)
@@ -362,6 +394,38 @@ _UNAVAILABLE_MESSAGES = (
     'connection already closed', 'the database system is',
     'could not receive data', 'could not send data', 'ssl connection has',
     'timeout expired', 'too many clients', 'connection timed out')
+
+
+# A transaction the database chose to end so that another could go on:
+# MySQL/MariaDB's deadlock (1213; under REPEATABLE READ, gap locks make
+# them common between claims and releases), PostgreSQL's deadlock and
+# serialisation failure. Running the transaction again is the answer.
+_DEADLOCK_MYSQL_ERRORS = (1213,)
+_DEADLOCK_SQLSTATES = ('40P01', '40001')
+_DEADLOCK_RETRIES = 5
+
+
+def is_deadlock(error):
+    """True when ``error`` (a DBAPIError) says: run the transaction again."""
+    orig = getattr(error, 'orig', None)
+    if getattr(orig, 'pgcode', None) in _DEADLOCK_SQLSTATES:
+        return True
+    args = getattr(orig, 'args', ())
+    return bool(args) and args[0] in _DEADLOCK_MYSQL_ERRORS
+
+
+def retry_on_deadlock(fn):
+    """Run ``fn`` (one whole transaction) again when it was a deadlock's
+    victim, a few times, as oslo.db's ``wrap_db_retry`` does."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        for attempt in range(_DEADLOCK_RETRIES):
+            try:
+                return fn(*args, **kwargs)
+            except sa_exc.DBAPIError as e:
+                if not is_deadlock(e) or attempt + 1 == _DEADLOCK_RETRIES:
+                    raise
+    return wrapper
 
 
 def _is_unavailable(error):

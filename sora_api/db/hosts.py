@@ -10,8 +10,11 @@ from sora_api import capacity
 from sora_api import exception
 from sora_api import liveness
 from sora_api import timeutils
+from sora_api.db import counter_changes
+from sora_api.db import engine
 from sora_api.db import models
 from sora_api.db import resource_classes
+from sora_api.db import xid_changes
 
 H = models.Host.__table__
 T = models.HostTrait.__table__
@@ -58,6 +61,7 @@ def create(db, values):
     return create_many(db, [values])[0]
 
 
+@engine.retry_on_deadlock
 def create_many(db, hosts):
     """Insert hosts in one transaction: all of them, or none (409)."""
     now = timeutils.utcnow()
@@ -171,6 +175,7 @@ def list_hosts(db, limit, marker=None, name=None, availability_zone=None,
         return _records(conn, conn.execute(query).all())
 
 
+@engine.retry_on_deadlock
 def update(db, host_id, values, allowed_generations=None):
     """Apply a partial update; refuse one that strands live allocations.
 
@@ -252,6 +257,7 @@ def _write_inventories(conn, host_id, inventories):
     return len(current)
 
 
+@engine.retry_on_deadlock
 def delete(db, host_id):
     with db.connection(writer=True) as conn:
         row = conn.execute(sa.select(H.c.instances).where(
@@ -263,12 +269,16 @@ def delete(db, host_id):
                 host_id=host_id,
                 reason='%d instances are allocated on it' % row.instances)
         conn.execute(sa.delete(H).where(H.c.id == host_id))
+        if by_xid(conn):
+            # The trigger stamps the tombstone's transaction id.
+            conn.execute(_TOMBSTONE, {'host_id': host_id, 'change_seq': 0})
+            return
         seq = next_change(conn)
-        conn.execute(sa.insert(models.HostTombstone.__table__).values(
-            host_id=host_id, change_seq=seq))
+        conn.execute(_TOMBSTONE, {'host_id': host_id, 'change_seq': seq})
         conn.execute(_NOTE_DELETION, {'deletion': seq})
 
 
+@engine.retry_on_deadlock
 def heartbeat(db, host_id, io_ops=None):
     values = {'last_heartbeat': timeutils.utcnow(),
               'updated_at': timeutils.utcnow(),
@@ -276,7 +286,8 @@ def heartbeat(db, host_id, io_ops=None):
     if io_ops is not None:
         values['io_ops'] = io_ops
     with db.connection(writer=True) as conn:
-        values['change_seq'] = next_change(conn)
+        if not by_xid(conn):
+            values['change_seq'] = next_change(conn)
         result = conn.execute(
             sa.update(models.Host).where(models.Host.id == host_id)
             .values(**values))
@@ -291,17 +302,14 @@ _BUMP = sa.update(_COUNTER).where(_COUNTER.c.id == 1).values(
     seq=_COUNTER.c.seq + 1)
 _BUMP_RETURNING = _BUMP.returning(_COUNTER.c.seq)
 _CURRENT = sa.select(_COUNTER.c.seq).where(_COUNTER.c.id == 1)
-_CURRENT_AND_DELETED = sa.select(_COUNTER.c.seq, _COUNTER.c.deleted_seq).where(
-    _COUNTER.c.id == 1)
 _NOTE_DELETION = sa.update(_COUNTER).where(_COUNTER.c.id == 1).values(
     deleted_seq=sa.bindparam('deletion'))
 _STAMP = sa.update(H).where(H.c.id.in_(sa.bindparam('ids', expanding=True)))
 _STAMP_USAGE = _STAMP.values(change_seq=sa.bindparam('seq'))
 _STAMP_ALL = _STAMP.values(change_seq=sa.bindparam('seq'),
                            attrs_seq=sa.bindparam('seq'))
-_CHANGED = sa.select(H).where(H.c.change_seq > sa.bindparam('seq'))
-_DELETED = sa.select(models.HostTombstone.host_id).where(
-    models.HostTombstone.change_seq > sa.bindparam('seq'))
+_STAMP_ATTRS_XID = _STAMP.values(attrs_xid=sa.func.txid_current())
+_TOMBSTONE = sa.insert(models.HostTombstone.__table__)
 
 
 def next_change(conn):
@@ -318,27 +326,49 @@ def next_change(conn):
     return conn.execute(_CURRENT).scalar_one()
 
 
+def by_xid(conn):
+    """True where host changes are read by transaction id (PostgreSQL).
+
+    There, every writer would otherwise queue on the one counter row until
+    the previous one commits; ``[database] legacy_host_change_counter``
+    keeps the counter too, for servers of an earlier release.
+    """
+    return (conn.dialect.name == 'postgresql'
+            and not conn.get_execution_options().get('sora_legacy_counter'))
+
+
 def mark_changed(conn, host_ids, attributes=False):
     """Stamp hosts with a new change number (``attributes``: not just usage).
 
-    Call it last in the transaction that changed them.
+    Call it last in the transaction that changed them. On PostgreSQL the
+    rows' own UPDATE already stamped them (a trigger); only a change of
+    traits or metadata, which live in other tables, is marked here.
     """
+    if by_xid(conn):
+        if attributes:
+            conn.execute(_STAMP_ATTRS_XID, {'ids': list(host_ids)})
+        return
     seq = next_change(conn)
     conn.execute(_STAMP_ALL if attributes else _STAMP_USAGE,
                  {'ids': list(host_ids), 'seq': seq})
 
 
 class Changes:
-    """What changed among the hosts after a host-change number."""
+    """What changed among the hosts since a reader's cursor.
+
+    ``reload``: every host is in ``rows`` and the reader must drop what it
+    held (a first read, or the database is not the one it read before).
+    """
 
     def __init__(self, rows, traits, metadata, deleted, seq,
-                 inventories=None):
+                 inventories=None, reload=False):
         self.rows = rows
         self.traits = traits
         self.metadata = metadata
         self.deleted = deleted
         self.seq = seq
         self.inventories = inventories or {}
+        self.reload = reload
 
 
 # Past this many hosts with new attributes, read every trait and metadata
@@ -347,34 +377,35 @@ _ATTRIBUTES_IN_LIST = 500
 
 
 def changes_since(db, seq):
-    """Hosts changed after change number ``seq`` (-1: all), or None.
+    """Hosts changed after cursor ``seq`` (-1: all), or None.
 
     ``Changes.rows`` are host rows as mappings; ``traits`` and
     ``metadata`` map the id of every host whose attributes changed (and only
     those) to its traits and metadata; ``inventories`` maps the id of every
     changed host that has custom inventories, or whose attributes changed,
-    to its inventories; ``deleted`` lists deleted host ids.
+    to its inventories; ``deleted`` lists deleted host ids; ``seq`` is the
+    cursor to ask with next time.
     """
     with db.connection() as conn:
-        current, deleted = conn.execute(_CURRENT_AND_DELETED).one()
-        if current == seq:
+        read = (xid_changes.read if db.is_postgresql
+                else counter_changes.read)
+        found = read(conn, seq)
+        if found is None:
             return None
-        rows = conn.execute(_CHANGED, {'seq': seq}).mappings().all()
-        fresh = [r['id'] for r in rows if r['attrs_seq'] > seq]
-        every = seq < 0 or len(fresh) > _ATTRIBUTES_IN_LIST
+        rows, fresh, deleted, cursor, reload = found
+        every = reload or len(fresh) > _ATTRIBUTES_IN_LIST
         all_traits = _traits(conn, None if every else fresh)
         all_metadata = _metadata(conn, None if every else fresh)
-        stocked = [r['id'] for r in rows
-                   if r['custom_inventories'] or r['attrs_seq'] > seq]
+        changed_attributes = set(fresh)
+        stocked = [r['id'] for r in rows if r['custom_inventories']
+                   or r['id'] in changed_attributes]
         inventories = _inventories(conn, None if (
-            seq < 0 or len(stocked) > _ATTRIBUTES_IN_LIST) else stocked)
-        deleted = [] if seq < 0 or deleted <= seq else list(
-            conn.scalars(_DELETED, {'seq': seq}))
-    newest = max([current] + [r['change_seq'] for r in rows])
+            every or len(stocked) > _ATTRIBUTES_IN_LIST) else stocked)
     traits = {h: all_traits.get(h, []) for h in fresh}
     metadata = {h: all_metadata.get(h, {}) for h in fresh}
     inventories = {h: inventories.get(h, {}) for h in stocked}
-    return Changes(rows, traits, metadata, deleted, newest, inventories)
+    return Changes(rows, traits, metadata, deleted, cursor, inventories,
+                   reload)
 
 
 def _traits(conn, host_ids):

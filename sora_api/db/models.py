@@ -50,6 +50,11 @@ class Host(Base):
     # hosts costs no extra query.
     custom_inventories = sa.Column(sa.Integer, nullable=False,
                                    server_default='0')
+    # On PostgreSQL, the id of the last transaction that changed the row
+    # (and its attributes), stamped by a trigger: how host caches catch up
+    # there without every writer queueing on the ``host_changes`` row.
+    change_xid = sa.Column(sa.BigInteger, index=True)
+    attrs_xid = sa.Column(sa.BigInteger)
     created_at = sa.Column(sa.DateTime, nullable=False,
                            default=timeutils.utcnow)
     updated_at = sa.Column(sa.DateTime, nullable=False,
@@ -115,6 +120,9 @@ class HostChanges(Base):
     Every transaction that changes hosts increments it last, just before it
     commits, so the numbers are handed out in commit order even on a server
     database: a reader that has seen number N has seen every change below N.
+    On PostgreSQL it is not used (``Host.change_xid`` is), unless
+    ``[database] legacy_host_change_counter`` keeps it for servers of an
+    earlier release.
     """
 
     __tablename__ = 'host_changes'
@@ -133,6 +141,20 @@ class HostTombstone(Base):
 
     host_id = sa.Column(sa.String(36), primary_key=True)
     change_seq = sa.Column(sa.BigInteger, nullable=False, index=True)
+    change_xid = sa.Column(sa.BigInteger, index=True)
+
+
+class DatabaseIdentity(Base):
+    """One row, a UUID written when the schema is created.
+
+    A host cache that finds another UUID (the database was replaced by
+    another one) reloads every host instead of catching up.
+    """
+
+    __tablename__ = 'database_identity'
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    uuid = sa.Column(sa.String(36), nullable=False)
 
 
 class Schedule(Base):

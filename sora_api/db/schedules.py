@@ -20,6 +20,7 @@ from sqlalchemy import exc as sa_exc
 from sora_api import capacity
 from sora_api import exception
 from sora_api import timeutils
+from sora_api.db import engine
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 from sora_api.db import quotas
@@ -223,18 +224,30 @@ def claim(db, project_id, user_id, request, hosts, group=None,
                     for a in record.allocations
                     for name, amount in sorted(custom.items())])
             if idempotency:
-                key, request_hash = idempotency
-                conn.execute(_INSERT_KEY, dict(
-                    project_id=project_id, key=key,
-                    request_hash=request_hash, schedule_id=record.id))
+                _insert_key(conn, project_id, idempotency, record.id)
             db_hosts.mark_changed(conn, per_host)
     except quotas.Exceeded:
         quotas.explain(db, project_id, amounts, quota_limits or {})
     except sa_exc.IntegrityError as e:
-        if idempotency and 'idempotency' in str(e.orig).lower():
-            raise exception.IdempotencyKeyTaken(key=idempotency[0]) from e
+        raise exception.ClaimConflict(reason=str(e.orig)[:200]) from e
+    except sa_exc.OperationalError as e:
+        if not engine.is_deadlock(e):
+            raise
+        # The database ended this claim so another could go on: a lost race.
         raise exception.ClaimConflict(reason=str(e.orig)[:200]) from e
     return record
+
+
+def _insert_key(conn, project_id, idempotency, schedule_id):
+    """Store the Idempotency-Key; a concurrent request stored it first:
+    ``IdempotencyKeyTaken`` (MySQL's message does not name the table)."""
+    key, request_hash = idempotency
+    try:
+        conn.execute(_INSERT_KEY, dict(
+            project_id=project_id, key=key, request_hash=request_hash,
+            schedule_id=schedule_id))
+    except sa_exc.IntegrityError as e:
+        raise exception.IdempotencyKeyTaken(key=key) from e
 
 
 def _records(conn, schedule_rows):
@@ -297,6 +310,7 @@ def list_schedules(db, limit, project_id=None, marker=None, status=None,
         return _records(conn, conn.execute(query).all())
 
 
+@engine.retry_on_deadlock
 def delete(db, schedule_id, project_id=None):
     """Release every allocation of the schedule and drop it, atomically."""
     A = models.Allocation.__table__

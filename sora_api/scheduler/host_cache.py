@@ -8,8 +8,15 @@ one tiny query; a busy one, the few rows other requests just claimed on.
 
 The table may still lag a concurrent claim by a moment; that is safe,
 because the claim itself is decided by the database, and a lost claim makes
-the manager place the request again on a fresher table.
+the manager place the request again on a fresher table. Requests never
+change the table (they consume on a view of it), so a claim that fails
+after its host was chosen leaves nothing behind; only the database's
+changes do. A database that is not the one read before (another identity,
+a counter that went back: a backup restored under running servers) is
+read again in full.
 """
+
+import threading
 
 from sora_api.scheduler import host_table
 
@@ -19,20 +26,45 @@ class HostCache:
 
     ``fetch(seq)`` returns None when nothing changed after ``seq``, else an
     object with ``rows`` (table rows of new or changed hosts; ``traits`` and
-    ``metadata`` only where they changed), ``deleted`` (ids) and ``seq``
-    (the newest change it includes). ``seq`` -1 asks for every host.
+    ``metadata`` only where they changed), ``deleted`` (ids), ``seq``
+    (the cursor to ask with next) and ``reload`` (true: ``rows`` are every
+    host, and what the table held before is gone: the database is new, or
+    was restored). ``seq`` -1 asks for every host.
     """
 
     def __init__(self, fetch):
         self._fetch = fetch
         self._table = host_table.HostTable()
         self._seq = -1
+        self._catching_up = threading.Lock()
 
-    def table(self):
-        """The current table, after catching up with the database."""
-        changes = self._fetch(self._seq)
-        if changes is not None:
-            self._table.update(changes.rows)
-            self._table.remove(changes.deleted)
-            self._seq = changes.seq
+    def table(self, own_read=False):
+        """The current table, after catching up with the database.
+
+        One catch-up at a time: a request that arrives while another one
+        is reading waits for it and takes what it read, unless it asks for
+        ``own_read`` (a claim just lost a race: what was read before the
+        winner committed would only lose it again).
+        """
+        # NOTE: without this, the burst of requests that follows a quiet
+        # spell (or a bulk registration) all read the same thousands of
+        # rows at once, each on its own pooled connection; on PostgreSQL
+        # libpq keeps each connection's receive buffer at the size of the
+        # largest result it got, so a worker grew by about 12 MB per
+        # connection at 10k hosts (docs/postgresql.md, "Memory per
+        # worker"). A table read a moment ago is as good: the claim is
+        # decided by the database, and a lost one catches up again.
+        if not self._catching_up.acquire(blocking=own_read):
+            with self._catching_up:
+                return self._table
+        try:
+            changes = self._fetch(self._seq)
+            if changes is not None:
+                if changes.reload:
+                    self._table = host_table.HostTable()
+                self._table.update(changes.rows)
+                self._table.remove(changes.deleted)
+                self._seq = changes.seq
+        finally:
+            self._catching_up.release()
         return self._table

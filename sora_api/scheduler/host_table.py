@@ -60,6 +60,8 @@ class HostTable:
         # custom class -> {column: array}, columns as INVENTORY_COLUMNS
         # plus ``present`` (the host has an inventory of the class).
         self.inventories = {}
+        # False: the usage arrays are shared, and ``consume`` copies them.
+        self._own_usage = True
         self._reindex()
 
     # -- building -----------------------------------------------------------
@@ -185,19 +187,17 @@ class HostTable:
         self._free = {}
 
     def with_own_usage(self):
-        """A copy whose usage columns may be consumed without touching this.
+        """A view whose usage may be consumed without touching this table.
 
-        Static columns and cached masks are shared; only the five usage
-        arrays (and each custom class's ``used``) are copied.
+        Every column and cached array is shared until the view first
+        consumes; only then are its five usage arrays (and each custom
+        class's ``used``) copied, so a view that only reads (a dry run, a
+        single instance) costs no copy. A request works on such a view,
+        never on the worker's cached table.
         """
         clone = HostTable.__new__(HostTable)
         clone.__dict__.update(self.__dict__)
-        for column in USAGE_COLUMNS:
-            setattr(clone, column, getattr(self, column).copy())
-        clone.inventories = {
-            name: dict(columns, used=columns['used'].copy())
-            for name, columns in self.inventories.items()}
-        clone._free = {}
+        clone._own_usage = False
         return clone
 
     def __len__(self):
@@ -283,7 +283,18 @@ class HostTable:
         return counts
 
     def consume(self, i, spec):
-        """Row ``i`` takes one instance of ``spec`` (see HostState.consume)."""
+        """Row ``i`` takes one instance of ``spec`` (see HostState.consume).
+
+        Only a view (``with_own_usage``) consumes: a request never changes
+        the table a worker shares between requests.
+        """
+        if not self._own_usage:
+            for column in USAGE_COLUMNS:
+                setattr(self, column, getattr(self, column).copy())
+            self.inventories = {
+                name: dict(columns, used=columns['used'].copy())
+                for name, columns in self.inventories.items()}
+            self._own_usage = True
         self.vcpus_used[i] += spec.vcpus
         self.memory_mb_used[i] += spec.memory_mb
         self.disk_gb_used[i] += spec.disk_gb

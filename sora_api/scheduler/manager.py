@@ -78,15 +78,20 @@ class SchedulerManager:
             LOG.warning('Database unavailable at start; hosts load on the '
                         'first request.')
 
-    def host_table(self):
-        """The worker's ``HostTable``, caught up, with liveness set now."""
-        table = self.cache.table()
+    def host_table(self, own_read=False):
+        """A view of the worker's ``HostTable``, caught up, liveness set now.
+
+        The view is the request's own: what it consumes, and its liveness
+        column, never reach the table other requests share. ``own_read``:
+        see ``HostCache.table``.
+        """
+        table = self.cache.table(own_read).with_own_usage()
         cutoff = _epoch(liveness.down_cutoff(
             timeutils.utcnow(), self.conf.scheduler.service_down_time))
         table.up = host_table.liveness(table.heartbeat, cutoff)
         return table
 
-    def _table_for(self, request):
+    def _table_for(self, request, own_read=False):
         """``host_table()``, once every custom class the request names (even
         with 0) is known to exist.
 
@@ -94,7 +99,7 @@ class SchedulerManager:
         it); only the others cost a look in the database, where an unknown
         one is ``UnknownResourceClass`` (400).
         """
-        table = self.host_table()
+        table = self.host_table(own_read)
         resource_classes.require(
             self.db, [c for c in request['resources']
                       if c not in db_schedules.RESOURCES
@@ -188,7 +193,7 @@ class SchedulerManager:
                 project_id, request)
             with self._table_lock:
                 chosen = self.driver.select_destinations(
-                    spec, self._table_for(request))
+                    spec, self._table_for(request, own_read=attempt > 1))
             try:
                 schedule = db_schedules.claim(
                     self.db, project_id, user_id, request,

@@ -1,9 +1,9 @@
 """Start a real ``sora-api`` process on a loopback port and talk HTTP to it.
 
-With ``SORA_TEST_DATABASE_URL`` set (an SQLAlchemy URL of a PostgreSQL
-maintenance database, see ``tests/pg.py``) every server gets a fresh
-database of its own there instead of an SQLite file, so the same tests run
-on PostgreSQL and stay isolated from one another.
+With ``SORA_TEST_DATABASE_URL`` set (an SQLAlchemy URL of a PostgreSQL or
+MariaDB maintenance database, see ``tests/pg.py`` and ``tests/mysql.py``)
+every server gets a fresh database of its own there instead of an SQLite
+file, so the same tests run on each and stay isolated from one another.
 """
 
 import configparser
@@ -21,7 +21,7 @@ from sora_api import conf as sora_conf
 from sora_api.db import engine
 from sora_api.db import migration
 from sora_api.db import tokens
-from tests import pg
+from tests import databases
 
 _SERVING = re.compile(r'Serving on http://([\d.]+):(\d+)')
 
@@ -35,9 +35,16 @@ IDENTITIES = {
 }
 
 
+def server_database_url():
+    """The server database's maintenance URL tests run against, or None
+    (SQLite): PostgreSQL or MariaDB, see ``tests/databases.py``."""
+    return databases.admin_url()
+
+
 def postgresql_url():
-    """The PostgreSQL maintenance URL tests run against, or None (SQLite)."""
-    return os.environ.get(pg.ENV_URL) or None
+    """The PostgreSQL maintenance URL tests run against, or None."""
+    url = databases.admin_url()
+    return url if url and databases.backend(url) == 'postgresql' else None
 
 
 # A host's usage counters, as the hosts API shows them.
@@ -81,8 +88,9 @@ class SoraServer:
             self.options.setdefault('database', {})['connection'] = (
                 database_url)
         elif ('connection' not in self.options.get('database', {})
-              and postgresql_url()):
-            self.own_database = pg.create_database(postgresql_url())
+              and server_database_url()):
+            self.own_database = databases.create_database(
+                server_database_url())
             self.options.setdefault('database', {})['connection'] = (
                 self.own_database)
         self.database_url = self.options.get('database', {}).get(
@@ -221,7 +229,7 @@ class SoraServer:
     def cleanup(self):
         self.stop()
         if self.own_database:
-            pg.drop_database(self.own_database)
+            databases.drop_database(self.own_database)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

@@ -1,4 +1,4 @@
-"""Several ``sora-api`` servers on one PostgreSQL database, over-filled.
+"""Several ``sora-api`` servers on one server database, over-filled.
 
 Three servers of two workers each share one database. Client threads
 spread schedule requests of 1 to 3 instances over all of them until the
@@ -17,9 +17,9 @@ from tests.functional import invariants
 from tests.functional import server as sora_server
 
 pytestmark = pytest.mark.skipif(
-    not sora_server.postgresql_url(),
-    reason='needs PostgreSQL: scripts/test.sh --with-postgresql, or set '
-           'SORA_TEST_DATABASE_URL')
+    not sora_server.server_database_url(),
+    reason='needs a server database (PostgreSQL or MariaDB): scripts/test.sh '
+           '--with-postgresql / --with-mariadb, or set SORA_TEST_DATABASE_URL')
 
 SERVERS = 3
 CLIENTS = 18

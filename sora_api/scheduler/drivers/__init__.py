@@ -73,9 +73,7 @@ class Scheduler:
         Raises NoValidHost, whose explanation is the funnel of the first
         instance that found no host; nothing is to be claimed then.
         """
-        table = host_table.as_table(hosts)
-        if spec.num_instances > 1:
-            table = table.with_own_usage()
+        table = host_table.as_table(hosts).with_own_usage()
         chosen = []
         for index in range(spec.num_instances):
             with metrics.scheduler_timer('filter'):
@@ -90,13 +88,17 @@ class Scheduler:
                 row = int(self._choose(spec, rows, weights))
             # Refused requests are counted from their 409 answer.
             metrics.filter_eliminations(funnel)
-            table.consume(row, spec)
+            if index + 1 < spec.num_instances:
+                table.consume(row, spec)
             host_id = table.ids[row]
             spec.group_hosts[host_id] = spec.group_hosts.get(host_id, 0) + 1
             LOG.debug('Instance %d of %d goes to host %s', index + 1,
                       spec.num_instances, table.names[row])
             chosen.append(row)
         states = {row: table.host_state(row) for row in set(chosen)}
+        # NOTE: no instance follows the last one, so it is consumed on its
+        # HostState alone: a single-instance request copies no column.
+        states[chosen[-1]].consume(spec)
         return [states[row] for row in chosen]
 
     @staticmethod

@@ -1,12 +1,15 @@
 """HostCache applies what changed and asks again from the newest number."""
 
+import threading
+
 from sora_api.scheduler import host_cache
 from sora_api.scheduler import host_table
 
 
 class _Changes:
-    def __init__(self, rows, deleted, seq):
+    def __init__(self, rows, deleted, seq, reload=False):
         self.rows, self.deleted, self.seq = rows, deleted, seq
+        self.reload = reload
 
 
 def _row(make_host, name, **fields):
@@ -36,3 +39,43 @@ def test_the_cache_catches_up_from_the_last_number_it_saw(make_host):
     assert table.ids == ['id-a']
     assert table.vcpus_used.tolist() == [3]
     assert asked == [-1, 5, 5]
+
+
+def test_a_request_arriving_during_a_catch_up_takes_what_it_read(make_host):
+    reading, release = threading.Event(), threading.Event()
+    asked = []
+
+    def fetch(seq):
+        asked.append(seq)
+        if len(asked) == 1:
+            reading.set()
+            release.wait(10)
+            return _Changes([_row(make_host, 'a')], [], 5)
+        return None
+
+    cache = host_cache.HostCache(fetch)
+    first = threading.Thread(target=cache.table)
+    first.start()
+    assert reading.wait(10)
+    tables = []
+    waiter = threading.Thread(target=lambda: tables.append(cache.table()))
+    waiter.start()
+    release.set()
+    first.join(10)
+    waiter.join(10)
+    # The second request read nothing itself, and saw the first one's hosts.
+    assert asked == [-1]
+    assert tables[0].ids == ['id-a']
+    # One that lost a claim race reads for itself.
+    cache.table(own_read=True)
+    assert asked == [-1, 5]
+
+
+def test_a_reload_replaces_the_table_instead_of_updating_it(make_host):
+    feeds = [_Changes([_row(make_host, 'a'), _row(make_host, 'b')], [], 5),
+             _Changes([_row(make_host, 'c')], [], 1, reload=True)]
+    cache = host_cache.HostCache(lambda seq: feeds.pop(0))
+    before = cache.table()
+    after = cache.table()
+    assert after.ids == ['id-c']
+    assert before.ids == ['id-a', 'id-b']

@@ -6,6 +6,7 @@ import random
 import pytest
 
 from sora_api import exception
+from sora_api.scheduler import host_table
 from sora_api.scheduler.drivers import filter_scheduler
 
 # Chi-square critical values at p = 0.001, by degrees of freedom.
@@ -229,3 +230,18 @@ def test_the_same_seed_makes_the_same_choices(scheduler, make_host,
         return [driver.select_destinations(make_spec(), hosts)[0].name
                 for _ in range(20)]
     assert run() == run()
+
+
+@pytest.mark.parametrize('instances', [1, 3])
+def test_placing_never_changes_the_table_it_was_given(
+        scheduler, make_host, make_spec, instances):
+    table = host_table.as_table([make_host('a', memory_mb=8192),
+                                 make_host('b', memory_mb=8192)])
+    usage = {c: getattr(table, c).copy() for c in host_table.USAGE_COLUMNS}
+    chosen = scheduler().select_destinations(
+        make_spec(memory_mb=1024, num_instances=instances), table)
+    # What the request consumed shows on what it returns, not on the
+    # table a worker shares between requests.
+    assert sum(h.memory_mb_used for h in set(chosen)) == 1024 * instances
+    for column, before in usage.items():
+        assert getattr(table, column).tolist() == before.tolist(), column

@@ -1,0 +1,109 @@
+"""On PostgreSQL claims share no row: one held open delays no other claim.
+
+Host caches learn about changes from the transaction ids stamped on the
+changed rows (``sora_api/db/xid_changes.py``), so a claim transaction locks
+only its own hosts' rows. These tests hold a real claim open just before its
+commit and check what others can do meanwhile, and that a reader misses no
+change however the commits interleave.
+"""
+
+import contextlib
+import threading
+
+import pytest
+from sqlalchemy import event
+
+from sora_api.db import hosts as db_hosts
+from sora_api.db import schedules as db_schedules
+from tests.functional import server as sora_server
+
+pytestmark = pytest.mark.skipif(
+    not sora_server.postgresql_url(),
+    reason='needs PostgreSQL: scripts/test.sh --with-postgresql, or set '
+           'SORA_TEST_DATABASE_URL')
+HELD = 60  # seconds a claim may be held open at most, should a test fail
+
+
+@contextlib.contextmanager
+def held_claim(db, host):
+    """A real claim of one vCPU on ``host``, held open just before COMMIT.
+
+    Yields once the claim has written every row and waits to commit; it
+    commits when the block ends. Yields the thread doing it, to check it is
+    still waiting.
+    """
+    reached, release = threading.Event(), threading.Event()
+    result = {}
+
+    def hold(conn):
+        reached.set()
+        release.wait(HELD)
+
+    event.listen(db.engine, 'commit', hold, once=True)
+
+    def claim():
+        result['schedule'] = db_schedules.claim(
+            db, 'project-a', 'alice', {'resources': {'vcpus': 1}},
+            [(host['id'], host['name'])])
+
+    thread = threading.Thread(target=claim)
+    thread.start()
+    try:
+        assert reached.wait(HELD), 'the held claim never reached its commit'
+        yield thread
+    finally:
+        release.set()
+        thread.join(HELD)
+    assert result['schedule'].allocations[0].host_id == host['id']
+
+
+def _host(srv, name):
+    response = srv.request('POST', '/v1/hosts', as_='admin', json={
+        'name': name, 'vcpus': 4, 'memory_mb': 4096, 'disk_gb': 10})
+    assert response.status_code == 201, response.text
+    return response.json()['host']
+
+
+def test_a_claim_held_open_on_one_host_does_not_delay_one_on_another(
+        start_server):
+    srv = start_server({'api': {'workers': 1}})
+    a, b = _host(srv, 'held'), _host(srv, 'free')
+    db = srv.database()
+    with held_claim(db, a) as holder:
+        response = srv.request('POST', '/v1/schedules', as_='member', json={
+            'resources': {'vcpus': 1}, 'hints': {'force_hosts': ['free']}},
+            timeout=HELD / 2)
+        assert response.status_code == 201, response.text
+        assert response.json()['schedule']['allocations'][0][
+            'host_id'] == b['id']
+        # Answered while the other claim still had not committed.
+        assert holder.is_alive()
+        assert srv.usage(a['id'])['vcpus_used'] == 0
+    assert srv.usage(a['id'])['vcpus_used'] == 1
+    assert srv.usage(b['id'])['vcpus_used'] == 1
+    db.engine.dispose()
+
+
+def test_a_reader_sees_a_change_that_commits_after_a_later_one(
+        start_server):
+    srv = start_server({'api': {'workers': 1}})
+    a, b = _host(srv, 'slow'), _host(srv, 'fast')
+    db = srv.database()
+    reader = srv.database()
+    cursor = db_hosts.changes_since(reader, -1).seq
+    with held_claim(db, a):
+        # A claim that began after the held one commits first.
+        db_schedules.claim(reader, 'project-a', 'alice',
+                           {'resources': {'vcpus': 2}}, [(b['id'], 'fast')])
+        changes = db_hosts.changes_since(reader, cursor)
+        assert [(r['id'], r['vcpus_used']) for r in changes.rows] == [
+            (b['id'], 2)]
+        cursor = changes.seq
+    # The held claim, older than the one already seen, is not missed.
+    changes = db_hosts.changes_since(reader, cursor)
+    assert [(r['id'], r['vcpus_used']) for r in changes.rows] == [
+        (a['id'], 1)]
+    assert not changes.reload
+    assert db_hosts.changes_since(reader, changes.seq) is None
+    db.engine.dispose()
+    reader.engine.dispose()
