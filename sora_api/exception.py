@@ -61,6 +61,20 @@ class ScheduleNotFound(SoraException):
     msg_fmt = 'Schedule %(schedule_id)s could not be found.'
 
 
+class ScheduleGenerationConflict(SoraException):
+    msg_fmt = ('Schedule %(schedule_id)s is at generation %(actual)s, not '
+               'the expected %(expected)s.')
+
+
+class ScheduleStatusConflict(SoraException):
+    msg_fmt = 'Schedule %(schedule_id)s is %(status)s, not %(expected)s.'
+
+
+class HoldExpired(SoraException):
+    msg_fmt = ('The hold of schedule %(schedule_id)s expired at '
+               '%(expires_at)s; its resources were released.')
+
+
 class InvalidHint(SoraException):
     msg_fmt = 'Invalid scheduler hint: %(reason)s'
 

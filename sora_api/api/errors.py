@@ -17,6 +17,7 @@ IN_USE = 'sora.in_use'
 IDEMPOTENCY_MISMATCH = 'sora.idempotency_mismatch'
 SERVICE_UNAVAILABLE = 'sora.service_unavailable'
 OVER_QUOTA = 'sora.over_quota'
+HOLD_EXPIRED = 'sora.hold_expired'
 # Not named by the contract, used where none of the above fits.
 METHOD_NOT_ALLOWED = 'sora.method_not_allowed'
 REQUEST_TOO_LARGE = 'sora.request_too_large'

@@ -57,7 +57,12 @@ _SCHEDULE = {'type': 'object', 'properties': {
     'user_id': {'type': 'string'}, 'status': {'type': 'string'},
     'resources': {'type': 'object'}, 'num_instances': {'type': 'integer'},
     'allocations': {'type': 'array', 'items': _ALLOCATION},
-    'hints': {'type': 'object'}, 'created_at': _TIME, 'updated_at': _TIME}}
+    'hints': {'type': 'object'}, 'created_at': _TIME, 'updated_at': _TIME,
+    'generation': {'type': 'integer'},
+    'expires_at': {'type': ['string', 'null'], 'format': 'date-time'}}}
+
+_IF_MATCH = {'name': 'If-Match', 'in': 'header', 'required': False,
+             'schema': {'type': 'string'}}
 
 _FUNNEL_STEP = {'type': 'object', 'properties': {
     'filter': {'type': 'string'}, 'hosts_in': {'type': 'integer'},
@@ -133,11 +138,12 @@ def _path_id(name, schema=common.UUID):
 _AUTH = [{'token': []}, {'bearer': []}]
 
 
-def _paths(max_instances):
+def _paths(max_instances, max_hold_seconds):
     one_host = _answer('The host.', {'type': 'object', 'properties': {
         'host': _ref('Host')}}, ['ETag'])
     one_schedule = {'type': 'object', 'properties': {
         'schedule': _ref('Schedule')}}
+    schedule_answer = _answer('The schedule.', one_schedule, ['ETag'])
     return {
         '/': {'get': {
             'summary': 'API versions.', 'security': [],
@@ -222,21 +228,29 @@ def _paths(max_instances):
                                      'schema': schedule_schemas
                                      .IDEMPOTENCY_KEY}],
                      'requestBody': dict(_json(schedule_schemas.create(
-                         max_instances)), required=True),
+                         max_instances, max_hold_seconds)), required=True),
                      'responses': dict(_errors(400, 401, 403, 409, 413, 422),
                                        **{'201': _answer(
                                            'Placed and claimed.',
-                                           one_schedule, ['Location']),
+                                           one_schedule,
+                                           ['Location', 'ETag']),
                                           '200': _answer('Dry run.',
                                                          _ref('DryRun'))})}},
         '/v1/schedules/{schedule_id}': {
             'parameters': _path_id('schedule_id'),
             'get': {'summary': 'Show a schedule.',
                     'responses': dict(_errors(401, 403, 404), **{
-                        '200': _answer('The schedule.', one_schedule)})},
+                        '200': schedule_answer})},
             'delete': {'summary': 'Release every allocation of a schedule.',
-                       'responses': dict(_errors(401, 403, 404), **{
+                       'parameters': [_IF_MATCH],
+                       'responses': dict(_errors(401, 403, 404, 412), **{
                            '204': _answer('Deleted.')})}},
+        '/v1/schedules/{schedule_id}/confirm': {
+            'parameters': _path_id('schedule_id'),
+            'post': {'summary': 'Confirm a held schedule: it stays.',
+                     'parameters': [_IF_MATCH],
+                     'responses': dict(_errors(401, 403, 404, 409, 412), **{
+                         '200': schedule_answer})}},
         '/v1/resource_classes': {
             'get': {'summary': 'List the resource classes.',
                     'responses': dict(_errors(401, 403), **{
@@ -286,7 +300,7 @@ def _paths(max_instances):
     }
 
 
-def document(server_url, max_instances=100):
+def document(server_url, max_instances=100, max_hold_seconds=3600):
     """The OpenAPI 3.1 document, with ``server_url`` as the server."""
     return {
         'openapi': '3.1.0',
@@ -295,7 +309,7 @@ def document(server_url, max_instances=100):
                                 'onto compute hosts.'},
         'servers': [{'url': server_url}],
         'security': _AUTH,
-        'paths': _paths(max_instances),
+        'paths': _paths(max_instances, max_hold_seconds),
         'components': {
             'securitySchemes': {'token': {'type': 'apiKey', 'in': 'header',
                                           'name': 'X-Auth-Token'},

@@ -36,6 +36,8 @@ ROUTES = {
                       'POST': ('schedules', 'create')},
     '/v1/schedules/{schedule_id}': {'GET': ('schedules', 'show'),
                                     'DELETE': ('schedules', 'delete')},
+    '/v1/schedules/{schedule_id}/confirm': {
+        'POST': ('schedules', 'confirm')},
     '/v1/resource_classes': {'GET': ('resource_classes', 'index')},
     '/v1/resource_classes/{name}': {
         'PUT': ('resource_classes', 'update'),
@@ -58,6 +60,9 @@ ERROR_MAP = (
     (exception.HostNameExists, 409, errors.CONFLICT),
     (exception.HostInUse, 409, errors.IN_USE),
     (exception.GenerationConflict, 412, errors.CONFLICT),
+    (exception.ScheduleGenerationConflict, 412, errors.CONFLICT),
+    (exception.ScheduleStatusConflict, 409, errors.CONFLICT),
+    (exception.HoldExpired, 409, errors.HOLD_EXPIRED),
     (exception.NoValidHost, 409, errors.NO_VALID_HOST),
     (exception.IdempotencyMismatch, 422, errors.IDEMPOTENCY_MISMATCH),
     (exception.MarkerNotFound, 400, errors.INVALID_REQUEST),

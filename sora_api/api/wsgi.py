@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 import unicodedata
 import urllib.parse
 
@@ -197,3 +198,27 @@ def limit(params, conf):
     """The page size asked for, capped at ``[api] max_limit``."""
     asked = int(params.get('limit', [conf.api.max_limit])[0])
     return min(asked, conf.api.max_limit)
+
+
+# A generation as an ETag: ASCII digits that fit a BIGINT column. NOTE:
+# str.isdigit() also takes other scripts' digits, and int() of more than
+# 4300 digits raises, which was a 500; such a tag matches no generation.
+_GENERATION_ETAG = re.compile(r'[0-9]{1,18}\Z')
+
+
+def if_match(req, what):
+    """Generations ``If-Match`` allows, or None when it allows any.
+
+    An ETag that is no generation is stale by definition: 412, as a stale
+    one (``what`` names the resource in the detail).
+    """
+    if req.if_match is webob.etag.AnyETag:
+        return None
+    generations = set()
+    for etag in req.if_match.etags:
+        if not _GENERATION_ETAG.match(etag):
+            raise errors.ApiError(
+                412, errors.CONFLICT,
+                'If-Match %s is not an ETag of this %s.' % (etag, what))
+        generations.add(int(etag))
+    return generations

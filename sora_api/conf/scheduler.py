@@ -48,6 +48,28 @@ A claim is decided by the database; when another request took the room first,
 the request is scheduled again on fresh host data, so it lands on the
 next-best host.
 """),
+    cfg.IntOpt(
+        'max_hold_seconds', default=3600, min=1,
+        help="""
+The longest hold a schedule request may ask for with ``hold_seconds``.
+
+A held schedule counts against capacity and quota until it is confirmed or
+its hold runs out; a request asking for longer is a 400.
+"""),
+    cfg.IntOpt(
+        'hold_expiry_interval', default=5, min=1,
+        help="""
+Seconds between two looks of each API worker for holds whose time has come.
+
+Expired holds are also released before each claim and each read of usage, so
+no request sees them as used; this bounds how long an idle service keeps
+showing them in host views. Any worker of any server may release a hold, and
+each is released once.
+
+Related options:
+
+* ``max_hold_seconds``
+"""),
 ]
 
 

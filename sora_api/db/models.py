@@ -161,12 +161,18 @@ class Schedule(Base):
     __tablename__ = 'schedules'
     __table_args__ = (
         sa.Index('ix_schedules_project_group', 'project_id', 'group_name'),
+        sa.Index('ix_schedules_status_expires', 'status', 'expires_at'),
     )
 
     id = sa.Column(sa.String(36), primary_key=True)
     project_id = sa.Column(sa.String(255), nullable=False, index=True)
     user_id = sa.Column(sa.String(255), nullable=False)
+    # active, held (until expires_at) or expired (a hold not confirmed in
+    # time: its allocations are released).
     status = sa.Column(sa.String(32), nullable=False, default='active')
+    generation = sa.Column(sa.Integer, nullable=False, default=1,
+                           server_default='1')
+    expires_at = sa.Column(sa.DateTime)
     group_name = sa.Column(sa.String(255))
     # The validated request as the client sent it: resources, num_instances,
     # availability_zone, traits, metadata and hints.

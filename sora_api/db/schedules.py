@@ -11,6 +11,7 @@ schedule has all its allocations or none.
 
 import collections
 import dataclasses
+import datetime
 import functools
 import uuid
 
@@ -165,6 +166,8 @@ class ScheduleRecord:
     allocations: list
     created_at: object
     updated_at: object
+    generation: int = 1
+    expires_at: object = None
 
 
 def claim(db, project_id, user_id, request, hosts, group=None,
@@ -179,18 +182,23 @@ def claim(db, project_id, user_id, request, hosts, group=None,
     since it was read (``group_generation`` and ``group_members``, from
     ``group_state``), ``IdempotencyKeyTaken`` when a concurrent request
     stored the same key first, ``OverQuota`` when the project has no room
-    left. Whatever is raised, nothing is written.
+    left. Whatever is raised, nothing is written. With ``hold_seconds`` in
+    the request the schedule is ``held`` until that long from now.
     """
     now = timeutils.utcnow()
+    expires_at = None
+    if request.get('hold_seconds'):
+        expires_at = now + datetime.timedelta(
+            seconds=request['hold_seconds'])
     resources, custom = split_resources(request['resources'])
     amounts = project_amounts(request['resources'], len(hosts))
     per_host = collections.Counter(host_id for host_id, _ in hosts)
     record = ScheduleRecord(
         id=str(uuid.uuid4()), project_id=project_id, user_id=user_id,
-        status='active', request=request,
+        status='held' if expires_at else 'active', request=request,
         allocations=[Allocation(i, host_id, name)
                      for i, (host_id, name) in enumerate(hosts)],
-        created_at=now, updated_at=now)
+        created_at=now, updated_at=now, expires_at=expires_at)
     try:
         with db.connection(writer=True) as conn:
             if group and not _bump_group(conn, project_id, group,
@@ -211,6 +219,7 @@ def claim(db, project_id, user_id, request, hosts, group=None,
             conn.execute(_INSERT_SCHEDULE, dict(
                 id=record.id, project_id=project_id, user_id=user_id,
                 status=record.status, group_name=group, request=request,
+                generation=1, expires_at=expires_at,
                 created_at=now, updated_at=now))
             conn.execute(_INSERT_ALLOCATION, [
                 dict(resources, schedule_id=record.id,
@@ -266,7 +275,8 @@ def _records(conn, schedule_rows):
     return [ScheduleRecord(
         id=r.id, project_id=r.project_id, user_id=r.user_id,
         status=r.status, request=r.request, allocations=placed[r.id],
-        created_at=r.created_at, updated_at=r.updated_at)
+        created_at=r.created_at, updated_at=r.updated_at,
+        generation=r.generation, expires_at=r.expires_at)
         for r in schedule_rows]
 
 
@@ -311,18 +321,20 @@ def list_schedules(db, limit, project_id=None, marker=None, status=None,
 
 
 @engine.retry_on_deadlock
-def delete(db, schedule_id, project_id=None):
-    """Release every allocation of the schedule and drop it, atomically."""
-    A = models.Allocation.__table__
+def delete(db, schedule_id, project_id=None, generations=None):
+    """Release every allocation of the schedule and drop it, atomically.
+
+    ``generations`` (from ``If-Match``; None: any) makes it conditional.
+    """
     S = models.Schedule.__table__
-    now = timeutils.utcnow()
     with db.connection(writer=True) as conn:
-        row = conn.execute(sa.select(S.c.project_id, S.c.group_name).where(
+        row = conn.execute(sa.select(
+            S.c.project_id, S.c.group_name, S.c.generation).where(
             S.c.id == schedule_id).with_for_update()).first()
         if row is None or (project_id is not None
                            and row.project_id != project_id):
             raise exception.ScheduleNotFound(schedule_id=schedule_id)
-        owner, group = row
+        owner, group = row.project_id, row.group_name
         if group is not None:
             # NOTE: the group's row lock first, as a claim takes it, so
             # deletes and claims of one group queue: the last delete sees
@@ -332,36 +344,53 @@ def delete(db, schedule_id, project_id=None):
             conn.execute(sa.select(G.c.generation).where(
                 G.c.project_id == owner, G.c.name == group
             ).with_for_update())
-        released = conn.execute(
-            sa.delete(A).where(A.c.schedule_id == schedule_id)
-            .returning(A.c.host_id, A.c.vcpus, A.c.memory_mb, A.c.disk_gb)
-        ).all()
-        per_host = collections.defaultdict(lambda: [0, 0, 0, 0])
-        for host_id, vcpus, memory_mb, disk_gb in released:
-            totals = per_host[host_id]
-            totals[0] += vcpus
-            totals[1] += memory_mb
-            totals[2] += disk_gb
-            totals[3] += 1
-        for host_id in sorted(per_host):
-            vcpus, memory_mb, disk_gb, count = per_host[host_id]
-            conn.execute(sa.update(H).where(H.c.id == host_id).values(
-                vcpus_used=H.c.vcpus_used - vcpus,
-                memory_mb_used=H.c.memory_mb_used - memory_mb,
-                disk_gb_used=H.c.disk_gb_used - disk_gb,
-                instances=H.c.instances - count,
-                generation=H.c.generation + 1, updated_at=now))
-        amounts = collections.Counter()
-        for vcpus, memory_mb, disk_gb, count in per_host.values():
-            amounts.update(VCPU=vcpus, MEMORY_MB=memory_mb, DISK_GB=disk_gb,
-                           instances=count)
-        amounts.update(_release_custom(conn, schedule_id))
-        quotas.release(conn, owner, amounts)
+        check_generation(schedule_id, row.generation, generations)
+        release(conn, schedule_id, owner)
         conn.execute(sa.delete(S).where(S.c.id == schedule_id))
         if group is not None:
             _drop_group_if_empty(conn, owner, group)
-        if per_host:
-            db_hosts.mark_changed(conn, per_host)
+
+
+def check_generation(schedule_id, actual, generations):
+    """Raise ``ScheduleGenerationConflict`` unless ``actual`` is allowed."""
+    if generations is not None and actual not in generations:
+        raise exception.ScheduleGenerationConflict(
+            schedule_id=schedule_id, actual=actual,
+            expected=', '.join(str(g) for g in sorted(generations)))
+
+
+def release(conn, schedule_id, project_id):
+    """Drop the schedule's allocations and give hosts, inventories and the
+    project's usage back what they held, in ``conn``'s transaction."""
+    A = models.Allocation.__table__
+    now = timeutils.utcnow()
+    released = conn.execute(
+        sa.delete(A).where(A.c.schedule_id == schedule_id)
+        .returning(A.c.host_id, A.c.vcpus, A.c.memory_mb, A.c.disk_gb)
+    ).all()
+    per_host = collections.defaultdict(lambda: [0, 0, 0, 0])
+    for host_id, vcpus, memory_mb, disk_gb in released:
+        totals = per_host[host_id]
+        totals[0] += vcpus
+        totals[1] += memory_mb
+        totals[2] += disk_gb
+        totals[3] += 1
+    for host_id in sorted(per_host):
+        vcpus, memory_mb, disk_gb, count = per_host[host_id]
+        conn.execute(sa.update(H).where(H.c.id == host_id).values(
+            vcpus_used=H.c.vcpus_used - vcpus,
+            memory_mb_used=H.c.memory_mb_used - memory_mb,
+            disk_gb_used=H.c.disk_gb_used - disk_gb,
+            instances=H.c.instances - count,
+            generation=H.c.generation + 1, updated_at=now))
+    amounts = collections.Counter()
+    for vcpus, memory_mb, disk_gb, count in per_host.values():
+        amounts.update(VCPU=vcpus, MEMORY_MB=memory_mb, DISK_GB=disk_gb,
+                       instances=count)
+    amounts.update(_release_custom(conn, schedule_id))
+    quotas.release(conn, project_id, amounts)
+    if per_host:
+        db_hosts.mark_changed(conn, per_host)
 
 
 def _release_custom(conn, schedule_id):

@@ -36,4 +36,9 @@ rules = [
         description='Delete a schedule and release its allocations.',
         operations=[{'method': 'DELETE',
                      'path': '/v1/schedules/{schedule_id}'}]),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'confirm', check_str=base.RULE_ADMIN_OR_MEMBER,
+        description='Confirm a held schedule, so its hold never expires.',
+        operations=[{'method': 'POST',
+                     'path': '/v1/schedules/{schedule_id}/confirm'}]),
 ]

@@ -19,6 +19,7 @@ from sora_api import exception
 from sora_api import liveness
 from sora_api import metrics
 from sora_api import timeutils
+from sora_api.db import holds
 from sora_api.db import hosts as db_hosts
 from sora_api.db import quotas
 from sora_api.db import resource_classes
@@ -169,6 +170,7 @@ class SchedulerManager:
 
     def dry_run(self, project_id, request):
         """Ranked candidates and the filter funnel; nothing is claimed."""
+        holds.expire_due(self.db)
         spec, _ = self.build_spec(project_id, request)
         with self._table_lock:
             return self.driver.rank(
@@ -181,6 +183,9 @@ class SchedulerManager:
         Returns ``(schedule, created)``; ``created`` is False when an earlier
         request with the same Idempotency-Key already made the schedule.
         """
+        # NOTE: holds past their time are released before placing, so no
+        # request sees their room as taken, even between two timer runs.
+        holds.expire_due(self.db)
         idempotency = None
         if idempotency_key is not None:
             idempotency = (idempotency_key, request_hash(request))

@@ -1,6 +1,7 @@
 """Controllers: one class per resource, one small method per action."""
 
 from sora_api.api.middleware import request_id
+from sora_api.db import holds
 
 
 class Controller:
@@ -17,3 +18,8 @@ class Controller:
     def authorize(self, req, action, target=None):
         """Raise ``Forbidden`` unless the caller may do ``action``."""
         self.services.policy.authorize(self.context(req), action, target)
+
+    def expire_holds(self):
+        """Release holds past their time before reading usage, so no answer
+        counts them as used even between two runs of the expiry timer."""
+        holds.expire_due(self.services.db)

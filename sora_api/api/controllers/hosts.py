@@ -1,9 +1,5 @@
 """``/v1/hosts``: the compute hosts Sora schedules onto (admin only)."""
 
-import re
-
-import webob
-
 from sora_api import capacity
 from sora_api import liveness
 from sora_api import timeutils
@@ -49,6 +45,7 @@ class HostsController(controllers.Controller):
         self.authorize(req, 'sora:host:list')
         params = wsgi.query_params(req, schema.list_query)
         limit = wsgi.limit(params, self.conf)
+        self.expire_holds()
         enabled = params.get('enabled', [None])[0]
         rows = db_hosts.list_hosts(
             self.services.db, limit + 1,
@@ -107,6 +104,7 @@ class HostsController(controllers.Controller):
 
     def show(self, req, host_id):
         self.authorize(req, 'sora:host:show')
+        self.expire_holds()
         return self._response(db_hosts.get(self.services.db, host_id))
 
     def update(self, req, host_id):
@@ -116,7 +114,7 @@ class HostsController(controllers.Controller):
         if 'inventories' in values:
             values['inventories'] = _inventories(values['inventories'])
         host = db_hosts.update(self.services.db, host_id, values,
-                               allowed_generations=_if_match(req))
+                               allowed_generations=wsgi.if_match(req, 'host'))
         return self._response(host)
 
     def delete(self, req, host_id):
@@ -186,23 +184,3 @@ def _normal_names(values):
     if 'name' in values:
         values['name'] = wsgi.host_name(values['name'])
     return values
-
-
-# A generation as an ETag: ASCII digits that fit a BIGINT column. NOTE:
-# str.isdigit() also takes other scripts' digits, and int() of more than
-# 4300 digits raises, which was a 500; such a tag matches no generation.
-_GENERATION_ETAG = re.compile(r'[0-9]{1,18}\Z')
-
-
-def _if_match(req):
-    """Generations ``If-Match`` allows, or None when it allows any."""
-    if req.if_match is webob.etag.AnyETag:
-        return None
-    generations = set()
-    for etag in req.if_match.etags:
-        if not _GENERATION_ETAG.match(etag):
-            raise errors.ApiError(
-                412, errors.CONFLICT,
-                'If-Match %s is not an ETag of this host.' % etag)
-        generations.add(int(etag))
-    return generations

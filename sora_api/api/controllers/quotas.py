@@ -21,6 +21,7 @@ def _project_id(project_id):
 class QuotasController(controllers.Controller):
 
     def _quota(self, project_id):
+        self.expire_holds()
         limits, usage = db_quotas.get(self.services.db, project_id,
                                       db_quotas.defaults(self.conf))
         return wsgi.json_response({'quota': {
@@ -58,6 +59,7 @@ class UsagesController(controllers.Controller):
         """GET /v1/usages: the caller's project; ``project_id`` (admin for
         another project) or ``all_projects=true`` (admin)."""
         params = wsgi.query_params(req, schema.usage_query)
+        self.expire_holds()
         if params.get('all_projects', ['false'])[0] == 'true':
             self.authorize(req, 'sora:usage:list:all_projects')
             usages = db_quotas.all_usages(self.services.db)

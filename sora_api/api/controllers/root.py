@@ -31,4 +31,5 @@ class RootController(controllers.Controller):
         """GET /openapi.json: the OpenAPI 3 description of v1."""
         return wsgi.json_response(openapi.document(
             wsgi.base_url(req),
-            self.conf.scheduler.max_instances_per_request))
+            self.conf.scheduler.max_instances_per_request,
+            self.conf.scheduler.max_hold_seconds))

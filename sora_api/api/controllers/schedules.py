@@ -8,6 +8,7 @@ from sora_api.api import controllers
 from sora_api.api import errors
 from sora_api.api import wsgi
 from sora_api.api.schemas import schedules as schema
+from sora_api.db import holds as db_holds
 from sora_api.db import schedules as db_schedules
 from sora_api.scheduler.filters import json_filter
 
@@ -17,7 +18,8 @@ class SchedulesController(controllers.Controller):
     def __init__(self, services):
         super().__init__(services)
         self.create_schema = schema.create(
-            self.conf.scheduler.max_instances_per_request)
+            self.conf.scheduler.max_instances_per_request,
+            self.conf.scheduler.max_hold_seconds)
 
     def index(self, req):
         """GET /v1/schedules: the caller's project (admin: all_projects)."""
@@ -27,6 +29,7 @@ class SchedulesController(controllers.Controller):
         if all_projects:
             self.authorize(req, 'sora:schedule:list:all_projects')
         limit = wsgi.limit(params, self.conf)
+        self.expire_holds()
         rows = db_schedules.list_schedules(
             self.services.db, limit + 1,
             project_id=None if all_projects else self.context(req).project_id,
@@ -44,11 +47,12 @@ class SchedulesController(controllers.Controller):
         schedule = self._get(req, schedule_id)
         self.authorize(req, 'sora:schedule:show',
                        {'project_id': schedule.project_id})
-        return wsgi.json_response({'schedule': _view(schedule)})
+        return _response(schedule)
 
     def _get(self, req, schedule_id):
         """The schedule; another project's is a 404 unless admin."""
         context = self.context(req)
+        self.expire_holds()
         sees_all = self.services.policy.allows(
             context, 'sora:schedule:list:all_projects')
         return db_schedules.get(
@@ -84,16 +88,30 @@ class SchedulesController(controllers.Controller):
         schedule, _ = manager.schedule(context.project_id, context.user_id,
                                        request, idempotency_key=key)
         location = '%s/v1/schedules/%s' % (wsgi.base_url(req), schedule.id)
-        return wsgi.json_response({'schedule': _view(schedule)}, 201,
-                                  {'Location': location})
+        return _response(schedule, 201, {'Location': location})
 
     def delete(self, req, schedule_id):
         """DELETE /v1/schedules/{id}: release every allocation at once."""
         schedule = self._get(req, schedule_id)
         self.authorize(req, 'sora:schedule:delete',
                        {'project_id': schedule.project_id})
-        db_schedules.delete(self.services.db, schedule_id)
+        db_schedules.delete(self.services.db, schedule_id,
+                            generations=wsgi.if_match(req, 'schedule'))
         return wsgi.no_content()
+
+    def confirm(self, req, schedule_id):
+        """POST /v1/schedules/{id}/confirm: a held schedule becomes active.
+
+        409 ``sora.hold_expired`` when the hold ran out first, 409
+        ``sora.conflict`` when the schedule is not held.
+        """
+        schedule = self._get(req, schedule_id)
+        self.authorize(req, 'sora:schedule:confirm',
+                       {'project_id': schedule.project_id})
+        schedule = db_holds.confirm(
+            self.services.db, schedule_id,
+            generations=wsgi.if_match(req, 'schedule'))
+        return _response(schedule)
 
 
 def _check_request(request, conf):
@@ -144,6 +162,11 @@ def _by_field(resources):
     return named
 
 
+def _response(schedule, status=200, headers=None):
+    headers = dict(headers or {}, ETag='"%d"' % schedule.generation)
+    return wsgi.json_response({'schedule': _view(schedule)}, status, headers)
+
+
 def _view(schedule, full=True):
     """The schedule's representation; lists (``full`` False) leave out the
     hints whose values are lists, which GET /v1/schedules/{id} shows."""
@@ -155,6 +178,8 @@ def _view(schedule, full=True):
     body = {
         'id': schedule.id, 'project_id': schedule.project_id,
         'user_id': schedule.user_id, 'status': schedule.status,
+        'generation': schedule.generation,
+        'expires_at': timeutils.isotime(schedule.expires_at),
         'resources': request['resources'],
         'num_instances': request.get('num_instances', 1),
         'allocations': [{'instance_index': a.instance_index,

@@ -27,8 +27,9 @@ _HINTS = {
 }
 
 
-def create(max_instances):
-    """The POST body schema; ``num_instances`` is capped by configuration."""
+def create(max_instances, max_hold_seconds):
+    """The POST body schema; ``num_instances`` and ``hold_seconds`` are
+    capped by configuration."""
     return {
         'type': 'object',
         'properties': {
@@ -55,6 +56,8 @@ def create(max_instances):
             'metadata': common.METADATA,
             'hints': _HINTS,
             'dry_run': {'type': 'boolean'},
+            'hold_seconds': {'type': 'integer', 'minimum': 1,
+                             'maximum': max_hold_seconds},
         },
         'required': ['resources'],
         'additionalProperties': False,
@@ -62,7 +65,8 @@ def create(max_instances):
 
 
 list_query = common.query(
-    status=common.one({'type': 'string', 'enum': ['active']}),
+    status=common.one({'type': 'string',
+                       'enum': ['active', 'held', 'expired']}),
     host_id=common.one(common.UUID),
     group=common.one(common.NAME),
     all_projects=common.BOOLEAN_PARAM,

@@ -70,15 +70,24 @@ def test_an_update_must_name_at_least_one_field():
 
 
 def test_schedule_num_instances_is_capped_by_configuration():
-    schema = schedule_schemas.create(max_instances=3)
+    schema = schedule_schemas.create(max_instances=3, max_hold_seconds=60)
     ok = {'resources': {'vcpus': 1}, 'num_instances': 3}
     assert wsgi.json_body(_post(ok), schema) == ok
     _refused(dict(ok, num_instances=4), schema)
     _refused(dict(ok, num_instances=0), schema)
 
 
+def test_schedule_hold_seconds_is_capped_by_configuration():
+    schema = schedule_schemas.create(max_instances=3, max_hold_seconds=60)
+    ok = {'resources': {'vcpus': 1}, 'hold_seconds': 60}
+    assert wsgi.json_body(_post(ok), schema) == ok
+    _refused(dict(ok, hold_seconds=61), schema)
+    _refused(dict(ok, hold_seconds=0), schema)
+    _refused(dict(ok, hold_seconds=1.5), schema)
+
+
 def test_a_group_policy_needs_a_group():
-    schema = schedule_schemas.create(max_instances=10)
+    schema = schedule_schemas.create(max_instances=10, max_hold_seconds=60)
     _refused({'resources': {'vcpus': 1},
               'hints': {'group_policy': 'affinity'}}, schema)
     _refused({'resources': {'vcpus': 1},

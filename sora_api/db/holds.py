@@ -1,0 +1,99 @@
+"""Holds: confirming a held schedule and expiring the ones not confirmed.
+
+Both are decided by one conditional ``UPDATE`` of the schedule row: confirm
+moves ``held`` to ``active`` only while ``expires_at`` is still ahead, expiry
+moves ``held`` to ``expired`` only once it has passed, and releases the
+allocations in the same transaction. Whichever commits first wins; the other
+matches no row, so a hold ends in exactly one outcome and is never released
+twice, whichever worker or server runs the expiry.
+"""
+
+import sqlalchemy as sa
+
+from sora_api import exception
+from sora_api import timeutils
+from sora_api.db import models
+from sora_api.db import schedules
+
+S = models.Schedule.__table__
+
+_DUE = sa.select(S.c.id).where(
+    S.c.status == 'held', S.c.expires_at <= sa.bindparam('now')
+).order_by(S.c.expires_at).limit(sa.bindparam('limit'))
+
+
+def confirm(db, schedule_id, generations=None, now=None):
+    """Make a held schedule ``active`` for good; returns it.
+
+    Raises ``HoldExpired`` when its hold has run out (it is expired on the
+    spot if no worker got to it yet) and ``ScheduleStatusConflict`` when it
+    is not held.
+    """
+    now = now or timeutils.utcnow()
+    with db.connection(writer=True) as conn:
+        row = _row(conn, schedule_id)
+        schedules.check_generation(schedule_id, row.generation, generations)
+        confirmed = conn.execute(sa.update(S).where(
+            S.c.id == schedule_id, S.c.generation == row.generation,
+            S.c.status == 'held', S.c.expires_at > now,
+        ).values(status='active', expires_at=None,
+                 generation=S.c.generation + 1, updated_at=now)).rowcount
+    if confirmed:
+        return schedules.get(db, schedule_id)
+    if row.status == 'held' and row.expires_at <= now:
+        _expire_one(db, schedule_id, now)
+    # What the row is now: a concurrent expiry or delete may have won.
+    row = _row_now(db, schedule_id)
+    if row.status == 'expired':
+        raise exception.HoldExpired(
+            schedule_id=schedule_id,
+            expires_at=timeutils.isotime(row.expires_at))
+    if row.status != 'held':
+        raise exception.ScheduleStatusConflict(
+            schedule_id=schedule_id, status=row.status, expected='held')
+    # NOTE: held and not yet due, but the row changed between the read and
+    # the update (a concurrent action bumped it): stale, as If-Match is.
+    raise exception.ScheduleGenerationConflict(
+        schedule_id=schedule_id, actual=row.generation + 1,
+        expected=row.generation)
+
+
+def _row(conn, schedule_id):
+    row = conn.execute(sa.select(
+        S.c.status, S.c.generation, S.c.expires_at
+    ).where(S.c.id == schedule_id)).first()
+    if row is None:
+        raise exception.ScheduleNotFound(schedule_id=schedule_id)
+    return row
+
+
+def _row_now(db, schedule_id):
+    with db.connection() as conn:
+        return _row(conn, schedule_id)
+
+
+def expire_due(db, limit=100, now=None):
+    """Expire up to ``limit`` holds whose time has come; returns how many
+    this call expired (others may be expired concurrently elsewhere)."""
+    now = now or timeutils.utcnow()
+    with db.connection() as conn:
+        due = list(conn.scalars(_DUE, {'now': now, 'limit': limit}))
+    # NOTE: one transaction per schedule, each releasing its hosts in the
+    # claim's order, so an expiry never holds many hosts' rows at once nor
+    # deadlocks with claims.
+    return sum(_expire_one(db, schedule_id, now) for schedule_id in due)
+
+
+def _expire_one(db, schedule_id, now):
+    with db.connection(writer=True) as conn:
+        won = conn.execute(sa.update(S).where(
+            S.c.id == schedule_id, S.c.status == 'held',
+            S.c.expires_at <= now,
+        ).values(status='expired', generation=S.c.generation + 1,
+                 updated_at=now)).rowcount
+        if not won:
+            return 0
+        owner = conn.execute(sa.select(S.c.project_id).where(
+            S.c.id == schedule_id)).scalar()
+        schedules.release(conn, schedule_id, owner)
+    return 1
