@@ -72,6 +72,13 @@ class _Series:
             'concurrent request; retried="true" when the request was placed '
             'again, "false" when it gave up.', ['retried'],
             registry=registry)
+        self.moves = prometheus_client.Counter(
+            'sora_instances_moved', 'Instances moved to another host by a '
+            'move, a resize or a drain.', registry=registry)
+        self.holds = prometheus_client.Counter(
+            'sora_holds', 'Holds created, confirmed and expired (released '
+            'by whichever worker expired them).', ['event'],
+            registry=registry)
         self.eliminations = prometheus_client.Counter(
             'sora_filter_eliminations', 'Hosts removed by each filter.',
             ['filter'], registry=registry)
@@ -157,6 +164,16 @@ def no_valid_host(explanation=None):
 def claim_race(retried):
     """A claim lost a race; ``retried`` says whether it is placed again."""
     _series().races.labels('true' if retried else 'false').inc()
+
+
+def moved(instances):
+    """``instances`` instances were moved to other hosts."""
+    _series().moves.inc(instances)
+
+
+def hold(event, count=1):
+    """``count`` holds were ``created``, ``confirmed`` or ``expired``."""
+    _series().holds.labels(event).inc(count)
 
 
 def filter_eliminations(funnel):

@@ -251,6 +251,15 @@ def _paths(max_instances, max_hold_seconds):
                      'parameters': [_IF_MATCH],
                      'responses': dict(_errors(401, 403, 404, 409, 412), **{
                          '200': schedule_answer})}},
+        '/v1/schedules/{schedule_id}/move': {
+            'parameters': _path_id('schedule_id'),
+            'post': {'summary': 'Move instances to other hosts.',
+                     'parameters': [_IF_MATCH],
+                     'requestBody': dict(_json(schedule_schemas.move),
+                                         required=False),
+                     'responses': dict(_errors(400, 401, 403, 404, 409, 412,
+                                               413), **{
+                         '200': schedule_answer})}},
         '/v1/resource_classes': {
             'get': {'summary': 'List the resource classes.',
                     'responses': dict(_errors(401, 403), **{

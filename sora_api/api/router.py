@@ -38,6 +38,7 @@ ROUTES = {
                                     'DELETE': ('schedules', 'delete')},
     '/v1/schedules/{schedule_id}/confirm': {
         'POST': ('schedules', 'confirm')},
+    '/v1/schedules/{schedule_id}/move': {'POST': ('schedules', 'move')},
     '/v1/resource_classes': {'GET': ('resource_classes', 'index')},
     '/v1/resource_classes/{name}': {
         'PUT': ('resource_classes', 'update'),

@@ -11,6 +11,7 @@ twice, whichever worker or server runs the expiry.
 import sqlalchemy as sa
 
 from sora_api import exception
+from sora_api import metrics
 from sora_api import timeutils
 from sora_api.db import models
 from sora_api.db import schedules
@@ -39,6 +40,7 @@ def confirm(db, schedule_id, generations=None, now=None):
         ).values(status='active', expires_at=None,
                  generation=S.c.generation + 1, updated_at=now)).rowcount
     if confirmed:
+        metrics.hold('confirmed')
         return schedules.get(db, schedule_id)
     if row.status == 'held' and row.expires_at <= now:
         _expire_one(db, schedule_id, now)
@@ -96,4 +98,5 @@ def _expire_one(db, schedule_id, now):
         owner = conn.execute(sa.select(S.c.project_id).where(
             S.c.id == schedule_id)).scalar()
         schedules.release(conn, schedule_id, owner)
+    metrics.hold('expired')
     return 1

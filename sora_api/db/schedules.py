@@ -65,7 +65,7 @@ def _claim_statement(checked):
     return sa.update(H).where(*conditions).values(values)
 
 
-def _claim_host(conn, host_id, asked, instances, now):
+def claim_host(conn, host_id, asked, instances, now):
     """Add ``asked`` usage to one host if it still fits; False if not."""
     checked = tuple(r for r in RESOURCES if asked[r])
     params = {'asked_' + r: asked[r] for r in RESOURCES}
@@ -74,7 +74,7 @@ def _claim_host(conn, host_id, asked, instances, now):
     return result.rowcount == 1
 
 
-def _claim_inventories(conn, host_id, custom, count):
+def claim_inventories(conn, host_id, custom, count):
     """Take ``count`` instances of ``custom`` (class -> amount each) from
     the host's inventories, in class order; False if one has no room."""
     for name in sorted(custom):
@@ -103,7 +103,7 @@ def project_amounts(resources, instances):
     return amounts
 
 
-def _bump_group(conn, project_id, group, generation, members):
+def bump_group(conn, project_id, group, generation, members):
     """Compare-and-swap the group's generation read before scheduling.
 
     NOTE: a group's row is deleted with its last schedule, so a row made
@@ -201,8 +201,8 @@ def claim(db, project_id, user_id, request, hosts, group=None,
         created_at=now, updated_at=now, expires_at=expires_at)
     try:
         with db.connection(writer=True) as conn:
-            if group and not _bump_group(conn, project_id, group,
-                                         group_generation, group_members):
+            if group and not bump_group(conn, project_id, group,
+                                        group_generation, group_members):
                 raise exception.ClaimConflict(reason='group %s changed'
                                               % group)
             # Hosts in a fixed order, so concurrent claims lock rows in the
@@ -210,8 +210,8 @@ def claim(db, project_id, user_id, request, hosts, group=None,
             for host_id in sorted(per_host):
                 count = per_host[host_id]
                 asked = {r: v * count for r, v in resources.items()}
-                if not (_claim_host(conn, host_id, asked, count, now)
-                        and _claim_inventories(conn, host_id, custom,
+                if not (claim_host(conn, host_id, asked, count, now)
+                        and claim_inventories(conn, host_id, custom,
                                                count)):
                     raise exception.ClaimConflict(
                         reason='host %s has no room left' % host_id)
@@ -377,12 +377,8 @@ def release(conn, schedule_id, project_id):
         totals[3] += 1
     for host_id in sorted(per_host):
         vcpus, memory_mb, disk_gb, count = per_host[host_id]
-        conn.execute(sa.update(H).where(H.c.id == host_id).values(
-            vcpus_used=H.c.vcpus_used - vcpus,
-            memory_mb_used=H.c.memory_mb_used - memory_mb,
-            disk_gb_used=H.c.disk_gb_used - disk_gb,
-            instances=H.c.instances - count,
-            generation=H.c.generation + 1, updated_at=now))
+        release_host(conn, host_id, {'vcpus': vcpus, 'memory_mb': memory_mb,
+                                     'disk_gb': disk_gb}, count, now)
     amounts = collections.Counter()
     for vcpus, memory_mb, disk_gb, count in per_host.values():
         amounts.update(VCPU=vcpus, MEMORY_MB=memory_mb, DISK_GB=disk_gb,
@@ -404,10 +400,25 @@ def _release_custom(conn, schedule_id):
         per_inventory[host_id, name] += amount
         released[name] += amount
     for (host_id, name), amount in sorted(per_inventory.items()):
-        conn.execute(sa.update(INV).where(
-            INV.c.host_id == host_id, INV.c.resource_class == name
-        ).values(used=INV.c.used - amount))
+        release_inventory(conn, host_id, name, amount)
     return released
+
+
+def release_host(conn, host_id, freed, instances, now):
+    """Take ``freed`` (v1 field -> amount) and ``instances`` off a host."""
+    conn.execute(sa.update(H).where(H.c.id == host_id).values(
+        vcpus_used=H.c.vcpus_used - freed['vcpus'],
+        memory_mb_used=H.c.memory_mb_used - freed['memory_mb'],
+        disk_gb_used=H.c.disk_gb_used - freed['disk_gb'],
+        instances=H.c.instances - instances,
+        generation=H.c.generation + 1, updated_at=now))
+
+
+def release_inventory(conn, host_id, name, amount):
+    """Give ``amount`` of custom class ``name`` back to a host."""
+    conn.execute(sa.update(INV).where(
+        INV.c.host_id == host_id, INV.c.resource_class == name
+    ).values(used=INV.c.used - amount))
 
 
 def group_state(db, project_id, group):

@@ -41,4 +41,9 @@ rules = [
         description='Confirm a held schedule, so its hold never expires.',
         operations=[{'method': 'POST',
                      'path': '/v1/schedules/{schedule_id}/confirm'}]),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'move', check_str=base.RULE_ADMIN_OR_MEMBER,
+        description="Move a schedule's instances to other hosts.",
+        operations=[{'method': 'POST',
+                     'path': '/v1/schedules/{schedule_id}/move'}]),
 ]

@@ -21,6 +21,7 @@ from sora_api import metrics
 from sora_api import timeutils
 from sora_api.db import holds
 from sora_api.db import hosts as db_hosts
+from sora_api.db import moves
 from sora_api.db import quotas
 from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
@@ -207,6 +208,8 @@ class SchedulerManager:
                     group_members=group_members,
                     idempotency=idempotency,
                     quota_limits=quotas.defaults(self.conf))
+                if schedule.status == 'held':
+                    metrics.hold('created')
                 return schedule, True
             except exception.ClaimConflict as e:
                 metrics.claim_race(retried=attempt < attempts)
@@ -217,6 +220,65 @@ class SchedulerManager:
         raise exception.NoValidHost(
             reason='Every claim lost a race with concurrent requests after '
                    '%d attempts.' % attempts)
+
+    def move(self, schedule_id, indexes, ignore_hosts=(), generations=None):
+        """Move the instances ``indexes`` (None: all) of a schedule to other
+        hosts chosen under its own request; returns the schedule after.
+
+        Raises ``NoValidHost`` when they do not all fit elsewhere (nothing
+        moves), ``ScheduleStatusConflict`` for an expired hold.
+        """
+        holds.expire_due(self.db)
+        attempts = self.conf.scheduler.max_claim_attempts
+        for attempt in range(1, attempts + 1):
+            # Read again on each attempt: a lost race may have been a
+            # concurrent move of this very schedule.
+            schedule = db_schedules.get(self.db, schedule_id)
+            db_schedules.check_generation(schedule_id, schedule.generation,
+                                          generations)
+            if schedule.status not in moves.MOVABLE:
+                raise exception.ScheduleStatusConflict(
+                    schedule_id=schedule_id, status=schedule.status,
+                    expected=' or '.join(moves.MOVABLE))
+            moving = [a for a in schedule.allocations
+                      if indexes is None or a.instance_index in indexes]
+            spec, group_state = self._move_spec(schedule, moving,
+                                                     ignore_hosts)
+            chosen = self.driver.select_destinations(
+                spec, self._table_for(schedule.request))
+            targets = {a.instance_index: host.id
+                       for a, host in zip(moving, chosen)}
+            try:
+                moved = moves.move(self.db, schedule, targets,
+                                   group=spec.group,
+                                   group_state=group_state)
+                metrics.moved(len(targets))
+                return moved
+            except exception.ClaimConflict as e:
+                metrics.claim_race(retried=attempt < attempts)
+                LOG.info('Move attempt %d of %d lost a race (%s); placing '
+                         'again.', attempt, attempts, e)
+        raise exception.NoValidHost(
+            reason='Every move lost a race with concurrent requests after '
+                   '%d attempts.' % attempts)
+
+    def _move_spec(self, schedule, moving, ignore_hosts):
+        """The spec of the moving instances under the schedule's request:
+        never their current hosts, and the group counted without them."""
+        request = dict(schedule.request, num_instances=len(moving))
+        hints = dict(request.get('hints', {}))
+        hints['ignore_hosts'] = sorted(
+            set(hints.get('ignore_hosts', ())) | set(ignore_hosts)
+            | {a.host_name for a in moving})
+        request['hints'] = hints
+        spec, group_state = self.build_spec(schedule.project_id, request)
+        for allocation in moving:
+            left = spec.group_hosts.get(allocation.host_id, 0) - 1
+            if left > 0:
+                spec.group_hosts[allocation.host_id] = left
+            else:
+                spec.group_hosts.pop(allocation.host_id, None)
+        return spec, group_state
 
     def _idempotent_result(self, project_id, idempotency):
         key, digest = idempotency

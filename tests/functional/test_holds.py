@@ -229,3 +229,19 @@ def test_racing_confirms_and_expiry_end_each_hold_in_one_outcome(
         outcomes[status] += 1
     assert sum(outcomes.values()) == len(held)
     invariants.check(db)
+
+
+def test_moving_an_expired_hold_is_409_and_changes_nothing(server):
+    make_host(server, 'h1')
+    make_host(server, 'h2')
+    schedule = hold(server, 1)
+    db = server.database()
+    expired_in_database(db, schedule['id'])
+    path = '/v1/schedules/%s' % schedule['id']
+    before = server.request('GET', path, as_='member').json()
+    for body in (None, {'instance_index': 0}):
+        response = server.request('POST', path + '/move', as_='member',
+                                  json=body)
+        assert_error(response, 409, 'sora.conflict')
+    assert server.request('GET', path, as_='member').json() == before
+    invariants.check(db)

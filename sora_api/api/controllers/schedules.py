@@ -113,6 +113,31 @@ class SchedulesController(controllers.Controller):
             generations=wsgi.if_match(req, 'schedule'))
         return _response(schedule)
 
+    def move(self, req, schedule_id):
+        """POST /v1/schedules/{id}/move: instance ``instance_index`` (none:
+        every one) to another host under the schedule's own request.
+
+        An out-of-range index is a 400, an expired hold a 409
+        ``sora.conflict``, no room elsewhere a 409 ``sora.no_valid_host``.
+        """
+        schedule = self._get(req, schedule_id)
+        self.authorize(req, 'sora:schedule:move',
+                       {'project_id': schedule.project_id})
+        body = wsgi.json_body(req, schema.move, optional=True)
+        generations = wsgi.if_match(req, 'schedule')
+        indexes = None
+        if 'instance_index' in body:
+            index = body['instance_index']
+            count = schedule.request.get('num_instances', 1)
+            if index >= count:
+                raise errors.invalid(
+                    'Invalid input for field instance_index: %d is not an '
+                    'instance of the schedule (0 to %d).' % (index, count - 1))
+            indexes = {index}
+        moved = self.services.scheduler.move(
+            schedule_id, indexes, body.get('ignore_hosts', ()), generations)
+        return _response(moved)
+
 
 def _check_request(request, conf):
     """What JSON Schema cannot say: one resource > 0, a sound query of

@@ -72,6 +72,15 @@ list_query = common.query(
     all_projects=common.BOOLEAN_PARAM,
 )
 
+move = {
+    'type': 'object',
+    'properties': {
+        'instance_index': {'type': 'integer', 'minimum': 0},
+        'ignore_hosts': _HOST_NAMES,
+    },
+    'additionalProperties': False,
+}
+
 # Printable: PostgreSQL refuses NUL in text, which was a 500.
 IDEMPOTENCY_KEY = {'type': 'string', 'minLength': 1, 'maxLength': 255,
                    'not': {'pattern': '[\\x00-\\x1f\\x7f]'}}
