@@ -260,6 +260,15 @@ def _paths(max_instances, max_hold_seconds):
                      'responses': dict(_errors(400, 401, 403, 404, 409, 412,
                                                413), **{
                          '200': schedule_answer})}},
+        '/v1/schedules/{schedule_id}/resize': {
+            'parameters': _path_id('schedule_id'),
+            'post': {'summary': 'Give every instance new resources.',
+                     'parameters': [_IF_MATCH],
+                     'requestBody': dict(_json(schedule_schemas.RESIZE),
+                                         required=True),
+                     'responses': dict(_errors(400, 401, 403, 404, 409, 412,
+                                               413), **{
+                         '200': schedule_answer})}},
         '/v1/resource_classes': {
             'get': {'summary': 'List the resource classes.',
                     'responses': dict(_errors(401, 403), **{

@@ -39,6 +39,7 @@ ROUTES = {
     '/v1/schedules/{schedule_id}/confirm': {
         'POST': ('schedules', 'confirm')},
     '/v1/schedules/{schedule_id}/move': {'POST': ('schedules', 'move')},
+    '/v1/schedules/{schedule_id}/resize': {'POST': ('schedules', 'resize')},
     '/v1/resource_classes': {'GET': ('resource_classes', 'index')},
     '/v1/resource_classes/{name}': {
         'PUT': ('resource_classes', 'update'),

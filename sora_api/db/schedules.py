@@ -77,13 +77,17 @@ def claim_host(conn, host_id, asked, instances, now):
 def claim_inventories(conn, host_id, custom, count):
     """Take ``count`` instances of ``custom`` (class -> amount each) from
     the host's inventories, in class order; False if one has no room."""
-    for name in sorted(custom):
-        result = conn.execute(_CLAIM_INVENTORY, {
-            'inventory_host': host_id, 'inventory_class': name,
-            'asked': custom[name] * count, 'unit': custom[name]})
-        if result.rowcount != 1:
-            return False
-    return True
+    return all(claim_inventory(conn, host_id, name, custom[name] * count,
+                               custom[name])
+               for name in sorted(custom))
+
+
+def claim_inventory(conn, host_id, name, asked, unit):
+    """Add ``asked`` of class ``name`` on the host if it fits and ``unit``
+    (what one instance holds) is within ``max_unit``; False if not."""
+    return conn.execute(_CLAIM_INVENTORY, {
+        'inventory_host': host_id, 'inventory_class': name,
+        'asked': asked, 'unit': unit}).rowcount == 1
 
 
 def split_resources(resources):

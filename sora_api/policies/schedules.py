@@ -46,4 +46,9 @@ rules = [
         description="Move a schedule's instances to other hosts.",
         operations=[{'method': 'POST',
                      'path': '/v1/schedules/{schedule_id}/move'}]),
+    policy.DocumentedRuleDefault(
+        name=PREFIX % 'resize', check_str=base.RULE_ADMIN_OR_MEMBER,
+        description="Change the resources of a schedule's instances.",
+        operations=[{'method': 'POST',
+                     'path': '/v1/schedules/{schedule_id}/resize'}]),
 ]

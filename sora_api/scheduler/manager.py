@@ -6,6 +6,7 @@ concurrent request, the request is placed again on fresh host data (so it
 lands on the next-best host), up to ``[scheduler] max_claim_attempts``.
 """
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -23,6 +24,7 @@ from sora_api.db import holds
 from sora_api.db import hosts as db_hosts
 from sora_api.db import moves
 from sora_api.db import quotas
+from sora_api.db import resizes
 from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
 from sora_api.scheduler import host_cache
@@ -261,6 +263,67 @@ class SchedulerManager:
         raise exception.NoValidHost(
             reason='Every move lost a race with concurrent requests after '
                    '%d attempts.' % attempts)
+
+    def resize(self, schedule_id, resources, generations=None):
+        """Give every instance of a schedule ``resources``: in place where
+        its host has room for the difference, else on another host chosen
+        under the schedule's own request. Returns the schedule after.
+
+        The same resources change nothing. Raises ``NoValidHost`` when an
+        instance fits nowhere (nothing changes), ``OverQuota``.
+        """
+        holds.expire_due(self.db)
+        # An unknown class is a 400 before anything is tried.
+        self._table_for({'resources': resources})
+        full = set()
+        attempt = 0
+        while True:
+            schedule = db_schedules.get(self.db, schedule_id)
+            db_schedules.check_generation(schedule_id, schedule.generation,
+                                          generations)
+            if schedule.status not in moves.MOVABLE:
+                raise exception.ScheduleStatusConflict(
+                    schedule_id=schedule_id, status=schedule.status,
+                    expected=' or '.join(moves.MOVABLE))
+            if (db_schedules.split_resources(resources)
+                    == db_schedules.split_resources(
+                        schedule.request['resources'])):
+                return schedule
+            try:
+                return self._resize(schedule, resources, full)
+            except resizes.NoRoomInPlace as e:
+                # Decided by the database: that host's instances move, on
+                # the next try; there are only so many hosts to learn.
+                full.add(e.kwargs['host_id'])
+            except exception.ClaimConflict as e:
+                attempt += 1
+                metrics.claim_race(
+                    retried=attempt < self.conf.scheduler.max_claim_attempts)
+                if attempt >= self.conf.scheduler.max_claim_attempts:
+                    raise exception.NoValidHost(
+                        reason='Every resize lost a race with concurrent '
+                               'requests after %d attempts.' % attempt
+                    ) from e
+
+    def _resize(self, schedule, resources, full):
+        moving = [a for a in schedule.allocations if a.host_id in full]
+        targets, group, group_state = {}, None, None
+        if moving:
+            resized = dataclasses.replace(
+                schedule, request=dict(schedule.request,
+                                       resources=resources))
+            spec, group_state = self._move_spec(resized, moving, ())
+            group = spec.group
+            chosen = self.driver.select_destinations(
+                spec, self._table_for(resized.request))
+            targets = {a.instance_index: host.id
+                       for a, host in zip(moving, chosen)}
+        schedule = resizes.resize(self.db, schedule, resources, targets,
+                                  quota_limits=quotas.defaults(self.conf),
+                                  group=group, group_state=group_state)
+        if targets:
+            metrics.moved(len(targets))
+        return schedule
 
     def _move_spec(self, schedule, moving, ignore_hosts):
         """The spec of the moving instances under the schedule's request:

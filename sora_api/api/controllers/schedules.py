@@ -138,6 +138,23 @@ class SchedulesController(controllers.Controller):
             schedule_id, indexes, body.get('ignore_hosts', ()), generations)
         return _response(moved)
 
+    def resize(self, req, schedule_id):
+        """POST /v1/schedules/{id}/resize: new ``resources`` for every
+        instance, in place where its host has room, else moved; all or none.
+
+        The same resources are a 200 that changes nothing; the difference
+        counts against quota (403 ``sora.over_quota``).
+        """
+        schedule = self._get(req, schedule_id)
+        self.authorize(req, 'sora:schedule:resize',
+                       {'project_id': schedule.project_id})
+        body = wsgi.json_body(req, schema.RESIZE)
+        generations = wsgi.if_match(req, 'schedule')
+        resources = _checked_resources(body['resources'])
+        resized = self.services.scheduler.resize(schedule_id, resources,
+                                                 generations)
+        return _response(resized)
+
 
 def _check_request(request, conf):
     """What JSON Schema cannot say: one resource > 0, a sound query of
@@ -147,10 +164,7 @@ def _check_request(request, conf):
     ``vcpus``), puts schedule ids of hints in the lower case they are
     stored in, and host names in NFC, as hosts' names are.
     """
-    request['resources'] = _by_field(request['resources'])
-    if not any(request['resources'].values()):
-        raise errors.invalid('Invalid input for field resources: at least '
-                             'one resource must be greater than 0.')
+    request['resources'] = _checked_resources(request['resources'])
     hints = request.get('hints', {})
     for name in ('same_host', 'different_host'):
         if name in hints:
@@ -170,6 +184,15 @@ def _check_request(request, conf):
             'The schedule request is %d bytes as stored; at most %d are '
             'kept (option [api] max_schedule_request_size).'
             % (size, conf.api.max_schedule_request_size))
+
+
+def _checked_resources(resources):
+    """``resources`` by v1 field, with at least one greater than 0."""
+    resources = _by_field(resources)
+    if not any(resources.values()):
+        raise errors.invalid('Invalid input for field resources: at least '
+                             'one resource must be greater than 0.')
+    return resources
 
 
 def _by_field(resources):

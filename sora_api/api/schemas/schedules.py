@@ -72,6 +72,14 @@ list_query = common.query(
     all_projects=common.BOOLEAN_PARAM,
 )
 
+def _resize():
+    """The body of a resize: ``resources`` as a schedule request has them."""
+    return {'type': 'object',
+            'properties': {'resources': create(1, 1)['properties'][
+                'resources']},
+            'required': ['resources'], 'additionalProperties': False}
+
+
 move = {
     'type': 'object',
     'properties': {
@@ -84,3 +92,5 @@ move = {
 # Printable: PostgreSQL refuses NUL in text, which was a 500.
 IDEMPOTENCY_KEY = {'type': 'string', 'minLength': 1, 'maxLength': 255,
                    'not': {'pattern': '[\\x00-\\x1f\\x7f]'}}
+
+RESIZE = _resize()
