@@ -1,5 +1,6 @@
 """The long-lived parts one API process shares between requests."""
 
+from sora_api import expiry
 from sora_api import policy
 from sora_api.db import engine
 from sora_api.scheduler import manager
@@ -18,6 +19,15 @@ class Services:
         self.policy = policy.Enforcer(conf)
         self.scheduler = manager.SchedulerManager(conf, self.db)
 
+    def start_timers(self):
+        """Start this serving process's timers: the holds' expiry."""
+        expiry.start(self)
+
     def after_fork(self):
         self.db.after_fork()
         self.scheduler.after_fork()
+        # NOTE: threads do not survive a fork, and each serving process
+        # expires holds (the parent of several only forks and reaps): they
+        # are released while any worker lives, the database deciding which
+        # worker releases each.
+        self.start_timers()

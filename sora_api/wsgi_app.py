@@ -85,6 +85,8 @@ def init_application(env=None):
     gc.freeze()
     LOG.info('Sora API application loaded from %s', ', '.join(
         conf.config_file))
+    # Forked workers start theirs in Services.after_fork.
+    services.start_timers()
     return _PerProcess(app, services)
 
 

@@ -8,7 +8,6 @@ from oslo_log import log as logging
 import sora_api
 from sora_api import conf as sora_conf
 from sora_api import exception
-from sora_api import expiry
 from sora_api import metrics
 from sora_api import policy_file
 from sora_api import services as sora_services
@@ -58,24 +57,16 @@ def _serve(conf):
         # then no longer walk it, which stalled requests for seconds, and
         # forked workers keep sharing its memory pages.
         gc.freeze()
-        server = wsgi_server.Server(
-            conf, app, after_fork=lambda: _in_worker(services),
-            on_worker_exit=metrics.mark_process_dead)
+        server = wsgi_server.Server(conf, app, after_fork=services.after_fork,
+                                    on_worker_exit=metrics.mark_process_dead)
     except exception.ConfigurationError as e:
         LOG.error('%s', e)
         print('sora-api: %s' % e, file=sys.stderr)
         return 2
     if conf.api.workers == 1:
-        expiry.start(services)
+        # Workers start theirs in Services.after_fork.
+        services.start_timers()
     return server.run()
-
-
-def _in_worker(services):
-    services.after_fork()
-    # NOTE: each serving process runs its own expiry timer (the parent of
-    # several workers only forks and reaps): holds are released while any
-    # worker lives, and the database decides which one releases each.
-    expiry.start(services)
 
 
 if __name__ == '__main__':
