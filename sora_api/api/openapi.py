@@ -212,6 +212,16 @@ def _paths(max_instances, max_hold_seconds):
                                          required=False),
                      'responses': dict(_errors(400, 401, 403, 404), **{
                          '204': _answer('Recorded.')})}},
+        '/v1/hosts/{host_id}/drain': {
+            'parameters': _path_id('host_id'),
+            'post': {'summary': 'Disable a host and move its instances off.',
+                     'requestBody': dict(_json(host_schemas.drain),
+                                         required=False),
+                     'responses': dict(_errors(400, 401, 403, 404, 413), **{
+                         '200': _answer('The moves and what is stuck.', {
+                             'type': 'object', 'properties': {
+                                 'moves': {'type': 'array'},
+                                 'stuck': {'type': 'array'}}})})}},
         '/v1/schedules': {
             'get': {'summary': "List the project's schedules.",
                     'parameters': _query_parameters(

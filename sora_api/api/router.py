@@ -32,6 +32,7 @@ ROUTES = {
                             'PUT': ('hosts', 'update'),
                             'DELETE': ('hosts', 'delete')},
     '/v1/hosts/{host_id}/heartbeat': {'POST': ('hosts', 'heartbeat')},
+    '/v1/hosts/{host_id}/drain': {'POST': ('hosts', 'drain')},
     '/v1/schedules': {'GET': ('schedules', 'index'),
                       'POST': ('schedules', 'create')},
     '/v1/schedules/{schedule_id}': {'GET': ('schedules', 'show'),

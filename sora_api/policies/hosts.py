@@ -26,4 +26,6 @@ rules = [
     _rule('delete', 'DELETE', '/v1/hosts/{host_id}', 'Delete a host.'),
     _rule('heartbeat', 'POST', '/v1/hosts/{host_id}/heartbeat',
           'Record that a host is alive.'),
+    _rule('drain', 'POST', '/v1/hosts/{host_id}/drain',
+          'Disable a host and move every instance off it.'),
 ]

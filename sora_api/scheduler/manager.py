@@ -264,6 +264,17 @@ class SchedulerManager:
             reason='Every move lost a race with concurrent requests after '
                    '%d attempts.' % attempts)
 
+    def plan_move(self, schedule, indexes):
+        """``{index: host name}`` a move of ``indexes`` would pick now;
+        nothing is claimed."""
+        moving = [a for a in schedule.allocations
+                  if a.instance_index in indexes]
+        spec, _ = self._move_spec(schedule, moving, ())
+        chosen = self.driver.select_destinations(
+            spec, self._table_for(schedule.request))
+        return {a.instance_index: host.name
+                for a, host in zip(moving, chosen)}
+
     def resize(self, schedule_id, resources, generations=None):
         """Give every instance of a schedule ``resources``: in place where
         its host has room for the difference, else on another host chosen

@@ -8,6 +8,7 @@ from sora_api.api import errors
 from sora_api.api import wsgi
 from sora_api.api.schemas import hosts as schema
 from sora_api.db import hosts as db_hosts
+from sora_api.scheduler import drain
 
 _RATIOS = ('cpu_allocation_ratio', 'ram_allocation_ratio',
            'disk_allocation_ratio')
@@ -128,6 +129,17 @@ class HostsController(controllers.Controller):
         body = wsgi.json_body(req, schema.heartbeat, optional=True)
         db_hosts.heartbeat(self.services.db, host_id, body.get('io_ops'))
         return wsgi.no_content()
+
+    def drain(self, req, host_id):
+        """POST /v1/hosts/{id}/drain: disable the host (``disabled_reason``
+        = ``reason``, default ``draining``) and move every instance off it,
+        schedule by schedule; ``dry_run`` plans and changes nothing."""
+        self.authorize(req, 'sora:host:drain')
+        body = wsgi.json_body(req, schema.drain, optional=True)
+        moves, stuck = drain.drain(
+            self.services.scheduler, host_id,
+            body.get('reason', 'draining'), body.get('dry_run', False))
+        return wsgi.json_response({'moves': moves, 'stuck': stuck})
 
 
 def _inventories(inventories):

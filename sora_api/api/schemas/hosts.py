@@ -73,6 +73,13 @@ heartbeat = {
     'additionalProperties': False,
 }
 
+drain = {
+    'type': 'object',
+    'properties': {'dry_run': {'type': 'boolean'},
+                   'reason': dict(common.TEXT, minLength=1)},
+    'additionalProperties': False,
+}
+
 list_query = common.query(
     name=common.one(common.HOST_NAME),
     availability_zone=common.one(common.NAME),
