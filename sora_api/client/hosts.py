@@ -78,6 +78,18 @@ class HostsManager:
                            json=body, idempotent=True)
 
 
+    def drain(self, host_id, dry_run=False, reason=None):
+        """Disable the host and move every instance off it; returns
+        ``{"moves": [...], "stuck": [...]}`` (planned only with
+        ``dry_run``)."""
+        body = {'dry_run': dry_run}
+        if reason is not None:
+            body['reason'] = reason
+        return self._http.request(
+            'POST', '/v1/hosts/%s/drain' % quote(host_id), json=body,
+            idempotent=dry_run).json()
+
+
 def _flag(value):
     return 'true' if value else 'false'
 

@@ -7,20 +7,22 @@ from sora_api.client.http import quote
 
 def build_request(resources, num_instances=None, availability_zone=None,
                   required_traits=None, forbidden_traits=None, metadata=None,
-                  hints=None):
+                  hints=None, hold_seconds=None):
     """The body of ``POST /v1/schedules``, leaving out what was not given.
 
     ``resources`` maps ``vcpus``/``memory_mb``/``disk_gb`` and any class
     name (``CUSTOM_GPU_A100``) to amounts;
     ``hints`` holds ``group``, ``group_policy``, ``same_host``,
-    ``different_host``, ``query``, ``ignore_hosts``, ``force_hosts``.
+    ``different_host``, ``query``, ``ignore_hosts``, ``force_hosts``;
+    ``hold_seconds`` holds the schedule until confirmed or that late.
     """
     body = {'resources': dict(resources)}
     optional = {'num_instances': num_instances,
                 'availability_zone': availability_zone,
                 'required_traits': required_traits,
                 'forbidden_traits': forbidden_traits,
-                'metadata': metadata, 'hints': hints}
+                'metadata': metadata, 'hints': hints,
+                'hold_seconds': hold_seconds}
     body.update((k, v) for k, v in optional.items() if v is not None)
     return body
 
@@ -68,6 +70,43 @@ class SchedulesManager:
         return self._http.get_json(
             '/v1/schedules/%s' % quote(schedule_id))['schedule']
 
-    def delete(self, schedule_id):
+    def delete(self, schedule_id, if_match=None):
         """Release every allocation of the schedule."""
-        self._http.request('DELETE', '/v1/schedules/%s' % quote(schedule_id))
+        self._http.request('DELETE', '/v1/schedules/%s' % quote(schedule_id),
+                           headers=_if_match(if_match))
+
+    def confirm(self, schedule_id, if_match=None):
+        """Make a held schedule active; ``Conflict`` (code
+        ``sora.hold_expired``) when its hold ran out first."""
+        return self._action(schedule_id, 'confirm', None, if_match)
+
+    def move(self, schedule_id, instance_index=None, ignore_hosts=None,
+             if_match=None):
+        """Move one instance (every one without ``instance_index``) to
+        another host chosen under the schedule's own request."""
+        body = {}
+        if instance_index is not None:
+            body['instance_index'] = instance_index
+        if ignore_hosts:
+            body['ignore_hosts'] = list(ignore_hosts)
+        return self._action(schedule_id, 'move', body, if_match)
+
+    def resize(self, schedule_id, resources, if_match=None):
+        """Give every instance ``resources`` (class or field -> amount)."""
+        return self._action(schedule_id, 'resize', {'resources': resources},
+                            if_match)
+
+    def _action(self, schedule_id, action, body, if_match):
+        # NOTE: not retried: a repeat after a lost answer would move again;
+        # pass ``if_match`` to make a repeat a harmless 412.
+        response = self._http.request(
+            'POST', '/v1/schedules/%s/%s' % (quote(schedule_id), action),
+            json=body, headers=_if_match(if_match))
+        return response.json()['schedule']
+
+
+def _if_match(generation):
+    """The ``If-Match`` header of a schedule ``generation`` (None: none)."""
+    if generation is None:
+        return {}
+    return {'If-Match': '"%d"' % generation}
