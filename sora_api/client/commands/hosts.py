@@ -1,4 +1,4 @@
-"""``sora host create|list|show|set|delete|heartbeat`` (admin)."""
+"""``sora host create|list|show|set|delete|heartbeat|drain`` (admin)."""
 
 from cliff import command
 from cliff import lister
@@ -252,7 +252,36 @@ class HeartbeatHost(command.Command):
         hosts.heartbeat(host['id'], io_ops=parsed_args.io_ops)
 
 
+DRAIN_FIELDS = ('schedule_id', 'instance_index', 'from_host', 'to_host',
+                'detail')
+
+
+class DrainHost(lister.Lister):
+    """Disable a host and move every instance off it; one row per
+    instance, stuck ones without a to_host and with the reason."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('host', help='Name or id of the host.')
+        parser.add_argument('--dry-run', action='store_true',
+                            help='Only plan the moves; change nothing.')
+        parser.add_argument('--reason', help='disabled_reason of the host '
+                                             '(default: draining).')
+        return parser
+
+    def take_action(self, parsed_args):
+        hosts = self.app.client.hosts
+        host = hosts.find(parsed_args.host)
+        result = hosts.drain(host['id'], dry_run=parsed_args.dry_run,
+                             reason=parsed_args.reason)
+        rows = [base.row(m, DRAIN_FIELDS) for m in result['moves']]
+        rows += [base.row(dict(s, from_host=host['name']), DRAIN_FIELDS)
+                 for s in result['stuck']]
+        return DRAIN_FIELDS, rows
+
+
 COMMANDS = {
+    'host drain': DrainHost,
     'host create': CreateHost,
     'host list': ListHosts,
     'host show': ShowHost,

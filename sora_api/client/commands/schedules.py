@@ -1,4 +1,5 @@
-"""``sora schedule create|list|show|delete``: place and release instances."""
+"""``sora schedule create|list|show|delete|confirm|move|resize``: place,
+change and release instances."""
 
 import argparse
 
@@ -10,7 +11,8 @@ from sora_api.client.commands import base
 
 GROUP_POLICIES = ('affinity', 'anti-affinity', 'soft-affinity',
                   'soft-anti-affinity')
-SHOW_FIELDS = ('id', 'project_id', 'user_id', 'status', 'resources',
+SHOW_FIELDS = ('id', 'project_id', 'user_id', 'status', 'generation',
+               'expires_at', 'resources',
                'num_instances', 'availability_zone', 'required_traits',
                'forbidden_traits', 'metadata', 'hints', 'allocations',
                'created_at', 'updated_at')
@@ -72,8 +74,8 @@ def positive(text):
     return value
 
 
-def add_request_options(parser):
-    """The options that make up a schedule request."""
+def add_resource_options(parser):
+    """The options that give the resources of one instance."""
     wanted = parser.add_argument_group('resources per instance')
     wanted.add_argument('--vcpus', metavar='N', type=base.non_negative)
     wanted.add_argument('--memory-mb', metavar='MB', type=base.non_negative)
@@ -82,6 +84,14 @@ def add_request_options(parser):
                         action='append', type=base.class_amount,
                         help='An amount of any resource class, e.g. '
                              'CUSTOM_GPU_A100=1 (repeatable).')
+
+
+def add_request_options(parser):
+    """The options that make up a schedule request."""
+    add_resource_options(parser)
+    parser.add_argument('--hold-seconds', metavar='SECONDS', type=positive,
+                        help='Hold the claim until confirmed (sora schedule '
+                             'confirm) or released after this long.')
     parser.add_argument('--num-instances', metavar='N', type=positive,
                         help='How many instances to place (default 1).')
     parser.add_argument('--availability-zone', metavar='AZ',
@@ -115,8 +125,8 @@ def add_request_options(parser):
                        help='Only among these hosts (repeatable).')
 
 
-def request_from(parsed_args):
-    """``(resources, options)`` for ``SchedulesManager.create``."""
+def resources_from(parsed_args):
+    """The resources the options of ``add_resource_options`` give."""
     resources = base.given(parsed_args, ('vcpus', 'memory_mb', 'disk_gb'))
     for name, amount in base.pairs(parsed_args.resources,
                                    'Resource class').items():
@@ -126,13 +136,19 @@ def request_from(parsed_args):
     if not resources:
         raise base.CommandFailed('Give at least one of --vcpus, '
                                  '--memory-mb, --disk-gb and --resource.')
+    return resources
+
+
+def request_from(parsed_args):
+    """``(resources, options)`` for ``SchedulesManager.create``."""
+    resources = resources_from(parsed_args)
     hints = base.given(parsed_args, ('group', 'group_policy', 'query'))
     hints.update((hint, getattr(parsed_args, dest))
                  for dest, hint in _LIST_HINTS.items()
                  if getattr(parsed_args, dest))
     options = base.given(parsed_args, (
         'num_instances', 'availability_zone', 'required_traits',
-        'forbidden_traits'))
+        'forbidden_traits', 'hold_seconds'))
     if parsed_args.metadata:
         options['metadata'] = dict(parsed_args.metadata)
     if hints:
@@ -201,7 +217,8 @@ class ListSchedules(lister.Lister):
         parser = super().get_parser(prog_name)
         parser.add_argument('--all-projects', action='store_true',
                             help='Every project\'s schedules (admin).')
-        parser.add_argument('--status', choices=('active',),
+        parser.add_argument('--status', choices=('active', 'held',
+                                                 'expired'),
                             help='Only schedules of this status.')
         parser.add_argument('--host', metavar='HOST',
                             help='Only schedules with an instance on this '
@@ -251,9 +268,65 @@ class DeleteSchedule(command.Command):
                       'delete schedule(s)')
 
 
+class _ScheduleAction(base.ShowCommand):
+    """A change of one schedule, conditional with --if-match."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('schedule', help='Id of the schedule.')
+        parser.add_argument('--if-match', metavar='GENERATION', type=int,
+                            help='Only if the schedule is still at this '
+                                 'generation.')
+        return parser
+
+
+class ConfirmSchedule(_ScheduleAction):
+    """Confirm a held schedule, so its hold never expires."""
+
+    def take_action(self, parsed_args):
+        return _show(self.app.client.schedules.confirm(
+            parsed_args.schedule, if_match=parsed_args.if_match))
+
+
+class MoveSchedule(_ScheduleAction):
+    """Move one instance (default: every one) to other hosts."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--instance-index', metavar='N',
+                            type=base.non_negative,
+                            help='Only this instance.')
+        parser.add_argument('--ignore-host', metavar='NAME', action='append',
+                            help='Not onto this host (repeatable).')
+        return parser
+
+    def take_action(self, parsed_args):
+        return _show(self.app.client.schedules.move(
+            parsed_args.schedule, instance_index=parsed_args.instance_index,
+            ignore_hosts=parsed_args.ignore_host,
+            if_match=parsed_args.if_match))
+
+
+class ResizeSchedule(_ScheduleAction):
+    """Give every instance of a schedule new resources."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_resource_options(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        return _show(self.app.client.schedules.resize(
+            parsed_args.schedule, resources_from(parsed_args),
+            if_match=parsed_args.if_match))
+
+
 COMMANDS = {
     'schedule create': CreateSchedule,
     'schedule list': ListSchedules,
     'schedule show': ShowSchedule,
     'schedule delete': DeleteSchedule,
+    'schedule confirm': ConfirmSchedule,
+    'schedule move': MoveSchedule,
+    'schedule resize': ResizeSchedule,
 }
