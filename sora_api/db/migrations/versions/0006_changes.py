@@ -1,7 +1,7 @@
 """Schedule generations and holds that expire.
 
 Revision ID: 0006_changes
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30
 """
 
@@ -9,9 +9,9 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0006_changes'
-# NOTE: main's newest head when this was written (rc's resource classes);
-# renumber onto whatever is newest when rebasing.
-down_revision = '0003'
+# NOTE: main's newest head when this was rebased (scale's 0004_change_xid);
+# renumber onto whatever is newest when rebasing again.
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
