@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sora_api import exception
 from sora_api import metrics
 from sora_api import timeutils
+from sora_api.db import engine
 from sora_api.db import models
 from sora_api.db import schedules
 
@@ -23,6 +24,7 @@ _DUE = sa.select(S.c.id).where(
 ).order_by(S.c.expires_at).limit(sa.bindparam('limit'))
 
 
+@engine.retry_on_deadlock
 def confirm(db, schedule_id, generations=None, now=None):
     """Make a held schedule ``active`` for good; returns it.
 
@@ -86,6 +88,7 @@ def expire_due(db, limit=100, now=None):
     return sum(_expire_one(db, schedule_id, now) for schedule_id in due)
 
 
+@engine.retry_on_deadlock
 def _expire_one(db, schedule_id, now):
     with db.connection(writer=True) as conn:
         won = conn.execute(sa.update(S).where(

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from sora_api import exception
 from sora_api import timeutils
+from sora_api.db import engine
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 from sora_api.db import schedules
@@ -32,6 +33,7 @@ _REPOINT_CUSTOM = sa.update(CA).where(
 ).values(host_id=sa.bindparam('target'))
 
 
+@engine.retry_on_deadlock
 def move(db, schedule, targets, group=None, group_state=None):
     """Move instance ``i`` of ``schedule`` (a ``ScheduleRecord`` as read)
     to host ``targets[i]``; returns the schedule as stored after.

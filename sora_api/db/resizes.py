@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from sora_api import exception
 from sora_api import timeutils
+from sora_api.db import engine
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 from sora_api.db import moves
@@ -31,6 +32,7 @@ class NoRoomInPlace(exception.ClaimConflict):
     msg_fmt = 'Host %(host_id)s has no room for the difference.'
 
 
+@engine.retry_on_deadlock
 def resize(db, schedule, resources, targets, quota_limits=None, group=None,
            group_state=None):
     """Give every instance of ``schedule`` (as read) ``resources``; those in
