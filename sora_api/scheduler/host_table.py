@@ -156,6 +156,7 @@ class HostTable:
                 self._usable = {k: v for k, v in self._usable.items()
                                 if k in RESOURCES}
         self._free = {}
+        self._states = {}
         if fresh:
             self.append(fresh)
         elif attributes_changed:
@@ -185,6 +186,14 @@ class HostTable:
         self._masks = {}
         self._usable = {}
         self._free = {}
+        self._states = {}
+
+    def for_request(self):
+        """A view for one request: the same columns and cached masks, and
+        its own ``HostState``s, so a request never fills the shared table
+        (``with_own_usage``: it copies nothing until it consumes).
+        """
+        return self.with_own_usage()
 
     def with_own_usage(self):
         """A view whose usage may be consumed without touching this table.
@@ -198,6 +207,9 @@ class HostTable:
         clone = HostTable.__new__(HostTable)
         clone.__dict__.update(self.__dict__)
         clone._own_usage = False
+        # NOTE: its own HostStates: the last instance is consumed on one,
+        # which must not be the shared table's.
+        clone._states = {}
         return clone
 
     def __len__(self):
@@ -258,6 +270,21 @@ class HostTable:
             ('metadata', key, value),
             lambda: [m.get(key) == value for m in self.metadata])
 
+    def factorized(self, key, values):
+        """``(codes, distinct)`` of an object column: ``distinct[codes[i]]``
+        is row ``i``'s value; ``values()`` gives them, computed once and
+        kept until a host's attributes change, like the masks.
+        """
+        key = ('codes',) + key
+        found = self._masks.get(key)
+        if found is None:
+            index = {}
+            codes = np.fromiter((index.setdefault(v, len(index))
+                                 for v in values()),
+                                dtype=np.intp, count=len(self.ids))
+            found = self._masks[key] = (codes, list(index))
+        return found
+
     def _cached(self, key, compute):
         mask = self._masks.get(key)
         if mask is None:
@@ -303,9 +330,20 @@ class HostTable:
         for name, amount in spec.custom_resources.items():
             self.inventories[name]['used'][i] += amount
         self._free = {}
+        self._states.pop(i, None)
 
     def host_state(self, i):
-        """Row ``i`` as a ``HostState``, for plugins and results."""
+        """Row ``i`` as a ``HostState``, for plugins and results.
+
+        Built once per row until the row changes, so the per-host filters
+        and weighers of one request share it.
+        """
+        state = self._states.get(i)
+        if state is None:
+            state = self._states[i] = self._build_state(i)
+        return state
+
+    def _build_state(self, i):
         values = {column: int(getattr(self, column)[i])
                   for column in INT_COLUMNS}
         values.update((column, float(getattr(self, column)[i]))

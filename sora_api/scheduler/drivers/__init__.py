@@ -50,7 +50,7 @@ class Scheduler:
         ``WeighedHost``; nothing is consumed and neither ``hosts`` nor
         ``spec`` changes.
         """
-        table = host_table.as_table(hosts)
+        table = host_table.as_table(hosts).for_request()
         with metrics.scheduler_timer('filter'):
             rows, funnel = filters.filter_table(self._filters(spec), table,
                                                 spec)

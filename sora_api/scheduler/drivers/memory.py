@@ -14,9 +14,6 @@ class _FreeRam(weighers.BaseHostWeigher):
         super().__init__(conf)
         self.name = 'RAMWeigher'
 
-    def _weigh_object(self, host_state, spec):
-        return host_state.free_ram_mb
-
     def weigh_rows(self, table, rows, spec):
         return table.free('memory_mb')[rows]
 

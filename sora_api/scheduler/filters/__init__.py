@@ -17,11 +17,13 @@ LOG = logging.getLogger(__name__)
 class BaseHostFilter:
     """Base class of every host filter.
 
-    Subclasses implement ``host_passes``. A filter whose hint or field is
-    absent from the request must pass every host. Options a filter needs are
-    read once in ``__init__`` (plugins are loaded at start-up, after the
-    configuration is parsed) because ``host_passes`` runs once per host, and
-    there may be 100k hosts.
+    The framework calls one method, ``filter_mask``. Its default asks
+    ``host_passes`` host by host, so a third-party filter needs only that;
+    the built-in filters override ``filter_mask`` and answer from the
+    table's columns. A filter whose hint or field is absent from the
+    request must pass every host. Options a filter needs are read once in
+    ``__init__`` (plugins are loaded at start-up, after the configuration
+    is parsed): there may be 100k hosts.
     """
 
     def __init__(self, conf):
@@ -37,24 +39,33 @@ class BaseHostFilter:
         """
         return True
 
+    def filter_mask(self, table, alive, spec):
+        """Which rows of ``table`` pass, as a boolean array over the table.
+
+        ``alive`` (a boolean array) marks the rows earlier filters left;
+        the answer for the other rows does not matter. The default calls
+        ``host_passes`` on the ``HostState`` of each alive row.
+        """
+        mask = np.zeros(len(table), dtype=bool)
+        for i in np.flatnonzero(alive):
+            mask[i] = self.host_passes(table.host_state(i), spec)
+        return mask
+
     def host_passes(self, host_state, spec):
-        """Return True when ``host_state`` can take one instance of spec."""
+        """True when ``host_state`` can take one instance of ``spec``.
+
+        Only the default ``filter_mask`` calls it: write it, or override
+        ``filter_mask``.
+        """
         raise NotImplementedError()
 
-    def filter_mask(self, table, spec):
-        """Which rows of a ``HostTable`` pass, as a boolean array, or None.
+    def explain(self, table, row, spec):
+        """Why row ``row`` failed, for the DEBUG log, or None.
 
-        Built-in filters answer for every host at once; None (the default)
-        makes the framework call ``host_passes`` on each surviving host, so
-        a third-party filter needs only ``host_passes``.
+        The default calls ``host_passes`` again, which logs its own reason.
         """
+        self.host_passes(table.host_state(row), spec)
         return None
-
-    def filter_all(self, hosts, spec):
-        """Return the hosts that pass, in their original order."""
-        if not self.applies(spec):
-            return list(hosts)
-        return [host for host in hosts if self.host_passes(host, spec)]
 
 
 # How many eliminated hosts a filter explains at DEBUG, per request.
@@ -76,7 +87,7 @@ def filter_table(filters, table, spec):
     for host_filter in filters:
         hosts_in = count
         if host_filter.applies(spec):
-            passed = alive & _passing(host_filter, table, alive, spec)
+            passed = alive & host_filter.filter_mask(table, alive, spec)
             if LOG.isEnabledFor(std_logging.DEBUG):
                 _explain(host_filter, table,
                          np.flatnonzero(alive & ~passed), spec)
@@ -91,21 +102,13 @@ def filter_table(filters, table, spec):
     return np.flatnonzero(alive), funnel
 
 
-def _passing(host_filter, table, alive, spec):
-    """The filter's mask; per host (on the live rows) without one."""
-    mask = host_filter.filter_mask(table, spec)
-    if mask is not None:
-        return mask
-    mask = np.zeros(len(table), dtype=bool)
-    for i in np.flatnonzero(alive):
-        mask[i] = host_filter.host_passes(table.host_state(i), spec)
-    return mask
-
-
 def _explain(host_filter, table, eliminated, spec):
-    """Let the filter log why, for the first few hosts it removed."""
+    """Log why, for the first few hosts the filter removed."""
     for i in eliminated[:_DEBUG_EXPLAINED]:
-        host_filter.host_passes(table.host_state(i), spec)
+        reason = host_filter.explain(table, int(i), spec)
+        if reason is not None:
+            LOG.debug('%s: host %s %s', host_filter.name, table.names[i],
+                      reason)
 
 
 def filter_hosts(filters, hosts, spec):

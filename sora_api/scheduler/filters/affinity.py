@@ -1,11 +1,8 @@
 """Place next to, or away from, the hosts of named schedules."""
 
 import numpy as np
-from oslo_log import log as logging
 
 from sora_api.scheduler import filters
-
-LOG = logging.getLogger(__name__)
 
 
 class SameHostFilter(filters.BaseHostFilter):
@@ -18,15 +15,11 @@ class SameHostFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return spec.same_host is not None
 
-    def filter_mask(self, table, spec):
+    def filter_mask(self, table, alive, spec):
         return _rows_mask(table, table.rows_of(spec.same_host))
 
-    def host_passes(self, host_state, spec):
-        if spec.same_host is None or host_state.id in spec.same_host:
-            return True
-        LOG.debug('%s: host %s carries none of the schedules named in '
-                  'same_host', self.name, host_state.name)
-        return False
+    def explain(self, table, row, spec):
+        return 'carries none of the schedules named in same_host'
 
 
 class DifferentHostFilter(filters.BaseHostFilter):
@@ -35,15 +28,11 @@ class DifferentHostFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return bool(spec.different_host)
 
-    def filter_mask(self, table, spec):
+    def filter_mask(self, table, alive, spec):
         return ~_rows_mask(table, table.rows_of(spec.different_host))
 
-    def host_passes(self, host_state, spec):
-        if not spec.different_host or host_state.id not in spec.different_host:
-            return True
-        LOG.debug('%s: host %s carries a schedule named in different_host',
-                  self.name, host_state.name)
-        return False
+    def explain(self, table, row, spec):
+        return 'carries a schedule named in different_host'
 
 
 def _rows_mask(table, rows):

@@ -1,10 +1,6 @@
 """Keep the hosts of the availability zone the request names."""
 
-from oslo_log import log as logging
-
 from sora_api.scheduler import filters
-
-LOG = logging.getLogger(__name__)
 
 
 class AvailabilityZoneFilter(filters.BaseHostFilter):
@@ -13,14 +9,9 @@ class AvailabilityZoneFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return spec.availability_zone is not None
 
-    def filter_mask(self, table, spec):
+    def filter_mask(self, table, alive, spec):
         return table.zone_mask(spec.availability_zone)
 
-    def host_passes(self, host_state, spec):
-        wanted = spec.availability_zone
-        if wanted is None or host_state.availability_zone == wanted:
-            return True
-        LOG.debug('%s: host %s is in availability zone %s, request asks %s',
-                  self.name, host_state.name, host_state.availability_zone,
-                  wanted)
-        return False
+    def explain(self, table, row, spec):
+        return (f'is in availability zone {table.zones[row]}, request asks '
+                f'{spec.availability_zone}')

@@ -1,11 +1,8 @@
 """Leave out, or insist on, hosts by name."""
 
 import numpy as np
-from oslo_log import log as logging
 
 from sora_api.scheduler import filters
-
-LOG = logging.getLogger(__name__)
 
 
 class IgnoreHostsFilter(filters.BaseHostFilter):
@@ -14,17 +11,13 @@ class IgnoreHostsFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return bool(spec.ignore_hosts)
 
-    def filter_mask(self, table, spec):
+    def filter_mask(self, table, alive, spec):
         mask = np.ones(len(table), dtype=bool)
         mask[table.rows_named(spec.ignore_hosts)] = False
         return mask
 
-    def host_passes(self, host_state, spec):
-        if host_state.name not in spec.ignore_hosts:
-            return True
-        LOG.debug('%s: host %s is in ignore_hosts', self.name,
-                  host_state.name)
-        return False
+    def explain(self, table, row, spec):
+        return 'is in ignore_hosts'
 
 
 class ForceHostsFilter(filters.BaseHostFilter):
@@ -37,14 +30,10 @@ class ForceHostsFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return bool(spec.force_hosts)
 
-    def filter_mask(self, table, spec):
+    def filter_mask(self, table, alive, spec):
         mask = np.zeros(len(table), dtype=bool)
         mask[table.rows_named(spec.force_hosts)] = True
         return mask
 
-    def host_passes(self, host_state, spec):
-        if not spec.force_hosts or host_state.name in spec.force_hosts:
-            return True
-        LOG.debug('%s: host %s is not in force_hosts', self.name,
-                  host_state.name)
-        return False
+    def explain(self, table, row, spec):
+        return 'is not in force_hosts'

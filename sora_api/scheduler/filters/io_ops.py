@@ -1,10 +1,6 @@
 """Keep the hosts that are not too busy with in-flight work."""
 
-from oslo_log import log as logging
-
 from sora_api.scheduler import filters
-
-LOG = logging.getLogger(__name__)
 
 
 class IoOpsFilter(filters.BaseHostFilter):
@@ -18,13 +14,9 @@ class IoOpsFilter(filters.BaseHostFilter):
         super().__init__(conf)
         self.max_io_ops = conf.filter_scheduler.max_io_ops_per_host
 
-    def filter_mask(self, table, spec):
+    def filter_mask(self, table, alive, spec):
         return table.io_ops < self.max_io_ops
 
-    def host_passes(self, host_state, spec):
-        if host_state.io_ops < self.max_io_ops:
-            return True
-        LOG.debug('%s: host %s has %s io_ops, the limit is %s',
-                  self.name, host_state.name, host_state.io_ops,
-                  self.max_io_ops)
-        return False
+    def explain(self, table, row, spec):
+        return (f'has {table.io_ops[row]} io_ops, the limit is '
+                f'{self.max_io_ops}')

@@ -9,18 +9,17 @@ or boolean. For example::
 The API calls ``validate_query`` before scheduling, so a malformed query is
 a 400 with a reason, and evaluating a validated query never raises. It also
 caps the query's size (``[filter_scheduler] max_query_terms`` and
-``max_query_string_length``): the query runs once per host, so its size
-multiplies the cost of every request.
+``max_query_string_length``): each term costs a pass over every host's
+column, so the query's size multiplies the cost of every request.
 """
 
 import operator
 
-from oslo_log import log as logging
+import numpy as np
 
 from sora_api import exception
 from sora_api.scheduler import filters
-
-LOG = logging.getLogger(__name__)
+from sora_api.scheduler import host_table
 
 MAX_DEPTH = 32
 
@@ -102,12 +101,57 @@ def _variable(name):
         key = path[len('metadata.'):]
         if not key:
             raise _invalid("%r needs a key, as in '$metadata.tier'", name)
-        return lambda host: host.metadata.get(key)
+        return lambda table: _coded(table, ('metadata', key), lambda: (
+            m.get(key) for m in table.metadata))
     try:
-        return operator.attrgetter(_VARIABLES[path])
+        read = _COLUMNS[_VARIABLES[path]]
     except KeyError:
         raise _invalid('unknown variable %r; known variables are %s',
                        name, ', '.join(sorted(VARIABLES))) from None
+    return read
+
+
+# A query's operands evaluate, over a table, to one of three kinds of value:
+# a literal, the same for every host; a numeric (or boolean) array with one
+# entry per host; or an object column (names, zones, traits, metadata) as
+# integer codes into its distinct values, so that comparing it costs one
+# Python comparison per distinct value rather than one per host.
+_CONST, _ARRAY, _CODED = 'const', 'array', 'coded'
+
+
+def _array(read):
+    return lambda table: (_ARRAY, read(table))
+
+
+def _coded(table, key, values):
+    codes, distinct = table.factorized(key, values)
+    return _CODED, codes, distinct
+
+
+def _object_column(attribute):
+    return lambda table: _coded(table, (attribute,),
+                                lambda: getattr(table, attribute))
+
+
+# HostState attribute -> its value over a table.
+_COLUMNS = {
+    'id': _object_column('ids'),
+    'name': _object_column('names'),
+    'availability_zone': _object_column('zones'),
+    'traits': _object_column('traits'),
+    'enabled': _array(lambda table: table.enabled),
+    'up': _array(lambda table: table.up),
+    'usable_vcpus': _array(lambda table: table.usable('vcpus')),
+    'usable_memory_mb': _array(lambda table: table.usable('memory_mb')),
+    'usable_disk_gb': _array(lambda table: table.usable('disk_gb')),
+    'free_vcpus': _array(lambda table: table.free('vcpus')),
+    'free_ram_mb': _array(lambda table: table.free('memory_mb')),
+    'free_disk_gb': _array(lambda table: table.free('disk_gb')),
+    'free_disk_mb': _array(lambda table: table.free('disk_gb') * 1024),
+}
+_COLUMNS.update(
+    (column, _array(lambda table, column=column: getattr(table, column)))
+    for column in host_table.INT_COLUMNS + host_table.RATIO_COLUMNS)
 
 
 def _operand(arg, op, depth, budget):
@@ -117,7 +161,8 @@ def _operand(arg, op, depth, budget):
     if isinstance(arg, str) and arg.startswith('$'):
         return _variable(arg)
     if isinstance(arg, (str, int, float)):  # bool is an int
-        return lambda host: arg
+        value = (_CONST, arg)
+        return lambda table: value
     raise _invalid('operand %r of %r is not a nested query, a string, a '
                    'number or a boolean', arg, op)
 
@@ -146,24 +191,110 @@ def _member(values):
     return False
 
 
-def _comparison(op, operands):
-    test = _member if op == 'in' else _compare(_COMPARISONS[op])
+_SCALAR = dict({op: _compare(compare) for op, compare in _COMPARISONS.items()},
+               **{'in': _member})
 
-    def evaluate(host):
-        # As in Nova, a variable the host lacks (a missing metadata key)
-        # drops out, and fewer than two values compare false.
-        values = [value for value in (operand(host) for operand in operands)
-                  if value is not None]
+
+def _one_host(test):
+    """The rule for one host's values, as in Nova: a variable the host
+    lacks (a missing metadata key) drops out, and fewer than two values
+    compare false."""
+    def evaluate(values):
+        values = [value for value in values if value is not None]
         return len(values) >= 2 and test(values)
     return evaluate
 
 
+def _is_number(value):
+    return value[0] == _ARRAY or (value[0] == _CONST
+                                  and not isinstance(value[1], str))
+
+
+def _numeric(op, values, count):
+    """Literals and numeric arrays, at least one array: no value is
+    missing, and a string never equals nor orders against a number."""
+    first = values[0]
+    result = np.full(count, op != 'in')
+    for other in values[1:]:
+        if first[0] == other[0] == _CONST:
+            matches = _SCALAR[op]([first[1], other[1]])
+        elif not (_is_number(first) and _is_number(other)):
+            matches = False
+        elif op in ('=', 'in'):
+            matches = np.equal(first[1], other[1])
+        else:
+            matches = _COMPARISONS[op](first[1], other[1])
+        if op == 'in':
+            result |= matches
+        else:
+            result &= matches
+    return result
+
+
+def _per_value(test, values, count):
+    """Literals and one object column: the test once per distinct value."""
+    coded = next(v for v in values if v[0] == _CODED)
+    _, codes, distinct = coded
+    answers = np.array(
+        [test([d if v is coded else v[1] for v in values]) for d in distinct],
+        dtype=bool)
+    return answers[codes] if len(codes) else np.zeros(count, dtype=bool)
+
+
+def _per_host(test, values, count):
+    """Anything else (rare): the test host by host."""
+    columns = [_host_values(value, count) for value in values]
+    return np.fromiter((test(list(row)) for row in zip(*columns)),
+                       dtype=bool, count=count)
+
+
+def _host_values(value, count):
+    if value[0] == _CONST:
+        return [value[1]] * count
+    if value[0] == _ARRAY:
+        return value[1].tolist()
+    _, codes, distinct = value
+    return [distinct[c] for c in codes]
+
+
+def _comparison(op, operands):
+    test = _one_host(_SCALAR[op])
+
+    def evaluate(table):
+        values = [operand(table) for operand in operands]
+        count = len(table)
+        kinds = [value[0] for value in values]
+        if _CODED not in kinds:
+            if _ARRAY not in kinds:
+                answer = test([value[1] for value in values])
+                return _ARRAY, np.full(count, answer)
+            return _ARRAY, _numeric(op, values, count)
+        if kinds.count(_CODED) == 1 and _ARRAY not in kinds:
+            return _ARRAY, _per_value(test, values, count)
+        return _ARRAY, _per_host(test, values, count)
+    return evaluate
+
+
+def _truth(value, count):
+    """Each host's truthiness of ``value``, as a boolean array."""
+    if value[0] == _CONST:
+        return np.full(count, bool(value[1]))
+    if value[0] == _ARRAY:
+        return value[1].astype(bool)
+    _, codes, distinct = value
+    answers = np.array([bool(d) for d in distinct], dtype=bool)
+    return answers[codes] if len(codes) else np.zeros(count, dtype=bool)
+
+
 def _logical(op, operands):
-    if op == 'not':
-        only = operands[0]
-        return lambda host: not only(host)
-    combine = all if op == 'and' else any
-    return lambda host: combine(operand(host) for operand in operands)
+    def evaluate(table):
+        count = len(table)
+        truths = [_truth(operand(table), count) for operand in operands]
+        if op == 'not':
+            return _ARRAY, ~truths[0]
+        combine = np.logical_and if op == 'and' else np.logical_or
+        return _ARRAY, combine.reduce(truths, axis=0)
+    return evaluate
 
 
 def _check_arity(op, args):
@@ -195,13 +326,14 @@ def _expression(node, depth, budget):
 
 
 def compile_query(query, max_terms=None, max_string_length=None):
-    """Turn ``query`` into a function ``host_state -> bool``.
+    """Turn ``query`` into a function ``HostTable -> boolean array``.
 
     Raises InvalidHint with the reason when the query is malformed or
-    past the caps given; the returned function never raises.
+    past the caps given; the returned function never raises. It reads the
+    table's columns, so one evaluation answers for every host.
     """
     evaluate = _expression(query, 1, _Budget(max_terms, max_string_length))
-    return lambda host: bool(evaluate(host))
+    return lambda table: _truth(evaluate(table), len(table))
 
 
 def validate_query(query, max_terms=None, max_string_length=None):
@@ -217,22 +349,8 @@ class JsonFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return bool(spec.query)
 
-    def host_passes(self, host_state, spec):
-        if not spec.query:
-            return True
-        return self._passes(compile_query(spec.query), host_state, spec)
+    def filter_mask(self, table, alive, spec):
+        return compile_query(spec.query)(table)
 
-    def filter_all(self, hosts, spec):
-        if not self.applies(spec):
-            return list(hosts)
-        # Compile once per request rather than once per host.
-        matches = compile_query(spec.query)
-        return [host for host in hosts
-                if self._passes(matches, host, spec)]
-
-    def _passes(self, matches, host_state, spec):
-        if matches(host_state):
-            return True
-        LOG.debug('%s: host %s does not satisfy the query %s', self.name,
-                  host_state.name, spec.query)
-        return False
+    def explain(self, table, row, spec):
+        return f'does not satisfy the query {spec.query}'

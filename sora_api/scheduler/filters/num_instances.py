@@ -1,10 +1,6 @@
 """Keep the hosts below the per-host instance limit."""
 
-from oslo_log import log as logging
-
 from sora_api.scheduler import filters
-
-LOG = logging.getLogger(__name__)
 
 
 class NumInstancesFilter(filters.BaseHostFilter):
@@ -14,13 +10,9 @@ class NumInstancesFilter(filters.BaseHostFilter):
         super().__init__(conf)
         self.max_instances = conf.filter_scheduler.max_instances_per_host
 
-    def filter_mask(self, table, spec):
+    def filter_mask(self, table, alive, spec):
         return table.instances < self.max_instances
 
-    def host_passes(self, host_state, spec):
-        if host_state.instances < self.max_instances:
-            return True
-        LOG.debug('%s: host %s has %s instances, the limit is %s',
-                  self.name, host_state.name, host_state.instances,
-                  self.max_instances)
-        return False
+    def explain(self, table, row, spec):
+        return (f'has {table.instances[row]} instances, the limit is '
+                f'{self.max_instances}')

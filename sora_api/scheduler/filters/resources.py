@@ -1,11 +1,8 @@
 """Keep the hosts with enough free resources of every class asked."""
 
 import numpy as np
-from oslo_log import log as logging
 
 from sora_api.scheduler import filters
-
-LOG = logging.getLogger(__name__)
 
 
 class _ResourceFilter(filters.BaseHostFilter):
@@ -17,32 +14,21 @@ class _ResourceFilter(filters.BaseHostFilter):
     """
 
     amount_fmt = None
+    resource = None
 
     def requested(self, spec):
-        raise NotImplementedError()
-
-    def free(self, host_state):
-        raise NotImplementedError()
+        return getattr(spec, self.resource)
 
     def applies(self, spec):
         return bool(self.requested(spec))
 
-    resource = None
-
-    def filter_mask(self, table, spec):
+    def filter_mask(self, table, alive, spec):
         return table.free(self.resource) >= self.requested(spec)
 
-    def host_passes(self, host_state, spec):
-        requested = self.requested(spec)
-        if not requested:
-            return True
-        free = self.free(host_state)
-        if free >= requested:
-            return True
-        LOG.debug('%s: host %s has %s free, request asks %s', self.name,
-                  host_state.name, self.amount_fmt % free,
-                  self.amount_fmt % requested)
-        return False
+    def explain(self, table, row, spec):
+        return 'has %s free, request asks %s' % (
+            self.amount_fmt % table.free(self.resource)[row],
+            self.amount_fmt % self.requested(spec))
 
 
 class RamFilter(_ResourceFilter):
@@ -51,12 +37,6 @@ class RamFilter(_ResourceFilter):
     amount_fmt = '%s MB RAM'
     resource = 'memory_mb'
 
-    def requested(self, spec):
-        return spec.memory_mb
-
-    def free(self, host_state):
-        return host_state.free_ram_mb
-
 
 class CoreFilter(_ResourceFilter):
     """Enough free vCPUs for the instance."""
@@ -64,24 +44,12 @@ class CoreFilter(_ResourceFilter):
     amount_fmt = '%s vCPUs'
     resource = 'vcpus'
 
-    def requested(self, spec):
-        return spec.vcpus
-
-    def free(self, host_state):
-        return host_state.free_vcpus
-
 
 class DiskFilter(_ResourceFilter):
     """Enough free disk (GB) for the instance."""
 
     amount_fmt = '%s GB disk'
     resource = 'disk_gb'
-
-    def requested(self, spec):
-        return spec.disk_gb
-
-    def free(self, host_state):
-        return host_state.free_disk_gb
 
 
 # The filter of each standard class, when it has a dedicated one.
@@ -112,7 +80,7 @@ class ResourcesFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return bool(spec.custom_resources) or bool(self._checked(spec))
 
-    def filter_mask(self, table, spec):
+    def filter_mask(self, table, alive, spec):
         mask = np.ones(len(table), dtype=bool)
         for name, amount in self._checked(spec).items():
             mask &= table.free(name) >= amount
@@ -120,16 +88,12 @@ class ResourcesFilter(filters.BaseHostFilter):
                 mask &= table.max_unit(name) >= amount
         return mask
 
-    def host_passes(self, host_state, spec):
+    def explain(self, table, row, spec):
         for name, amount in self._checked(spec).items():
-            free = host_state.free(name)
+            free = table.free(name)[row]
             if free < amount:
-                LOG.debug('%s: host %s has %s %s free, request asks %s',
-                          self.name, host_state.name, free, name, amount)
-                return False
-            if name not in _DEDICATED and host_state.max_unit(name) < amount:
-                LOG.debug('%s: host %s gives at most %s %s per instance, '
-                          'request asks %s', self.name, host_state.name,
-                          host_state.max_unit(name), name, amount)
-                return False
-        return True
+                return f'has {free} {name} free, request asks {amount}'
+            if name not in _DEDICATED and table.max_unit(name)[row] < amount:
+                return (f'gives at most {table.max_unit(name)[row]} {name} '
+                        f'per instance, request asks {amount}')
+        return None

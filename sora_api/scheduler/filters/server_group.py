@@ -1,10 +1,6 @@
 """Hard server-group policies: all members together, or all apart."""
 
-from oslo_log import log as logging
-
 from sora_api.scheduler import filters
-
-LOG = logging.getLogger(__name__)
 
 
 class ServerGroupAffinityFilter(filters.BaseHostFilter):
@@ -17,18 +13,12 @@ class ServerGroupAffinityFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return spec.group_policy == 'affinity' and bool(spec.group_hosts)
 
-    def filter_mask(self, table, spec):
+    def filter_mask(self, table, alive, spec):
         return table.counts_of(spec.group_hosts) > 0
 
-    def host_passes(self, host_state, spec):
-        if spec.group_policy != 'affinity' or not spec.group_hosts:
-            return True
-        if host_state.id in spec.group_hosts:
-            return True
-        LOG.debug('%s: host %s has no member of group %s, which lives on %s',
-                  self.name, host_state.name, spec.group,
-                  sorted(spec.group_hosts))
-        return False
+    def explain(self, table, row, spec):
+        return (f'has no member of group {spec.group}, which lives on '
+                f'{sorted(spec.group_hosts)}')
 
 
 class ServerGroupAntiAffinityFilter(filters.BaseHostFilter):
@@ -37,14 +27,9 @@ class ServerGroupAntiAffinityFilter(filters.BaseHostFilter):
     def applies(self, spec):
         return spec.group_policy == 'anti-affinity' and bool(spec.group_hosts)
 
-    def filter_mask(self, table, spec):
+    def filter_mask(self, table, alive, spec):
         return table.counts_of(spec.group_hosts) == 0
 
-    def host_passes(self, host_state, spec):
-        if (spec.group_policy != 'anti-affinity'
-                or host_state.id not in spec.group_hosts):
-            return True
-        LOG.debug('%s: host %s already has %s member(s) of group %s',
-                  self.name, host_state.name,
-                  spec.group_hosts[host_state.id], spec.group)
-        return False
+    def explain(self, table, row, spec):
+        return (f'already has {spec.group_hosts[table.ids[row]]} member(s) '
+                f'of group {spec.group}')

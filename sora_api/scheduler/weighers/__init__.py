@@ -26,10 +26,12 @@ class WeighedHost:
 class BaseHostWeigher:
     """Base class of every host weigher.
 
-    Subclasses implement ``_weigh_object`` (a larger raw value means a
-    larger share of the multiplier) and usually ``weight_multiplier``,
-    which reads its option on each call, as Nova does: it runs once per
-    request, not once per host.
+    The framework calls one method, ``weigh_rows``. Its default asks
+    ``_weigh_object`` host by host (a larger raw value means a larger
+    share of the multiplier), so a third-party weigher needs only that;
+    the built-in weighers override ``weigh_rows`` and read the table's
+    columns. ``weight_multiplier`` reads its option on each call, as Nova
+    does: it runs once per request, not once per host.
     """
 
     def __init__(self, conf):
@@ -42,22 +44,17 @@ class BaseHostWeigher:
         return 1.0
 
     def _weigh_object(self, host_state, spec):
-        """Return the raw metric of ``host_state`` for ``spec``."""
+        """Return the raw metric of ``host_state`` for ``spec``.
+
+        Only the default ``weigh_rows`` calls it: write it, or override
+        ``weigh_rows``.
+        """
         raise NotImplementedError()
 
-    def weigh_objects(self, hosts, spec):
-        """Return the raw metric of every host, in order."""
-        return [self._weigh_object(host, spec) for host in hosts]
-
     def weigh_rows(self, table, rows, spec):
-        """Raw metrics of rows ``rows`` of a ``HostTable``, as an array.
-
-        Built-in weighers compute it from the table's columns; the default
-        asks ``_weigh_object`` host by host, so a third-party weigher needs
-        only that.
-        """
-        return np.array(self.weigh_objects(
-            [table.host_state(i) for i in rows], spec), dtype=np.float64)
+        """Raw metrics of rows ``rows`` of a ``HostTable``, as an array."""
+        return np.array([self._weigh_object(table.host_state(i), spec)
+                         for i in rows], dtype=np.float64)
 
 
 def normalize(values):

@@ -11,8 +11,5 @@ class IoOpsWeigher(weighers.BaseHostWeigher):
     def weight_multiplier(self):
         return self.conf.filter_scheduler.io_ops_weight_multiplier
 
-    def _weigh_object(self, host_state, spec):
-        return host_state.io_ops
-
     def weigh_rows(self, table, rows, spec):
         return table.io_ops[rows]

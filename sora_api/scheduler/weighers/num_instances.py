@@ -11,8 +11,5 @@ class NumInstancesWeigher(weighers.BaseHostWeigher):
     def weight_multiplier(self):
         return self.conf.filter_scheduler.num_instances_weight_multiplier
 
-    def _weigh_object(self, host_state, spec):
-        return host_state.instances
-
     def weigh_rows(self, table, rows, spec):
         return table.instances[rows]

@@ -44,16 +44,9 @@ class ResourceClassWeigher(weighers.BaseHostWeigher):
         return sum(abs(m) for m in self.multipliers.values())
 
     def weigh_rows(self, table, rows, spec):
-        return self._combine(len(rows), lambda name: table.free(name)[rows])
-
-    def weigh_objects(self, hosts, spec):
-        return self._combine(len(hosts),
-                             lambda name: [h.free(name) for h in hosts])
-
-    def _combine(self, count, free):
-        """Sum over the classes of normalised free amounts times their
-        multipliers; ``free(name)`` gives the candidates' free amounts."""
-        raw = np.zeros(count)
+        """Sum over the classes of the candidates' normalised free amounts
+        times their multipliers."""
+        raw = np.zeros(len(rows))
         for name, multiplier in sorted(self.multipliers.items()):
-            raw += weighers.normalize(free(name)) * multiplier
+            raw += weighers.normalize(table.free(name)[rows]) * multiplier
         return raw

@@ -11,9 +11,6 @@ class RAMWeigher(weighers.BaseHostWeigher):
     def weight_multiplier(self):
         return self.conf.filter_scheduler.ram_weight_multiplier
 
-    def _weigh_object(self, host_state, spec):
-        return host_state.free_ram_mb
-
     def weigh_rows(self, table, rows, spec):
         return table.free('memory_mb')[rows]
 
@@ -24,9 +21,6 @@ class CPUWeigher(weighers.BaseHostWeigher):
     def weight_multiplier(self):
         return self.conf.filter_scheduler.cpu_weight_multiplier
 
-    def _weigh_object(self, host_state, spec):
-        return host_state.free_vcpus
-
     def weigh_rows(self, table, rows, spec):
         return table.free('vcpus')[rows]
 
@@ -36,9 +30,6 @@ class DiskWeigher(weighers.BaseHostWeigher):
 
     def weight_multiplier(self):
         return self.conf.filter_scheduler.disk_weight_multiplier
-
-    def _weigh_object(self, host_state, spec):
-        return host_state.free_disk_mb
 
     def weigh_rows(self, table, rows, spec):
         return table.free('disk_gb')[rows] * 1024

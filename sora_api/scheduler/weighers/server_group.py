@@ -11,23 +11,12 @@ class _GroupMembersWeigher(weighers.BaseHostWeigher):
     """
 
     policy = None
-
     sign = 1
-
-    def weigh_objects(self, hosts, spec):
-        if spec.group_policy != self.policy:
-            return [0] * len(hosts)
-        return super().weigh_objects(hosts, spec)
 
     def weigh_rows(self, table, rows, spec):
         if spec.group_policy != self.policy:
             return np.zeros(len(rows))
         return self.sign * table.counts_of(spec.group_hosts)[rows]
-
-    def _weigh_object(self, host_state, spec):
-        if spec.group_policy != self.policy:
-            return 0
-        return spec.group_hosts.get(host_state.id, 0)
 
 
 class ServerGroupSoftAffinityWeigher(_GroupMembersWeigher):
@@ -49,6 +38,3 @@ class ServerGroupSoftAntiAffinityWeigher(_GroupMembersWeigher):
 
     def weight_multiplier(self):
         return self.conf.filter_scheduler.soft_anti_affinity_weight_multiplier
-
-    def _weigh_object(self, host_state, spec):
-        return -super()._weigh_object(host_state, spec)

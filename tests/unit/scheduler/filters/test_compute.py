@@ -8,8 +8,8 @@ from sora_api.scheduler.filters import compute
 @pytest.mark.parametrize('enabled, up, passes', [
     (True, True, True), (False, True, False), (True, False, False),
     (False, False, False)])
-def test_host_must_be_enabled_and_up(conf, make_host, make_spec, enabled, up,
-                                     passes):
+def test_host_must_be_enabled_and_up(
+        conf, make_host, make_spec, enabled, up, passes, keeps):
     f = compute.ComputeFilter(conf)
     host = make_host(enabled=enabled, up=up)
-    assert f.host_passes(host, make_spec()) is passes
+    assert keeps(f, host, make_spec()) is passes

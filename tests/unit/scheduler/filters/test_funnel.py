@@ -41,7 +41,7 @@ def test_no_hosts_records_the_first_filter(conf, make_spec):
 
 def test_a_filter_without_its_hint_passes_hosts_unlooked(conf, make_host,
                                                          make_spec):
-    class Refuses(compute.ComputeFilter):
+    class Refuses(filters.BaseHostFilter):
         def applies(self, spec):
             return False
 
@@ -49,4 +49,5 @@ def test_a_filter_without_its_hint_passes_hosts_unlooked(conf, make_host,
             raise AssertionError('a filter that does not apply looked')
 
     hosts = [make_host(), make_host()]
-    assert Refuses(conf).filter_all(hosts, make_spec()) == hosts
+    assert filters.filter_hosts([Refuses(conf)], hosts, make_spec()) == (
+        hosts, [{'filter': 'Refuses', 'hosts_in': 2, 'hosts_out': 2}])

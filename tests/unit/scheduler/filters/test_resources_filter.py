@@ -15,12 +15,9 @@ def _gpus(total, used=0, max_unit=None, reserved=0, ratio=1.0):
 
 
 def _passing(conf, hosts, spec):
-    host_filter = resources.ResourcesFilter(conf)
-    table = host_table.HostTable.from_host_states(hosts)
-    mask = host_filter.filter_mask(table, spec).tolist()
-    # The per-host path (third-party drivers, DEBUG explanations) agrees.
-    assert mask == [host_filter.host_passes(h, spec) for h in hosts]
-    return [h.name for h, passed in zip(hosts, mask) if passed]
+    kept, _ = filters.filter_hosts([resources.ResourcesFilter(conf)], hosts,
+                                   spec)
+    return [h.name for h in kept]
 
 
 def test_a_host_needs_the_free_amount_and_the_max_unit(conf, make_host,

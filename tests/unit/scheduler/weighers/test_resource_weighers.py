@@ -36,14 +36,14 @@ def test_negative_multiplier_stacks_onto_the_fullest_host(
     assert weighed[-1].weight == -2.0
 
 
-def test_raw_metrics(conf, make_host, make_spec):
+def test_raw_metrics(conf, make_host, make_spec, raw):
     host = make_host(memory_mb=2048, ram_allocation_ratio=1.5,
                      memory_mb_used=1000, vcpus=4, cpu_allocation_ratio=4.0,
                      disk_gb=3, disk_gb_used=1)
     spec = make_spec()
-    assert resources.RAMWeigher(conf)._weigh_object(host, spec) == 2072
-    assert resources.CPUWeigher(conf)._weigh_object(host, spec) == 16
-    assert resources.DiskWeigher(conf)._weigh_object(host, spec) == 2048
+    assert raw(resources.RAMWeigher(conf), [host], spec) == [2072]
+    assert raw(resources.CPUWeigher(conf), [host], spec) == [16]
+    assert raw(resources.DiskWeigher(conf), [host], spec) == [2048]
 
 
 def test_multipliers_default_to_one(conf):

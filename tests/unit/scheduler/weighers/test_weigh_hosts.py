@@ -86,5 +86,5 @@ def test_no_hosts_is_no_candidates(conf, make_spec):
 
 def test_base_weigher_needs_a_metric(conf, make_host, make_spec):
     with pytest.raises(NotImplementedError):
-        weighers.BaseHostWeigher(conf).weigh_objects([make_host()],
-                                                     make_spec())
+        weighers.weigh_hosts([weighers.BaseHostWeigher(conf)], [make_host()],
+                             make_spec())
