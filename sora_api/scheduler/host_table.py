@@ -100,7 +100,18 @@ class HostTable:
             # New rows start as zeros: only those with classes need setting.
             if row.get('inventories'):
                 self._set_inventories(start + offset, row['inventories'])
-        self._reindex()
+            # NOTE: only the new rows are indexed: rebuilding both dicts
+            # for every batch of new hosts cost 100k hosts ~50 ms a batch.
+            self.position[row['id']] = start + offset
+            self.name_position[row['name']] = start + offset
+        self._changed()
+
+    def _changed(self):
+        """Forget what was derived from the rows' attributes."""
+        self._masks = {}
+        self._usable = {}
+        self._free = {}
+        self._states = {}
 
     def _set_inventories(self, i, inventories):
         """Row ``i``'s custom classes become exactly ``inventories``."""
@@ -159,7 +170,7 @@ class HostTable:
         self._states = {}
         if fresh:
             self.append(fresh)
-        elif attributes_changed:
+        if attributes_changed:
             self._reindex()
 
     def remove(self, ids):
@@ -183,10 +194,7 @@ class HostTable:
     def _reindex(self):
         self.position = {host_id: i for i, host_id in enumerate(self.ids)}
         self.name_position = {name: i for i, name in enumerate(self.names)}
-        self._masks = {}
-        self._usable = {}
-        self._free = {}
-        self._states = {}
+        self._changed()
 
     def for_request(self):
         """A view for one request: the same columns and cached masks, and
