@@ -56,7 +56,7 @@ class Scheduler:
                                                 spec)
         with metrics.scheduler_timer('weigh'):
             weights, contributions = self._weigh(spec, table, rows)
-            order = weighers.ranking(weights)[:limit]
+            order = weighers.ranking(weights, limit)
         return weighers.weighed_hosts(table, rows, weights, contributions,
                                       order), funnel
 

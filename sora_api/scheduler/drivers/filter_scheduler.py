@@ -29,12 +29,14 @@ class FilterScheduler(drivers.Scheduler):
         if subset_size == 1 and not shuffle:
             # The first of the best, as a stable sort would put it.
             return rows[int(np.argmax(weights))]
+        if not shuffle:
+            return rows[self.rng.choice(
+                list(weighers.ranking(weights, subset_size)))]
         order = list(weighers.ranking(weights))
-        if shuffle:
-            best = weights[order[0]]
-            ties = [o for o in order if weights[o] == best]
-            self.rng.shuffle(ties)
-            order = ties + order[len(ties):]
+        best = weights[order[0]]
+        ties = [o for o in order if weights[o] == best]
+        self.rng.shuffle(ties)
+        order = ties + order[len(ties):]
         if subset_size == 1:
             return rows[order[0]]
         return rows[self.rng.choice(order[:subset_size])]

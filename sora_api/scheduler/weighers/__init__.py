@@ -43,6 +43,11 @@ class BaseHostWeigher:
         """How much this weigher counts; the sign picks the direction."""
         return 1.0
 
+    def applies(self, spec):
+        """False when this weigher would give every host the same value
+        for ``spec`` (it then adds nothing, at no cost per host)."""
+        return True
+
     def _weigh_object(self, host_state, spec):
         """Return the raw metric of ``host_state`` for ``spec``.
 
@@ -65,7 +70,9 @@ def normalize(values):
     low, high = values.min(), values.max()
     if low == high:
         return np.zeros(len(values))
-    return (values - low) / (high - low)
+    normalised = values - low
+    normalised /= high - low
+    return normalised
 
 
 def weigh_rows(weighers, table, rows, spec):
@@ -82,19 +89,30 @@ def weigh_rows(weighers, table, rows, spec):
     contributions = {}
     for weigher in weighers:
         multiplier = weigher.weight_multiplier()
-        if not multiplier or not len(rows):
+        if not multiplier or not len(rows) or not weigher.applies(spec):
             contributions[weigher.name] = zeros
             continue
         # ``+ 0.0`` turns the -0.0 of a negative multiplier into 0.0.
-        part = normalize(weigher.weigh_rows(table, rows, spec)) \
-            * multiplier + 0.0
+        part = normalize(weigher.weigh_rows(table, rows, spec))
+        part *= multiplier
+        part += 0.0
         contributions[weigher.name] = part
         total += part
     return total, contributions
 
 
-def ranking(weights):
-    """Positions in ``weights``, best first; equal weights keep their order."""
+def ranking(weights, limit=None):
+    """Positions in ``weights``, best first; equal weights keep their order.
+
+    With ``limit``, only the first ``limit`` of them: those are found
+    without sorting every candidate.
+    """
+    if limit is not None and limit < len(weights):
+        # Every position weighing at least the limit-th best, in order;
+        # ties with it included, so the stable sort keeps their order.
+        threshold = np.partition(weights, len(weights) - limit)[-limit]
+        best = np.flatnonzero(weights >= threshold)
+        return best[np.argsort(-weights[best], kind='stable')][:limit]
     return np.argsort(-weights, kind='stable')
 
 

@@ -13,8 +13,11 @@ class _GroupMembersWeigher(weighers.BaseHostWeigher):
     policy = None
     sign = 1
 
+    def applies(self, spec):
+        return spec.group_policy == self.policy
+
     def weigh_rows(self, table, rows, spec):
-        if spec.group_policy != self.policy:
+        if not self.applies(spec):
             return np.zeros(len(rows))
         return self.sign * table.counts_of(spec.group_hosts)[rows]
 

@@ -245,3 +245,64 @@ def test_placing_never_changes_the_table_it_was_given(
     assert sum(h.memory_mb_used for h in set(chosen)) == 1024 * instances
     for column, before in usage.items():
         assert getattr(table, column).tolist() == before.tolist(), column
+
+
+_METRICS = {
+    'RAMWeigher': ('ram_weight_multiplier', lambda h: h.free_ram_mb),
+    'CPUWeigher': ('cpu_weight_multiplier', lambda h: h.free_vcpus),
+    'DiskWeigher': ('disk_weight_multiplier', lambda h: h.free_disk_mb),
+    'IoOpsWeigher': ('io_ops_weight_multiplier', lambda h: h.io_ops),
+    'NumInstancesWeigher': ('num_instances_weight_multiplier',
+                            lambda h: h.instances),
+}
+
+
+def _exhaustive_best(candidates, multipliers):
+    """The contract's weighing, host by host in plain Python: each
+    metric min-max normalised over the candidates, times its multiplier,
+    summed; the best weight wins, ties to the earliest host."""
+    totals = [0.0] * len(candidates)
+    for name, multiplier in multipliers.items():
+        if not multiplier:
+            continue
+        raw = [float(_METRICS[name][1](h)) for h in candidates]
+        low, high = min(raw), max(raw)
+        for i, value in enumerate(raw):
+            part = 0.0 if low == high else (value - low) / (high - low)
+            totals[i] += part * multiplier
+    best = max(totals)
+    return candidates[totals.index(best)]
+
+
+@pytest.mark.parametrize('seed', range(12))
+def test_the_chosen_host_is_the_exhaustive_best_on_random_fleets(
+        conf, scheduler, make_host, make_spec, seed):
+    rng = random.Random(seed)
+    multipliers = {name: rng.choice([0.0, 1.0, -1.0, 2.5, -0.5])
+                   for name in _METRICS}
+    conf.set_override('weighers', list(multipliers),
+                      group='filter_scheduler')
+    for name, multiplier in multipliers.items():
+        conf.set_override(_METRICS[name][0], multiplier,
+                          group='filter_scheduler')
+    hosts = [make_host(memory_mb=rng.choice([1024, 2048, 4096, 8192]),
+                       vcpus=rng.choice([2, 4, 8]),
+                       disk_gb=rng.choice([20, 100, 500]),
+                       memory_mb_used=rng.choice([0, 512, 1024]),
+                       vcpus_used=rng.randint(0, 3),
+                       io_ops=rng.randint(0, 5),
+                       instances=rng.randint(0, 20),
+                       enabled=rng.random() > 0.1)
+             for _ in range(rng.choice([1, 5, 300]))]
+    spec = make_spec(memory_mb=rng.choice([512, 2048]))
+    candidates = [h for h in hosts if h.enabled and h.up
+                  and h.free_ram_mb >= spec.memory_mb
+                  and h.free_vcpus >= spec.vcpus
+                  and h.free_disk_gb >= spec.disk_gb and h.io_ops < 8
+                  and h.instances < 50]
+    if not candidates:
+        with pytest.raises(exception.NoValidHost):
+            scheduler(seed).select_destinations(spec, hosts)
+        return
+    [chosen] = scheduler(seed).select_destinations(spec, hosts)
+    assert chosen.id == _exhaustive_best(candidates, multipliers).id

@@ -1,5 +1,6 @@
 """weigh_hosts: normalise, multiply, sum, sort best first."""
 
+import numpy as np
 import pytest
 
 from sora_api.scheduler import weighers
@@ -88,3 +89,12 @@ def test_base_weigher_needs_a_metric(conf, make_host, make_spec):
     with pytest.raises(NotImplementedError):
         weighers.weigh_hosts([weighers.BaseHostWeigher(conf)], [make_host()],
                              make_spec())
+
+
+def test_the_first_few_of_a_ranking_are_those_of_the_full_ranking():
+    rng = np.random.default_rng(16)
+    for _ in range(50):
+        weights = rng.choice([0.0, 0.25, 0.5, 1.0], size=rng.integers(1, 60))
+        for limit in (1, 3, 10, 100):
+            assert (weighers.ranking(weights, limit).tolist()
+                    == weighers.ranking(weights)[:limit].tolist())
