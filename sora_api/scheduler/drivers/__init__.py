@@ -30,6 +30,7 @@ class Scheduler:
         self.rng = rng
         self.filters = []
         self.weighers = []
+        self._last_weights = weighers.LastWeights()
 
     def _filters(self, spec):
         """The filters that run for ``spec``."""
@@ -37,7 +38,8 @@ class Scheduler:
 
     def _weigh(self, spec, table, rows):
         """``(weights, contributions)`` of the candidate rows."""
-        return weighers.weigh_rows(self.weighers, table, rows, spec)
+        return weighers.weigh_rows(self.weighers, table, rows, spec,
+                                   self._last_weights)
 
     def _choose(self, spec, rows, weights):
         """Return the table row to place the next instance on."""

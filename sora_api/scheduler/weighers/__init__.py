@@ -75,30 +75,84 @@ def normalize(values):
     return normalised
 
 
-def weigh_rows(weighers, table, rows, spec):
+def weigh_rows(weighers, table, rows, spec, last=None):
     """Weigh rows ``rows`` of a ``HostTable``.
 
     Returns ``(weights, contributions)``: the total weight of each row, and
     ``{weigher name: array}`` of each weigher's normalised metric times its
-    multiplier.
+    multiplier. ``last`` (a ``LastWeights``) spares recomputing what did not
+    change since the caller's previous weighing; the arrays returned are
+    then its own, to read before weighing again.
     """
-    total = np.zeros(len(rows))
     # A disabled weigher still shows up, at no cost per host: all of them
     # share one array of zeros, and nothing is added for them.
     zeros = np.zeros(len(rows))
-    contributions = {}
+    active = []
     for weigher in weighers:
         multiplier = weigher.weight_multiplier()
-        if not multiplier or not len(rows) or not weigher.applies(spec):
-            contributions[weigher.name] = zeros
-            continue
-        # ``+ 0.0`` turns the -0.0 of a negative multiplier into 0.0.
-        part = normalize(weigher.weigh_rows(table, rows, spec))
-        part *= multiplier
-        part += 0.0
-        contributions[weigher.name] = part
-        total += part
-    return total, contributions
+        if multiplier and len(rows) and weigher.applies(spec):
+            # A copy: a weigher may hand back a column that changes later.
+            active.append((weigher.name, multiplier, np.array(
+                weigher.weigh_rows(table, rows, spec), dtype=np.float64)))
+    parts, total = (last or LastWeights()).weigh(rows, active)
+    shares = dict(zip((name for name, _, _ in active), parts))
+    return total, {weigher.name: shares.get(weigher.name, zeros)
+                   for weigher in weighers}
+
+
+def _share(raw, low, high, multiplier):
+    """One weigher's raw metrics normalised to [0, 1], times multiplier."""
+    if low == high:
+        return np.zeros(len(raw))
+    share = raw - low
+    share /= high - low
+    share *= multiplier
+    # ``+ 0.0`` turns the -0.0 of a negative multiplier into 0.0.
+    share += 0.0
+    return share
+
+
+class LastWeights:
+    """A driver's last weighing, patched where the raw metrics changed.
+
+    NOTE: between two requests only the hosts that changed (a claim, a
+    new instance) weigh differently. When the candidates and every
+    weigher's minimum and maximum are unchanged, only the changed hosts'
+    shares are recomputed, by the same arithmetic, so the weights are
+    exactly those of a full pass at a fraction of its cost.
+    """
+
+    def __init__(self):
+        self._last = None
+
+    def weigh(self, rows, active):
+        """``(shares, total)`` of the ``(name, multiplier, raw)`` weighers."""
+        key = [(name, multiplier) for name, multiplier, _ in active]
+        raws = [raw for _, _, raw in active]
+        bounds = [(raw.min(), raw.max()) for raw in raws]
+        last = self._last
+        if (last is None or last['key'] != key or last['bounds'] != bounds
+                or not np.array_equal(last['rows'], rows)):
+            shares = [_share(raw, low, high, multiplier) for
+                      (_, multiplier, raw), (low, high) in zip(active, bounds)]
+            total = np.zeros(len(rows))
+            for share in shares:
+                total += share
+            self._last = {'key': key, 'bounds': bounds, 'rows': rows,
+                          'raws': raws, 'shares': shares, 'total': total}
+            return shares, total
+        changed = np.zeros(len(rows), dtype=bool)
+        for raw, before in zip(raws, last['raws']):
+            changed |= raw != before
+        where = np.flatnonzero(changed)
+        total, shares = last['total'], last['shares']
+        total[where] = 0.0
+        for (_, multiplier, raw), (low, high), share in zip(active, bounds,
+                                                            shares):
+            share[where] = _share(raw[where], low, high, multiplier)
+            total[where] += share[where]
+        last['raws'] = raws
+        return shares, total
 
 
 def ranking(weights, limit=None):

@@ -1,8 +1,12 @@
 """weigh_hosts: normalise, multiply, sum, sort best first."""
 
+import random
+
 import numpy as np
 import pytest
 
+from sora_api.scheduler import host_table
+from sora_api.scheduler import plugins
 from sora_api.scheduler import weighers
 
 
@@ -98,3 +102,29 @@ def test_the_first_few_of_a_ranking_are_those_of_the_full_ranking():
         for limit in (1, 3, 10, 100):
             assert (weighers.ranking(weights, limit).tolist()
                     == weighers.ranking(weights)[:limit].tolist())
+
+
+def test_patched_weights_are_those_of_a_full_pass(conf, make_host,
+                                                  make_spec):
+    conf.set_override('io_ops_weight_multiplier', -1.5,
+                      group='filter_scheduler')
+    rng = random.Random(16)
+    hosts = [make_host(memory_mb=rng.choice([2048, 4096]),
+                       vcpus=rng.choice([4, 8]), io_ops=rng.randint(0, 3))
+             for _ in range(200)]
+    table = host_table.as_table(hosts)
+    chain = plugins.load_weighers(conf)
+    last = weighers.LastWeights()
+    rows = np.arange(len(hosts))
+    for _ in range(60):
+        for i in rng.sample(range(len(hosts)), rng.choice([0, 1, 3])):
+            table.consume(i, make_spec(memory_mb=rng.choice([0, 512]),
+                                       vcpus=rng.choice([0, 1])))
+        if rng.random() < 0.2:
+            rows = np.sort(rng.sample(range(len(hosts)), 150))
+        view = table.for_request()
+        patched = weighers.weigh_rows(chain, view, rows, make_spec(), last)
+        full = weighers.weigh_rows(chain, view, rows, make_spec())
+        assert patched[0].tobytes() == full[0].tobytes()
+        assert {k: v.tobytes() for k, v in patched[1].items()} == {
+            k: v.tobytes() for k, v in full[1].items()}
