@@ -15,7 +15,7 @@ class _FreeRam(weighers.BaseHostWeigher):
         self.name = 'RAMWeigher'
 
     def weigh_rows(self, table, rows, spec):
-        return table.free('memory_mb')[rows]
+        return weighers.at(table.free('memory_mb'), rows)
 
 
 class MemoryScheduler(drivers.Scheduler):

@@ -62,6 +62,12 @@ class BaseHostWeigher:
                          for i in rows], dtype=np.float64)
 
 
+def at(values, rows):
+    """``values[rows]`` of a column; the column itself when ``rows`` (sorted
+    positions, as the filters give them) is every row: no copy."""
+    return values if len(rows) == len(values) else values[rows]
+
+
 def normalize(values):
     """Min-max normalise ``values`` to [0, 1]; all equal gives all 0.0."""
     values = np.asarray(values, dtype=np.float64)

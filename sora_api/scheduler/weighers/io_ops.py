@@ -12,4 +12,4 @@ class IoOpsWeigher(weighers.BaseHostWeigher):
         return self.conf.filter_scheduler.io_ops_weight_multiplier
 
     def weigh_rows(self, table, rows, spec):
-        return table.io_ops[rows]
+        return weighers.at(table.io_ops, rows)

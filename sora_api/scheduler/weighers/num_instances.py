@@ -12,4 +12,4 @@ class NumInstancesWeigher(weighers.BaseHostWeigher):
         return self.conf.filter_scheduler.num_instances_weight_multiplier
 
     def weigh_rows(self, table, rows, spec):
-        return table.instances[rows]
+        return weighers.at(table.instances, rows)

@@ -12,7 +12,7 @@ class RAMWeigher(weighers.BaseHostWeigher):
         return self.conf.filter_scheduler.ram_weight_multiplier
 
     def weigh_rows(self, table, rows, spec):
-        return table.free('memory_mb')[rows]
+        return weighers.at(table.free('memory_mb'), rows)
 
 
 class CPUWeigher(weighers.BaseHostWeigher):
@@ -22,7 +22,7 @@ class CPUWeigher(weighers.BaseHostWeigher):
         return self.conf.filter_scheduler.cpu_weight_multiplier
 
     def weigh_rows(self, table, rows, spec):
-        return table.free('vcpus')[rows]
+        return weighers.at(table.free('vcpus'), rows)
 
 
 class DiskWeigher(weighers.BaseHostWeigher):
@@ -32,4 +32,4 @@ class DiskWeigher(weighers.BaseHostWeigher):
         return self.conf.filter_scheduler.disk_weight_multiplier
 
     def weigh_rows(self, table, rows, spec):
-        return table.free('disk_gb')[rows] * 1024
+        return weighers.at(table.free('disk_gb'), rows) * 1024
