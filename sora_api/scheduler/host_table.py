@@ -137,12 +137,15 @@ class HostTable:
         they did not change.
         """
         fresh = []
+        known = []
         attributes_changed = False
+        usable = self._usable
         for row in rows:
             i = self.position.get(row['id'])
             if i is None:
                 fresh.append(row)
                 continue
+            known.append(i)
             traits = frozenset(row.get('traits', self.traits[i]))
             metadata = row.get('metadata', self.metadata[i])
             if (self.zones[i] != row['availability_zone']
@@ -166,12 +169,25 @@ class HostTable:
                 self._set_inventories(i, row['inventories'])
                 self._usable = {k: v for k, v in self._usable.items()
                                 if k in RESOURCES}
-        self._free = {}
+        if self._usable is usable:
+            # NOTE: only usage changed (the usual case: claims): patch the
+            # changed hosts' free amounts rather than recompute every host's.
+            self._patch_free(known)
+        else:
+            self._free = {}
         self._states = {}
         if fresh:
             self.append(fresh)
         if attributes_changed:
             self._reindex()
+
+    def _patch_free(self, rows):
+        """Recompute the cached free amounts of these rows only."""
+        if not rows:
+            return
+        for resource, free in self._free.items():
+            free[rows] = (self.usable(resource)[rows]
+                          - self.used(resource)[rows])
 
     def remove(self, ids):
         """Drop the hosts with these ids."""
@@ -337,7 +353,9 @@ class HostTable:
         self.io_ops[i] += 1
         for name, amount in spec.custom_resources.items():
             self.inventories[name]['used'][i] += amount
-        self._free = {}
+        # NOTE: patched in place: a request's view shares these arrays
+        # with the worker's table, whose usage it has just changed.
+        self._patch_free([i])
         self._states.pop(i, None)
 
     def host_state(self, i):

@@ -105,3 +105,28 @@ def test_a_row_without_inventories_keeps_those_the_table_has(make_host):
     table.update([usage_only])
     assert table.free(gpu).tolist() == [4]
     assert table.vcpus_used.tolist() == [2]
+
+
+def test_free_kept_through_usage_changes_is_free_recomputed(make_host,
+                                                            make_spec):
+    gpu = 'CUSTOM_GPU'
+    hosts = [make_host(f'h{i}', vcpus=8, memory_mb=4096,
+                       inventories={gpu: _gpu(4)}) for i in range(4)]
+    table = host_table.HostTable.from_host_states(hosts)
+    for resource in ('vcpus', 'memory_mb', 'disk_gb', gpu):
+        table.free(resource)
+    view = table.for_request()
+    view.consume(1, make_spec(vcpus=3, custom_resources={gpu: 1}))
+    table.update([dict(host_table._state_values(make_host(
+        'h2', vcpus=8, memory_mb=4096, memory_mb_used=1000,
+        inventories={gpu: _gpu(4)})), id='id-h2')])
+    table.update([{k: v for k, v in host_table._state_values(make_host(
+        'h3', vcpus=8, memory_mb=4096, disk_gb_used=7)).items()
+        if k not in ('traits', 'metadata', 'inventories')}])
+    fresh = host_table.HostTable.from_host_states(
+        [table.host_state(i) for i in range(4)])
+    for resource in ('vcpus', 'memory_mb', 'disk_gb', gpu):
+        assert table.free(resource).tolist() == fresh.free(
+            resource).tolist(), resource
+    assert table.free('vcpus').tolist() == [8.0, 5.0, 8.0, 8.0]
+    assert table.free(gpu).tolist() == [4, 3, 4, 4]
