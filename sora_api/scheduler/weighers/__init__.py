@@ -168,11 +168,20 @@ def ranking(weights, limit=None):
     without sorting every candidate.
     """
     if limit is not None and limit < len(weights):
-        # Every position weighing at least the limit-th best, in order;
-        # ties with it included, so the stable sort keeps their order.
+        # NOTE: in a fleet of few host shapes many hosts tie for the best
+        # weight; then the first ``limit`` of them are the answer, found
+        # without the partition, which costs 100k hosts ~1 ms.
+        best = np.flatnonzero(weights == weights.max())
+        if len(best) >= limit:
+            return best[:limit]
         threshold = np.partition(weights, len(weights) - limit)[-limit]
-        best = np.flatnonzero(weights >= threshold)
-        return best[np.argsort(-weights[best], kind='stable')][:limit]
+        if not np.isnan(threshold):
+            # Those above the limit-th best, sorted (fewer than limit),
+            # then the first of those equal to it, already in order.
+            above = np.flatnonzero(weights > threshold)
+            above = above[np.argsort(-weights[above], kind='stable')]
+            ties = np.flatnonzero(weights == threshold)
+            return np.concatenate([above, ties[:limit - len(above)]])
     return np.argsort(-weights, kind='stable')
 
 
