@@ -295,9 +295,10 @@ class HostTable:
             lambda: [m.get(key) == value for m in self.metadata])
 
     def factorized(self, key, values):
-        """``(codes, distinct)`` of an object column: ``distinct[codes[i]]``
-        is row ``i``'s value; ``values()`` gives them, computed once and
-        kept until a host's attributes change, like the masks.
+        """``(codes, distinct, index)`` of an object column:
+        ``distinct[codes[i]]`` is row ``i``'s value and ``index`` maps each
+        distinct value to its code; ``values()`` gives them, computed once
+        and kept until a host's attributes change, like the masks.
         """
         key = ('codes',) + key
         found = self._masks.get(key)
@@ -306,7 +307,7 @@ class HostTable:
             codes = np.fromiter((index.setdefault(v, len(index))
                                  for v in values()),
                                 dtype=np.intp, count=len(self.ids))
-            found = self._masks[key] = (codes, list(index))
+            found = self._masks[key] = (codes, list(index), index)
         return found
 
     def _cached(self, key, compute):

@@ -124,8 +124,7 @@ def _array(read):
 
 
 def _coded(table, key, values):
-    codes, distinct = table.factorized(key, values)
-    return _CODED, codes, distinct
+    return (_CODED,) + table.factorized(key, values)
 
 
 def _object_column(attribute):
@@ -231,13 +230,22 @@ def _numeric(op, values, count):
     return result
 
 
-def _per_value(test, values, count):
+def _per_value(op, test, values, count):
     """Literals and one object column: the test once per distinct value."""
     coded = next(v for v in values if v[0] == _CODED)
-    _, codes, distinct = coded
-    answers = np.array(
-        [test([d if v is coded else v[1] for v in values]) for d in distinct],
-        dtype=bool)
+    _, codes, distinct, index = coded
+    literal = next(v[1] for v in values if v is not coded)
+    if op == '=':
+        # NOTE: names and ids are distinct per host; only the value equal
+        # to a literal (found by hash) and a missing one (None) can match.
+        answers = np.zeros(len(distinct), dtype=bool)
+        candidates = {index.get(literal), index.get(None)} - {None}
+    else:
+        answers = np.empty(len(distinct), dtype=bool)
+        candidates = range(len(distinct))
+    for code in candidates:
+        answers[code] = test([distinct[code] if v is coded else v[1]
+                              for v in values])
     return answers[codes] if len(codes) else np.zeros(count, dtype=bool)
 
 
@@ -253,7 +261,7 @@ def _host_values(value, count):
         return [value[1]] * count
     if value[0] == _ARRAY:
         return value[1].tolist()
-    _, codes, distinct = value
+    _, codes, distinct, _ = value
     return [distinct[c] for c in codes]
 
 
@@ -270,7 +278,7 @@ def _comparison(op, operands):
                 return _ARRAY, np.full(count, answer)
             return _ARRAY, _numeric(op, values, count)
         if kinds.count(_CODED) == 1 and _ARRAY not in kinds:
-            return _ARRAY, _per_value(test, values, count)
+            return _ARRAY, _per_value(op, test, values, count)
         return _ARRAY, _per_host(test, values, count)
     return evaluate
 
@@ -281,7 +289,7 @@ def _truth(value, count):
         return np.full(count, bool(value[1]))
     if value[0] == _ARRAY:
         return value[1].astype(bool)
-    _, codes, distinct = value
+    _, codes, distinct, _ = value
     answers = np.array([bool(d) for d in distinct], dtype=bool)
     return answers[codes] if len(codes) else np.zeros(count, dtype=bool)
 
