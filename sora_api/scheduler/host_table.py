@@ -346,6 +346,10 @@ class HostTable:
             self.inventories = {
                 name: dict(columns, used=columns['used'].copy())
                 for name, columns in self.inventories.items()}
+            # NOTE: the cached free amounts are the shared table's arrays
+            # (and dict) too: patched below, so copied first.
+            self._free = {resource: free.copy()
+                          for resource, free in self._free.items()}
             self._own_usage = True
         self.vcpus_used[i] += spec.vcpus
         self.memory_mb_used[i] += spec.memory_mb
@@ -354,8 +358,7 @@ class HostTable:
         self.io_ops[i] += 1
         for name, amount in spec.custom_resources.items():
             self.inventories[name]['used'][i] += amount
-        # NOTE: patched in place: a request's view shares these arrays
-        # with the worker's table, whose usage it has just changed.
+        # NOTE: patched in place: they are this view's own (copied above).
         self._patch_free([i])
         self._states.pop(i, None)
 

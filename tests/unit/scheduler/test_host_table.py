@@ -117,6 +117,18 @@ def test_free_kept_through_usage_changes_is_free_recomputed(make_host,
         table.free(resource)
     view = table.for_request()
     view.consume(1, make_spec(vcpus=3, custom_resources={gpu: 1}))
+    # The request's view sees what it consumed, patched; the worker's
+    # table does not (scale: a request never changes the shared table).
+    fresh = host_table.HostTable.from_host_states(
+        [view.host_state(i) for i in range(4)])
+    for resource in ('vcpus', 'memory_mb', 'disk_gb', gpu):
+        assert view.free(resource).tolist() == fresh.free(
+            resource).tolist(), resource
+    assert view.free('vcpus').tolist() == [8.0, 5.0, 8.0, 8.0]
+    assert view.free(gpu).tolist() == [4, 3, 4, 4]
+    assert table.free('vcpus').tolist() == [8.0, 8.0, 8.0, 8.0]
+    assert table.free(gpu).tolist() == [4, 4, 4, 4]
+    # Claims seen by the worker's table are patched into its own.
     table.update([dict(host_table._state_values(make_host(
         'h2', vcpus=8, memory_mb=4096, memory_mb_used=1000,
         inventories={gpu: _gpu(4)})), id='id-h2')])
@@ -128,5 +140,29 @@ def test_free_kept_through_usage_changes_is_free_recomputed(make_host,
     for resource in ('vcpus', 'memory_mb', 'disk_gb', gpu):
         assert table.free(resource).tolist() == fresh.free(
             resource).tolist(), resource
-    assert table.free('vcpus').tolist() == [8.0, 5.0, 8.0, 8.0]
-    assert table.free(gpu).tolist() == [4, 3, 4, 4]
+    assert table.free('vcpus').tolist() == [8.0, 8.0, 8.0, 8.0]
+    assert table.free('memory_mb').tolist() == [4096, 4096, 3096, 4096]
+    assert table.free('disk_gb').tolist() == [100, 100, 100, 93]
+    assert table.free(gpu).tolist() == [4, 4, 4, 4]
+
+
+def test_a_view_consumes_without_touching_the_shared_cached_free(make_host,
+                                                                  make_spec):
+    gpu = 'CUSTOM_GPU'
+    table = host_table.HostTable.from_host_states([
+        make_host('a', inventories={gpu: _gpu(4)}), make_host('b')])
+    # The worker's table has its free amounts cached; a view shares them.
+    shared = {r: table.free(r).tolist() for r in ('memory_mb', 'vcpus', gpu)}
+    view = table.with_own_usage()
+    assert view.free('memory_mb') is table.free('memory_mb')
+    view.consume(0, make_spec(vcpus=2, memory_mb=1024,
+                              custom_resources={gpu: 1}))
+    view.consume(0, make_spec(vcpus=2, memory_mb=1024,
+                              custom_resources={gpu: 1}))
+    assert view.free('memory_mb').tolist() == [2048, 4096]
+    assert view.free(gpu).tolist() == [2, 0]
+    assert {r: table.free(r).tolist() for r in shared} == shared
+    assert table.host_state(0).memory_mb_used == 0
+    # The view's HostStates are its own too.
+    assert view.host_state(0).memory_mb_used == 2048
+    assert table.host_state(0) is not view.host_state(0)
