@@ -306,3 +306,32 @@ def test_the_chosen_host_is_the_exhaustive_best_on_random_fleets(
         return
     [chosen] = scheduler(seed).select_destinations(spec, hosts)
     assert chosen.id == _exhaustive_best(candidates, multipliers).id
+
+
+def test_weights_kept_between_passes_see_a_table_changed_in_place(
+        scheduler, make_host, make_spec):
+    # Every host a candidate: a weigher reads the table's column itself,
+    # which a catch-up (and a view's consume) changes in place.
+    table = host_table.as_table([make_host('a', memory_mb=8192),
+                                 make_host('b', memory_mb=2048),
+                                 make_host('c', memory_mb=4096)])
+    driver = scheduler()
+
+    def weights(ranked):
+        return {h.host.name: h.weight for h in ranked}
+
+    spec = make_spec(memory_mb=0, vcpus=0, disk_gb=0)
+    driver.rank(spec, table)
+    # A claim on ``c``, seen by the worker's table: same bounds.
+    row = host_table._state_values(make_host('c', memory_mb=4096,
+                                             memory_mb_used=1024))
+    table.update([row])
+    again, _ = driver.rank(spec, table)
+    fresh, _ = scheduler().rank(spec, table)
+    assert weights(again) == weights(fresh)
+    # Within one request too: each instance sees the ones before it.
+    spread = [driver.select_destinations(
+        make_spec(memory_mb=1024, num_instances=4), table)]
+    anew = [scheduler().select_destinations(
+        make_spec(memory_mb=1024, num_instances=4), table)]
+    assert ([h.name for h in spread[0]] == [h.name for h in anew[0]])
