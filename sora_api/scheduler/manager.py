@@ -63,7 +63,9 @@ class SchedulerManager:
         # by the driver. Green threads (sora-api) switch only on I/O, so
         # neither step sees the other half done; real threads (gunicorn
         # gthread, uWSGI threads) do, so the two are taken one request at a
-        # time. Filtering holds the GIL anyway; claims run outside.
+        # time. Filtering holds the GIL anyway; claims run outside. Every
+        # placement (schedule, dry run, move, its plan, resize) takes it:
+        # the driver also keeps its last weighing between requests.
         self._table_lock = threading.Lock()
 
     def after_fork(self):
@@ -246,8 +248,9 @@ class SchedulerManager:
                       if indexes is None or a.instance_index in indexes]
             spec, group_state = self._move_spec(schedule, moving,
                                                      ignore_hosts)
-            chosen = self.driver.select_destinations(
-                spec, self._table_for(schedule.request))
+            with self._table_lock:
+                chosen = self.driver.select_destinations(
+                    spec, self._table_for(schedule.request))
             targets = {a.instance_index: host.id
                        for a, host in zip(moving, chosen)}
             try:
@@ -273,8 +276,9 @@ class SchedulerManager:
         # NOTE: select_destinations consumes a one-instance request on the
         # table it is given (a claim then refreshes the row); a plan claims
         # nothing, so it works on a copy of the usage.
-        chosen = self.driver.select_destinations(
-            spec, self._table_for(schedule.request).with_own_usage())
+        with self._table_lock:
+            chosen = self.driver.select_destinations(
+                spec, self._table_for(schedule.request).with_own_usage())
         return {a.instance_index: host.name
                 for a, host in zip(moving, chosen)}
 
@@ -288,7 +292,8 @@ class SchedulerManager:
         """
         holds.expire_due(self.db)
         # An unknown class is a 400 before anything is tried.
-        self._table_for({'resources': resources})
+        with self._table_lock:
+            self._table_for({'resources': resources})
         full = set()
         attempt = 0
         while True:
@@ -328,8 +333,9 @@ class SchedulerManager:
                                        resources=resources))
             spec, group_state = self._move_spec(resized, moving, ())
             group = spec.group
-            chosen = self.driver.select_destinations(
-                spec, self._table_for(resized.request))
+            with self._table_lock:
+                chosen = self.driver.select_destinations(
+                    spec, self._table_for(resized.request))
             targets = {a.instance_index: host.id
                        for a, host in zip(moving, chosen)}
         schedule = resizes.resize(self.db, schedule, resources, targets,

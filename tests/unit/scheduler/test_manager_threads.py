@@ -62,3 +62,22 @@ def test_threads_rank_while_hosts_are_registered(conf, db):
     candidates, _ = scheduler.dry_run('p', request)
     assert len(scheduler.host_table()) == HOSTS + 5 * NEW_BATCHES
     assert candidates
+
+
+def test_every_placement_holds_the_table_lock(conf, db, monkeypatch):
+    db_hosts.create_many(db, [_host('host-%d' % i) for i in range(4)])
+    scheduler = manager.SchedulerManager(conf, db)
+    held = []
+    place = scheduler.driver.select_destinations
+
+    def checked(spec, hosts):
+        held.append(scheduler._table_lock.locked())
+        return place(spec, hosts)
+
+    monkeypatch.setattr(scheduler.driver, 'select_destinations', checked)
+    request = {'resources': {'vcpus': 1, 'memory_mb': 256}}
+    schedule, _ = scheduler.schedule('p', 'u', request)
+    indexes = {a.instance_index for a in schedule.allocations}
+    scheduler.plan_move(schedule, indexes)
+    scheduler.move(schedule.id, indexes)
+    assert held == [True, True, True]
