@@ -10,6 +10,7 @@ import copy
 from sora_api.api.schemas import common
 from sora_api.api.schemas import hosts as host_schemas
 from sora_api.api.schemas import quotas as quota_schemas
+from sora_api.api.schemas import resource_classes as class_schemas
 from sora_api.api.schemas import schedules as schedule_schemas
 
 VERSION = '1.0'
@@ -280,13 +281,17 @@ def _paths(max_instances, max_hold_seconds):
                                                413), **{
                          '200': schedule_answer})}},
         '/v1/resource_classes': {
-            'get': {'summary': 'List the resource classes.',
-                    'responses': dict(_errors(401, 403), **{
+            'get': {'summary': 'List the resource classes (marker: a '
+                               'class name).',
+                    'parameters': _query_parameters(
+                        class_schemas.list_query),
+                    'responses': dict(_errors(400, 401, 403), **{
                         '200': _answer('Standard classes, then custom.', {
                             'type': 'object', 'properties': {
                                 'resource_classes': {
                                     'type': 'array',
-                                    'items': _RESOURCE_CLASS}}})})}},
+                                    'items': _RESOURCE_CLASS},
+                                'links': _LINKS}})})}},
         '/v1/resource_classes/{name}': {
             'parameters': _path_id('name', common.CUSTOM_CLASS),
             'put': {'summary': 'Create a custom class (admin).',
@@ -316,7 +321,8 @@ def _paths(max_instances, max_hold_seconds):
                            '204': _answer('Deleted.')})}},
         '/v1/usages': {
             'get': {'summary': "A project's usage (another project's, or "
-                               'all_projects: admin).',
+                               'all_projects: admin, paginated with a '
+                               'project id as marker).',
                     'parameters': _query_parameters(
                         quota_schemas.usage_query),
                     'responses': dict(_errors(400, 401, 403), **{
@@ -324,7 +330,8 @@ def _paths(max_instances, max_hold_seconds):
                             'type': 'object', 'properties': {
                                 'usage': _USAGE,
                                 'usages': {'type': 'array',
-                                           'items': _USAGE}}})})}},
+                                           'items': _USAGE},
+                                'links': _LINKS}})})}},
     }
 
 

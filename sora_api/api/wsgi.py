@@ -9,6 +9,7 @@ import urllib.parse
 import jsonschema
 import webob
 
+from sora_api import exception
 from sora_api.api import errors
 
 
@@ -181,17 +182,32 @@ def page(req, rows, limit, key='id'):
     """Trim ``rows`` (fetched with ``limit + 1``) to a page and its links.
 
     Returns ``(items, links)``; ``links`` holds a ``next`` link only when
-    more rows remain.
+    more rows remain. ``key`` names the attribute (or, for dicts, the item)
+    the next page's marker is read from.
     """
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
+    last = rows[-1]
+    marker = last[key] if isinstance(last, dict) else getattr(last, key)
     params = [(k, v) for k, v in req.GET.items()
               if k not in ('marker', 'limit')]
-    params += [('limit', str(limit)), ('marker', getattr(rows[-1], key))]
+    params += [('limit', str(limit)), ('marker', marker)]
     href = (base_url(req) + req.path_info + '?'
             + urllib.parse.urlencode(params))
     return rows, [{'rel': 'next', 'href': href}]
+
+
+def after_marker(items, marker, key):
+    """``items`` (a whole ordered list) after the one whose ``key`` is
+    ``marker``; every item when ``marker`` is None. An unknown marker is
+    refused as the database-backed lists refuse it (400)."""
+    if marker is None:
+        return items
+    for position, item in enumerate(items):
+        if item[key] == marker:
+            return items[position + 1:]
+    raise exception.MarkerNotFound(marker=marker)
 
 
 def limit(params, conf):

@@ -177,13 +177,14 @@ def test_standard_classes_may_be_asked_by_name(api, make_host, unique):
     assert show_host(api, host['id'])['vcpus_used'] == 2
 
 
-def test_a_dry_run_shows_the_class_weigher_share(start_server):
+def test_a_dry_run_shows_the_class_weigher_share_as_the_contract_says(
+        start_server):
     srv = start_server({'filter_scheduler': {
         'resource_class_weight_multipliers': 'CUSTOM_GPU_A100:-1.0'}})
     assert srv.request('PUT', '/v1/resource_classes/CUSTOM_GPU_A100',
                        as_='admin').status_code == 201
     ids = {}
-    for name, gpus in (('plain', 0), ('gpu', 8)):
+    for name, gpus in (('gpu', 8), ('plain', 0), ('plain2', 0)):
         body = {'name': name, 'vcpus': 8, 'memory_mb': 8192, 'disk_gb': 10}
         if gpus:
             body['inventories'] = {'CUSTOM_GPU_A100': {'total': gpus}}
@@ -192,10 +193,13 @@ def test_a_dry_run_shows_the_class_weigher_share(start_server):
     response = schedule(srv, {'vcpus': 1}, dry_run=True)
     assert response.status_code == 200, response.text
     candidates = response.json()['candidates']
-    # Requests that need no GPU keep off the GPU host.
-    assert [c['host_name'] for c in candidates] == ['plain', 'gpu']
-    shares = [c['weights']['ResourceClassWeigher'] for c in candidates]
-    assert shares == [1.0, 0.0]
+    # Requests that need no GPU keep off the GPU host, though it is the
+    # oldest: -1.0 times the normalised free GPUs (1 on it, 0 elsewhere).
+    assert [c['host_name'] for c in candidates] == ['plain', 'plain2', 'gpu']
+    shares = {c['host_name']: c['weights']['ResourceClassWeigher']
+              for c in candidates}
+    assert shares == {'gpu': -1.0, 'plain': 0.0, 'plain2': 0.0}
+    assert candidates[-1]['weight'] < candidates[0]['weight']
 
 
 @pytest.mark.parametrize('inventory, field', [

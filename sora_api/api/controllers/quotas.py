@@ -62,13 +62,27 @@ class UsagesController(controllers.Controller):
         self.expire_holds()
         if params.get('all_projects', ['false'])[0] == 'true':
             self.authorize(req, 'sora:usage:list:all_projects')
-            usages = db_quotas.all_usages(self.services.db)
-            return wsgi.json_response({'usages': [
-                dict(usage, project_id=project_id)
-                for project_id, usage in sorted(usages.items())]})
+            return self._all_projects(req, params)
+        if 'limit' in params or 'marker' in params:
+            raise errors.invalid('limit and marker page the list of every '
+                                 'project (all_projects=true) only.')
         project_id = params.get('project_id',
                                 [self.context(req).project_id])[0]
         self.authorize(req, 'sora:usage:show', {'project_id': project_id})
         usage = db_quotas.usage(self.services.db, project_id)
         return wsgi.json_response(
             {'usage': dict(usage, project_id=project_id)})
+
+    def _all_projects(self, req, params):
+        """Every project's usage ordered by project id, paginated; the
+        marker is a project id."""
+        limit = wsgi.limit(params, self.conf)
+        usages = [dict(usage, project_id=project_id) for project_id, usage
+                  in sorted(db_quotas.all_usages(self.services.db).items())]
+        usages = wsgi.after_marker(
+            usages, params.get('marker', [None])[0], 'project_id')
+        usages, links = wsgi.page(req, usages, limit, key='project_id')
+        body = {'usages': usages}
+        if links:
+            body['links'] = links
+        return wsgi.json_response(body)

@@ -4,6 +4,7 @@ from sora_api import capacity
 from sora_api.api import controllers
 from sora_api.api import errors
 from sora_api.api import wsgi
+from sora_api.api.schemas import resource_classes as schema
 from sora_api.db import resource_classes as db_classes
 
 
@@ -23,13 +24,22 @@ def _custom_name(name):
 class ResourceClassesController(controllers.Controller):
 
     def index(self, req):
-        """GET /v1/resource_classes: the standard classes, then custom."""
+        """GET /v1/resource_classes: the standard classes, then custom;
+        paginated, the marker a class name."""
         self.authorize(req, 'sora:resource_class:list')
+        params = wsgi.query_params(req, schema.list_query)
+        limit = wsgi.limit(params, self.conf)
         classes = [{'name': name, 'standard': True}
                    for name in capacity.STANDARD]
         classes += [{'name': name, 'standard': False}
                     for name in db_classes.list_custom(self.services.db)]
-        return wsgi.json_response({'resource_classes': classes})
+        classes = wsgi.after_marker(
+            classes, params.get('marker', [None])[0], 'name')
+        classes, links = wsgi.page(req, classes, limit, key='name')
+        body = {'resource_classes': classes}
+        if links:
+            body['links'] = links
+        return wsgi.json_response(body)
 
     def update(self, req, name):
         """PUT /v1/resource_classes/{name}: 201 created, 204 existed."""

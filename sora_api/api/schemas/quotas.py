@@ -22,7 +22,10 @@ update = {
 
 usage_query = {
     'type': 'object',
+    # ``limit`` and ``marker`` (a project id) page the all_projects list.
     'properties': {'project_id': common.one(common.NAME),
-                   'all_projects': common.BOOLEAN_PARAM},
+                   'all_projects': common.BOOLEAN_PARAM,
+                   'limit': common.PAGINATION_PARAMS['limit'],
+                   'marker': common.one(common.NAME)},
     'additionalProperties': False,
 }
