@@ -99,13 +99,19 @@ def _option(opt):
 
 def render(data=None):
     data = data or options()
-    lines = [HEADER % ', '.join('`%s`' % n for n in _namespaces())]
+    namespaces = _namespaces()
+    lines = [HEADER % ', '.join('`%s`' % n for n in namespaces)]
     groups = data['options']
     for name, group in groups.items():
         lines += ['## `[%s]`' % name, '']
         if group.get('help'):
             lines += [textwrap.dedent(group['help']).strip(), '']
-        for opt in group['opts']:
+        # NOTE: the generator merges a group's options from the namespaces
+        # in the order the installed distributions are found, which differs
+        # between virtualenvs; the configuration file's namespace order
+        # (a stable sort keeps each namespace's own order) does not.
+        for opt in sorted(group['opts'],
+                          key=lambda o: namespaces.index(o['namespace'])):
             lines += _option(opt)
     return '\n'.join(lines).rstrip('\n') + '\n'
 
