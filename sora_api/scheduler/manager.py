@@ -97,6 +97,19 @@ class SchedulerManager:
         table.up = host_table.liveness(table.heartbeat, cutoff)
         return table
 
+    def _live_schedule(self, schedule_id):
+        """The schedule to move or resize, as read now.
+
+        NOTE: on a server database a read sees each statement's own
+        snapshot, so one that meets a concurrent delete between the
+        schedule row and its allocations reads a schedule without any:
+        it is being deleted, and is as good as gone (404).
+        """
+        schedule = db_schedules.get(self.db, schedule_id)
+        if not schedule.allocations and schedule.status != 'expired':
+            raise exception.ScheduleNotFound(schedule_id=schedule_id)
+        return schedule
+
     def _table_for(self, request, own_read=False):
         """``host_table()``, once every custom class the request names (even
         with 0) is known to exist.
@@ -237,7 +250,7 @@ class SchedulerManager:
         for attempt in range(1, attempts + 1):
             # Read again on each attempt: a lost race may have been a
             # concurrent move of this very schedule.
-            schedule = db_schedules.get(self.db, schedule_id)
+            schedule = self._live_schedule(schedule_id)
             db_schedules.check_generation(schedule_id, schedule.generation,
                                           generations)
             if schedule.status not in moves.MOVABLE:
@@ -297,7 +310,7 @@ class SchedulerManager:
         full = set()
         attempt = 0
         while True:
-            schedule = db_schedules.get(self.db, schedule_id)
+            schedule = self._live_schedule(schedule_id)
             db_schedules.check_generation(schedule_id, schedule.generation,
                                           generations)
             if schedule.status not in moves.MOVABLE:

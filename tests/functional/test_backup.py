@@ -72,7 +72,7 @@ def _backup_file(directory):
 
 
 def test_sqlite_backup_and_restore_bring_the_data_back(tmp_path):
-    if sora_server.postgresql_url():
+    if sora_server.server_database_url():
         pytest.skip('the SQLite procedure runs in the SQLite pass')
     if not shutil.which('sqlite3'):
         pytest.skip('needs the sqlite3 command (apt-get install sqlite3)')

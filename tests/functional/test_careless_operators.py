@@ -113,7 +113,7 @@ def test_a_policy_file_broken_while_serving_keeps_the_last_good_rules(
         srv.cleanup()
 
 
-@pytest.mark.skipif(bool(sora_server.postgresql_url()),
+@pytest.mark.skipif(bool(sora_server.server_database_url()),
                     reason='the files of the SQLite default')
 def test_the_state_directory_is_0700_and_database_files_0600(tmp_path):
     state = tmp_path / 'srv' / 'state' / 'sora'

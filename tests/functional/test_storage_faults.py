@@ -38,7 +38,7 @@ def _can_mount():
 
 
 pytestmark = [
-    pytest.mark.skipif(bool(sora_server.postgresql_url()),
+    pytest.mark.skipif(bool(sora_server.server_database_url()),
                        reason='SQLite file faults; PostgreSQL has its own '
                               'outage tests in test_faults.py'),
     pytest.mark.skipif(not _can_mount(),
