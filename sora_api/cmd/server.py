@@ -12,7 +12,6 @@ import resource
 import signal
 import socket
 import sys
-import warnings
 
 import eventlet
 import greenlet
@@ -26,6 +25,9 @@ _waitpid = eventlet.patcher.original('os').waitpid
 _select = eventlet.patcher.original('select').select
 _now = eventlet.patcher.original('time').monotonic
 
+# Connections the kernel queues for a listening socket before it accepts.
+BACKLOG = 1024
+
 
 class Server:
 
@@ -35,7 +37,9 @@ class Server:
         self.after_fork = after_fork
         # Called in the parent with the pid of each worker that exited.
         self.on_worker_exit = on_worker_exit
-        self.socket = _listen(conf.api.bind_host, conf.api.bind_port)
+        # Bound, not yet listening: with workers, each listens on a socket
+        # of its own (see _fork) and this one only holds the port.
+        self.socket = _bind(conf.api.bind_host, conf.api.bind_port)
         self.max_connections = _raise_file_limit(conf.api.max_connections)
         self.host, self.port = self.socket.getsockname()[:2]
         self.children = set()
@@ -47,6 +51,7 @@ class Server:
         LOG.info('Serving on http://%s:%d with %d worker(s)',
                  self.host, self.port, workers)
         if workers == 1:
+            self.socket.listen(BACKLOG)
             return self._serve()
         return self._supervise(workers)
 
@@ -67,7 +72,7 @@ class Server:
         # clients that cannot tell them from in-flight ones: take them
         # before closing, or they would be reset.
         listener = self.socket.fd
-        for _ in range(1024):  # the listen backlog
+        for _ in range(BACKLOG):
             try:
                 client, address = listener.accept()
             except OSError:  # BlockingIOError: nothing is left queued
@@ -105,9 +110,10 @@ class Server:
         signal.signal(signal.SIGINT, self._stop_children)
         for _ in range(workers):
             self._fork()
-        # Each worker listens on a socket of its own (see _fork); one left
-        # open here would get its share of connections and never answer.
-        self.socket.close()
+        # NOTE: the parent's socket never listens: a listening one here
+        # would get its share of the connections (SO_REUSEPORT) and reset
+        # those it holds when closed, e.g. while the workers start. It
+        # stays bound, holding the port for workers that replace others.
         while self.children:
             try:
                 pid, status = _waitpid(-1, 0)
@@ -156,10 +162,6 @@ class Server:
         self.stopping = True
         LOG.info('Signal %d: stopping %d worker(s)', signum,
                  len(self.children))
-        # The parent never accepts: once the workers have taken what is
-        # queued and closed their copies, new clients are refused at once
-        # instead of queueing on a socket nobody will accept from.
-        self.socket.fd.close()
         for pid in list(self.children):
             try:
                 os.kill(pid, signal.SIGTERM)
@@ -254,20 +256,29 @@ def _raise_file_limit(connections):
     return connections
 
 
-def _listen(host, port):
-    """A listening socket, shareable by port with the other workers."""
-    with warnings.catch_warnings():
-        # eventlet warns about port 0 with SO_REUSEPORT, where several
-        # processes binding "any port" could be given the same one; here
-        # only the parent binds port 0, and the workers its actual port.
-        warnings.simplefilter('ignore', eventlet.convenience.
-                              ReuseRandomPortWarning)
-        sock = eventlet.listen((host, port), backlog=1024, reuse_addr=True,
-                               reuse_port=True)
+def _bind(host, port):
+    """A socket bound to ``(host, port)``, shareable by port, not listening.
+
+    Linux hands a new connection only to listening sockets; one bound
+    without listening holds the port (port 0: the one the workers take).
+    """
+    family = socket.AF_INET6 if ':' in host else socket.AF_INET
+    sock = eventlet.greenio.GreenSocket(
+        socket.socket(family, socket.SOCK_STREAM))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     # NOTE: without TCP_NODELAY a response written in two parts (headers,
     # then a larger body) waits for the client's delayed ACK, about 40 ms.
     # Linux passes the option on to accepted sockets.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    return sock
+
+
+def _listen(host, port):
+    """A listening socket on the port the parent holds, for one worker."""
+    sock = _bind(host, port)
+    sock.listen(BACKLOG)
     return sock
 
 

@@ -4,12 +4,14 @@ import json
 import os
 import signal
 import socket
+import threading
 import time
 import urllib.parse
 
 import pytest
 import requests
 
+from tests.functional import server as sora_server
 from tests.functional.server import children
 from tests.functional.server import wait_for
 
@@ -63,6 +65,50 @@ def test_a_stopped_server_accepts_no_new_connections(start_server):
     assert server.stop() == 0
     with pytest.raises(requests.ConnectionError):
         requests.get(server.url + '/', timeout=5)
+
+
+def _knock(port):
+    """One GET / on a new connection: 'answered', 'refused' or 'reset'."""
+    try:
+        with socket.create_connection(('127.0.0.1', port), timeout=10) as c:
+            c.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n'
+                      b'Connection: close\r\n\r\n')
+            head = c.recv(12)
+    except ConnectionRefusedError:
+        return 'refused'
+    except ConnectionResetError:
+        return 'reset'
+    return 'answered' if head.startswith(b'HTTP/1.1 ') else 'reset'
+
+
+def test_a_starting_server_answers_or_refuses_each_connection(tmp_path):
+    """No connection is taken, then dropped, while the workers start.
+
+    A load balancer resends a refused request, but not one whose
+    connection was accepted and then reset.
+    """
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    server = sora_server.SoraServer(
+        tmp_path, {'api': {'workers': 2, 'bind_port': port}})
+    outcomes, stop = [], threading.Event()
+
+    def knock():
+        while not stop.is_set():
+            outcomes.append(_knock(port))
+
+    knocker = threading.Thread(target=knock)
+    knocker.start()
+    try:
+        server.start()
+        wait_for(lambda: outcomes.count('answered') >= 50)
+    finally:
+        stop.set()
+        knocker.join(30)
+        server.cleanup()
+    assert 'reset' not in outcomes
+    assert 'refused' in outcomes  # the knocking began before the server
 
 
 def test_two_workers_share_the_port_and_a_dead_one_is_replaced(
