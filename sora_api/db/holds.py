@@ -8,6 +8,9 @@ matches no row, so a hold ends in exactly one outcome and is never released
 twice, whichever worker or server runs the expiry.
 """
 
+import datetime
+import weakref
+
 import sqlalchemy as sa
 
 from sora_api import exception
@@ -19,9 +22,20 @@ from sora_api.db import schedules
 
 S = models.Schedule.__table__
 
-_DUE = sa.select(S.c.id).where(
-    S.c.status == 'held', S.c.expires_at <= sa.bindparam('now')
-).order_by(S.c.expires_at).limit(sa.bindparam('limit'))
+# The holds that end first, due or not: the ones due are expired, the
+# first one that is not yet tells when to look again.
+_FIRST_TO_END = sa.select(S.c.id, S.c.expires_at).where(
+    S.c.status == 'held').order_by(S.c.expires_at).limit(
+        sa.bindparam('limit'))
+
+# NOTE: a hold lasts at least a second (``hold_seconds`` >= 1), so one
+# created after a look cannot come due within a second of it; half of
+# that leaves the other half for the claim that created it to commit.
+_UNSEEN_FOR = datetime.timedelta(seconds=0.5)
+
+# Per database: until when no hold can be due that this process has not
+# expired, as learnt by its last look.
+_quiet_until = weakref.WeakKeyDictionary()
 
 
 @engine.retry_on_deadlock
@@ -78,14 +92,27 @@ def _row_now(db, schedule_id):
 
 def expire_due(db, limit=100, now=None):
     """Expire up to ``limit`` holds whose time has come; returns how many
-    this call expired (others may be expired concurrently elsewhere)."""
+    this call expired (others may be expired concurrently elsewhere).
+
+    Every request calls this before it reads or places, so it looks in
+    the database only when a hold may have come due since its last look:
+    when the first hold it saw ends, or half a second later for holds
+    created since.
+    """
     now = now or timeutils.utcnow()
+    if now < _quiet_until.get(db, datetime.datetime.min):
+        return 0
     with db.connection() as conn:
-        due = list(conn.scalars(_DUE, {'now': now, 'limit': limit}))
+        first = conn.execute(_FIRST_TO_END, {'limit': limit + 1}).all()
+    due = [row.id for row in first if row.expires_at <= now][:limit]
     # NOTE: one transaction per schedule, each releasing its hosts in the
     # claim's order, so an expiry never holds many hosts' rows at once nor
     # deadlocks with claims.
-    return sum(_expire_one(db, schedule_id, now) for schedule_id in due)
+    expired = sum(_expire_one(db, schedule_id, now) for schedule_id in due)
+    later = [row.expires_at for row in first if row.expires_at > now]
+    if later or len(first) <= limit:
+        _quiet_until[db] = min(later + [now + _UNSEEN_FOR])
+    return expired
 
 
 @engine.retry_on_deadlock

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import sqlalchemy as sa
 
 from sora_api import exception
 from sora_api import timeutils
@@ -112,4 +113,41 @@ def test_deleting_an_expired_hold_releases_nothing_more(db, host):
     db_schedules.delete(db, schedule.id)
     assert counters(db, host)['vcpus_used'] == 2
     db_schedules.delete(db, other.id)
+    assert counters(db, host) == FREE
+
+
+def _looks(db):
+    """A list that gains an entry each time the database is asked for the
+    holds that end first."""
+    looks = []
+
+    @sa.event.listens_for(db.engine, 'before_cursor_execute')
+    def _count(conn, cursor, statement, *args):
+        if 'ORDER BY schedules.expires_at' in statement:
+            looks.append(statement)
+    return looks
+
+
+def test_expiry_looks_again_only_when_a_hold_may_be_due(db, host):
+    schedule = held(db, host, 60)
+    looks = _looks(db)
+    now = timeutils.utcnow()
+    assert holds.expire_due(db, now=now) == 0
+    # Nothing can be due within half a second: no look.
+    assert holds.expire_due(db, now=now + datetime.timedelta(
+        seconds=0.4)) == 0
+    assert len(looks) == 1
+    # A hold created since the look may end a second after it: look again.
+    assert holds.expire_due(db, now=now + datetime.timedelta(
+        seconds=0.5)) == 0
+    assert len(looks) == 2
+    # The hold seen ends at its time, however long the quiet lasted.
+    assert holds.expire_due(db, now=schedule.expires_at) == 1
+    assert db_schedules.get(db, schedule.id).status == 'expired'
+
+
+def test_a_hold_created_after_a_look_expires_at_its_time(db, host):
+    assert holds.expire_due(db) == 0
+    schedule = held(db, host, 1)
+    assert holds.expire_due(db, now=schedule.expires_at) == 1
     assert counters(db, host) == FREE
