@@ -114,9 +114,15 @@ class HostTable:
         self._states = {}
 
     def _set_inventories(self, i, inventories):
-        """Row ``i``'s custom classes become exactly ``inventories``."""
+        """Row ``i``'s custom classes become exactly ``inventories``.
+
+        Returns whether its capacity of any class changed (anything but
+        ``used``: what usable amounts derive from).
+        """
+        changed = False
         for name, columns in self.inventories.items():
             if name not in inventories and columns['present'][i]:
+                changed = True
                 for column in columns.values():
                     column[i] = 0
         for name, inventory in inventories.items():
@@ -127,8 +133,12 @@ class HostTable:
                     for column, dtype in dict(INVENTORY_COLUMNS,
                                               present=bool).items()}
             for column in INVENTORY_COLUMNS:
-                columns[column][i] = inventory[column]
-            columns['present'][i] = True
+                if columns[column][i] != inventory[column]:
+                    columns[column][i] = inventory[column]
+                    changed = changed or column != 'used'
+            if not columns['present'][i]:
+                columns['present'][i] = changed = True
+        return changed
 
     def update(self, rows):
         """Overwrite known hosts and append new ones, in place.
@@ -165,8 +175,8 @@ class HostTable:
                     self._usable = {}
             for column in USAGE_COLUMNS:
                 getattr(self, column)[i] = row[column]
-            if 'inventories' in row:
-                self._set_inventories(i, row['inventories'])
+            if ('inventories' in row
+                    and self._set_inventories(i, row['inventories'])):
                 self._usable = {k: v for k, v in self._usable.items()
                                 if k in RESOURCES}
         if self._usable is usable:

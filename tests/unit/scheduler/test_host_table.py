@@ -146,6 +146,24 @@ def test_free_kept_through_usage_changes_is_free_recomputed(make_host,
     assert table.free(gpu).tolist() == [4, 4, 4, 4]
 
 
+def test_a_claim_on_a_custom_class_keeps_what_capacity_derives(make_host):
+    """Only ``used`` changed: usable amounts stay, free is patched; a
+    change of capacity (total here) is recomputed."""
+    gpu = 'CUSTOM_GPU'
+    table = host_table.HostTable.from_host_states([
+        make_host(f'h{i}', inventories={gpu: _gpu(4)}) for i in range(3)])
+    usable = {r: table.usable(r) for r in ('vcpus', gpu)}
+    table.free(gpu)
+    table.update([host_table._state_values(make_host(
+        'h1', inventories={gpu: _gpu(4, used=3)}))])
+    assert all(table.usable(r) is usable[r] for r in usable)
+    assert table.free(gpu).tolist() == [4, 1, 4]
+    table.update([host_table._state_values(make_host(
+        'h2', inventories={gpu: _gpu(8, used=1)}))])
+    assert table.usable('vcpus') is usable['vcpus']
+    assert table.free(gpu).tolist() == [4, 1, 7]
+
+
 def test_a_view_consumes_without_touching_the_shared_cached_free(make_host,
                                                                   make_spec):
     gpu = 'CUSTOM_GPU'
