@@ -31,6 +31,8 @@ FILTERS = [
     'ForceHostsFilter = sora_api.scheduler.filters.host_names:ForceHostsFilter',
     'NumInstancesFilter = sora_api.scheduler.filters.num_instances:NumInstancesFilter',
     'IoOpsFilter = sora_api.scheduler.filters.io_ops:IoOpsFilter',
+    'TaintTolerationFilter = sora_api.scheduler.filters.taint_toleration:TaintTolerationFilter',
+    'ProjectIsolationFilter = sora_api.scheduler.filters.project_isolation:ProjectIsolationFilter',
 ]
 
 WEIGHERS = [
@@ -42,6 +44,8 @@ WEIGHERS = [
     'ServerGroupSoftAffinityWeigher = sora_api.scheduler.weighers.server_group:ServerGroupSoftAffinityWeigher',
     'ServerGroupSoftAntiAffinityWeigher = sora_api.scheduler.weighers.server_group:ServerGroupSoftAntiAffinityWeigher',
     'ResourceClassWeigher = sora_api.scheduler.weighers.resource_class:ResourceClassWeigher',
+    'TaintTolerationWeigher = sora_api.scheduler.weighers.taint_toleration:TaintTolerationWeigher',
+    'PreferenceWeigher = sora_api.scheduler.weighers.preference:PreferenceWeigher',
 ]
 
 DRIVERS = [

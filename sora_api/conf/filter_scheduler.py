@@ -11,12 +11,14 @@ ALL_FILTERS = [
     'DifferentHostFilter', 'ServerGroupAffinityFilter',
     'ServerGroupAntiAffinityFilter', 'JsonFilter', 'IgnoreHostsFilter',
     'ForceHostsFilter', 'NumInstancesFilter', 'IoOpsFilter',
+    'TaintTolerationFilter', 'ProjectIsolationFilter',
 ]
 
 ALL_WEIGHERS = [
     'RAMWeigher', 'CPUWeigher', 'DiskWeigher', 'IoOpsWeigher',
     'NumInstancesWeigher', 'ServerGroupSoftAffinityWeigher',
     'ServerGroupSoftAntiAffinityWeigher', 'ResourceClassWeigher',
+    'TaintTolerationWeigher', 'PreferenceWeigher',
 ]
 
 filter_scheduler_opts = [
@@ -130,6 +132,26 @@ over the candidates on its own before the classes are summed.
 
 Example: ``CUSTOM_GPU_A100:-1.0,CUSTOM_FPGA:-0.5``. Empty (the default):
 the weigher counts for nothing.
+"""),
+    cfg.FloatOpt(
+        'taint_toleration_weight_multiplier', default=2.0,
+        help="""
+TaintTolerationWeigher: how much each ``PreferNoSchedule`` taint a request
+does not tolerate weighs a host down.
+
+The raw value is minus the number of such taints; the default 2.0 lets
+one of them outweigh any single built-in weigher at its default. 0 turns
+the weigher off, so those taints count for nothing.
+"""),
+    cfg.FloatOpt(
+        'preference_weight_multiplier', default=2.0,
+        help="""
+PreferenceWeigher: how much a request's ``preferences`` count.
+
+The raw value of a host is the sum of the weights (-100..100) of the
+preferences it matches; the default 2.0 lets a lone preference of weight
+100 outweigh any single built-in weigher at its default. 0 turns
+preferences off.
 """),
 ]
 

@@ -3,6 +3,7 @@
 import copy
 
 from sora_api import capacity
+from sora_api.scheduler import taints as taints_module
 
 
 class HostState:
@@ -29,10 +30,12 @@ class HostState:
         'memory_mb_used',
         'metadata',
         'name',
+        'projects',
         'ram_allocation_ratio',
         'reserved_disk_gb',
         'reserved_memory_mb',
         'reserved_vcpus',
+        'taints',
         'traits',
         'up',
         'vcpus',
@@ -45,7 +48,8 @@ class HostState:
                  disk_allocation_ratio=1.0, reserved_vcpus=0,
                  reserved_memory_mb=0, reserved_disk_gb=0, vcpus_used=0,
                  memory_mb_used=0, disk_gb_used=0, instances=0, traits=(),
-                 metadata=None, io_ops=0, inventories=None):
+                 metadata=None, io_ops=0, inventories=None, taints=(),
+                 projects=()):
         self.id = id
         self.name = name
         self.availability_zone = availability_zone
@@ -69,6 +73,10 @@ class HostState:
         self.io_ops = io_ops
         # Custom class -> total, reserved, allocation_ratio, max_unit, used.
         self.inventories = dict(inventories or {})
+        # ``Taint``s (mappings are converted); the projects the host is
+        # dedicated to (empty: every project).
+        self.taints = frozenset(taints_module.taint_of(t) for t in taints)
+        self.projects = frozenset(projects)
 
     # NOTE: usable capacity is ``capacity.usable``, the function the
     # database applies when it decides a claim, so a host the filters pass

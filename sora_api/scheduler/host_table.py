@@ -1,7 +1,8 @@
 """Every host as columns, so built-in filters and weighers run vectorised.
 
 A ``HostTable`` holds what ``HostState`` holds, one numpy array per numeric
-attribute and plain lists for names, zones, traits and metadata. Each custom
+attribute and plain lists for names, zones, traits, metadata, taints and
+dedicated projects. Each custom
 resource class any host has is five more columns (total, reserved,
 allocation ratio, max unit, used; a host without the class has zeros), so
 filters and weighers treat it like the standard ones. Built-in
@@ -15,6 +16,7 @@ import numpy as np
 from sora_api import capacity
 from sora_api import liveness as liveness_rule
 from sora_api.scheduler import host_state as host_state_module
+from sora_api.scheduler import taints as taints_module
 
 # Integer capacity and usage columns, then the float ratios.
 INT_COLUMNS = ('vcpus', 'memory_mb', 'disk_gb', 'reserved_vcpus',
@@ -49,6 +51,10 @@ class HostTable:
         self.zones = []
         self.traits = []
         self.metadata = []
+        # frozensets of ``taints.Taint``s, and of project ids (empty: the
+        # host takes every project).
+        self.taints = []
+        self.projects = []
         self.enabled = np.zeros(0, dtype=bool)
         self.up = np.zeros(0, dtype=bool)
         for column in INT_COLUMNS:
@@ -82,6 +88,9 @@ class HostTable:
         self.zones.extend(_shared(r['availability_zone']) for r in rows)
         self.traits.extend(_shared(frozenset(r['traits'])) for r in rows)
         self.metadata.extend(_shared_metadata(r['metadata']) for r in rows)
+        self.taints.extend(_shared_taints(r.get('taints', ())) for r in rows)
+        self.projects.extend(_shared(frozenset(r.get('projects', ())))
+                             for r in rows)
         self.enabled = np.concatenate(
             [self.enabled, np.array([bool(r['enabled']) for r in rows])])
         self.up = np.concatenate([self.up, np.ones(len(rows), dtype=bool)])
@@ -143,8 +152,8 @@ class HostTable:
     def update(self, rows):
         """Overwrite known hosts and append new ones, in place.
 
-        A row of a known host may leave out ``traits`` and ``metadata`` when
-        they did not change.
+        A row of a known host may leave out ``traits``, ``metadata``,
+        ``taints`` and ``projects`` when they did not change.
         """
         fresh = []
         known = []
@@ -158,15 +167,21 @@ class HostTable:
             known.append(i)
             traits = frozenset(row.get('traits', self.traits[i]))
             metadata = row.get('metadata', self.metadata[i])
+            taints = _shared_taints(row.get('taints', self.taints[i]))
+            projects = frozenset(row.get('projects', self.projects[i]))
             if (self.zones[i] != row['availability_zone']
                     or self.traits[i] != traits
                     or self.metadata[i] != metadata
+                    or self.taints[i] != taints
+                    or self.projects[i] != projects
                     or self.names[i] != row['name']):
                 attributes_changed = True
             self.names[i] = row['name']
             self.zones[i] = _shared(row['availability_zone'])
             self.traits[i] = _shared(traits)
             self.metadata[i] = _shared_metadata(metadata)
+            self.taints[i] = taints
+            self.projects[i] = _shared(projects)
             self.enabled[i] = bool(row['enabled'])
             self.heartbeat[i] = row.get('heartbeat', np.nan)
             for column in CAPACITY_COLUMNS:
@@ -206,7 +221,8 @@ class HostTable:
             return
         keep = np.array([i not in gone for i in range(len(self.ids))],
                         dtype=bool)
-        for name in ('ids', 'names', 'zones', 'traits', 'metadata'):
+        for name in ('ids', 'names', 'zones', 'traits', 'metadata', 'taints',
+                     'projects'):
             values = getattr(self, name)
             setattr(self, name, [v for v, k in zip(values, keep) if k])
         for column in (('enabled', 'up', 'heartbeat') + INT_COLUMNS
@@ -397,7 +413,8 @@ class HostTable:
             id=self.ids[i], name=self.names[i],
             availability_zone=self.zones[i], enabled=bool(self.enabled[i]),
             up=bool(self.up[i]), traits=self.traits[i],
-            metadata=self.metadata[i], inventories=inventories, **values)
+            metadata=self.metadata[i], inventories=inventories,
+            taints=self.taints[i], projects=self.projects[i], **values)
 
 
 # NOTE: most hosts share their zone, traits and metadata with many others;
@@ -416,6 +433,10 @@ def _shared(value):
 
 def _shared_metadata(metadata):
     return _shared(_FrozenMetadata(metadata))
+
+
+def _shared_taints(taints):
+    return _shared(frozenset(taints_module.taint_of(t) for t in taints))
 
 
 class _FrozenMetadata(dict):
@@ -444,7 +465,8 @@ def _state_values(host):
     values.update(id=host.id, name=host.name, enabled=host.enabled,
                   availability_zone=host.availability_zone,
                   traits=host.traits, metadata=host.metadata,
-                  inventories=host.inventories)
+                  inventories=host.inventories, taints=host.taints,
+                  projects=host.projects)
     return values
 
 

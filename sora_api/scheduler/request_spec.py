@@ -4,6 +4,8 @@ import dataclasses
 
 from sora_api import capacity
 from sora_api import exception
+from sora_api.scheduler import taints
+from sora_api.scheduler.filters import json_filter
 
 GROUP_POLICIES = frozenset(
     ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'])
@@ -21,6 +23,8 @@ class RequestSpec:
     passes no host, as in Nova). ``ignore_hosts`` and ``force_hosts`` hold
     host names; empty means absent. ``query`` is a parsed JsonFilter query
     that ``filters.json_filter.validate_query`` has accepted.
+    ``tolerations`` become ``taints.Toleration``s and ``preferences``
+    ``Preference``s, their queries compiled here, once per request.
 
     The driver adds each host it picks to ``group_hosts``, so the spec is
     not reusable as is for a second attempt: rebuild it (or pass a copy made
@@ -45,6 +49,8 @@ class RequestSpec:
     ignore_hosts: frozenset = frozenset()
     force_hosts: frozenset = frozenset()
     custom_resources: dict = dataclasses.field(default_factory=dict)
+    tolerations: tuple = ()
+    preferences: tuple = ()
 
     def __post_init__(self):
         if (self.group_policy is not None
@@ -62,6 +68,9 @@ class RequestSpec:
             self.same_host = set(self.same_host)
         if self.different_host is not None:
             self.different_host = set(self.different_host)
+        self.tolerations = tuple(taints.toleration_of(t)
+                                 for t in self.tolerations)
+        self.preferences = tuple(Preference.of(p) for p in self.preferences)
 
     @property
     def resources(self):
@@ -71,3 +80,25 @@ class RequestSpec:
                  if getattr(self, field)}
         asked.update(self.custom_resources)
         return asked
+
+
+@dataclasses.dataclass(frozen=True)
+class Preference:
+    """A soft wish: ``weight`` for every host ``query`` matches.
+
+    ``matches`` is the query compiled by JsonFilter's compiler: a function
+    ``HostTable -> boolean array`` over every row at once.
+    """
+
+    weight: int
+    query: list
+    matches: object = dataclasses.field(compare=False, repr=False)
+
+    @classmethod
+    def of(cls, preference):
+        """A ``Preference`` of a validated ``{"weight", "query"}`` mapping
+        (or itself)."""
+        if isinstance(preference, cls):
+            return preference
+        return cls(preference['weight'], preference['query'],
+                   json_filter.compile_query(preference['query']))

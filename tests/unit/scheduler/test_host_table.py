@@ -184,3 +184,28 @@ def test_a_view_consumes_without_touching_the_shared_cached_free(make_host,
     # The view's HostStates are its own too.
     assert view.host_state(0).memory_mb_used == 2048
     assert table.host_state(0) is not view.host_state(0)
+
+
+def test_taints_and_projects_are_kept_through_updates(make_host):
+    gpu = {'key': 'gpu', 'value': 'yes', 'effect': 'NoSchedule'}
+    table = host_table.HostTable.from_host_states([
+        make_host('a'), make_host('b', taints=[gpu], projects=['p1'])])
+    state = table.host_state(1)
+    assert [t.as_dict() for t in state.taints] == [gpu]
+    assert state.projects == {'p1'}
+    codes, distinct, _ = table.factorized(('taints',), lambda: table.taints)
+    assert len(distinct) == 2
+    # A row that leaves them out keeps them; one that gives them replaces.
+    b = host_table._state_values(make_host('b', vcpus_used=1))
+    del b['taints'], b['projects']
+    table.update([b])
+    assert table.projects[1] == {'p1'} and len(table.taints[1]) == 1
+    a = host_table._state_values(make_host('a', taints=[gpu],
+                                           projects=['p2']))
+    table.update([a])
+    assert table.taints[0] == table.taints[1]
+    assert table.projects == [{'p2'}, {'p1'}]
+    codes, distinct, _ = table.factorized(('taints',), lambda: table.taints)
+    assert codes.tolist() == [0, 0]
+    table.remove(['id-a'])
+    assert table.projects == [{'p1'}]

@@ -6,6 +6,7 @@ import random
 import pytest
 
 from sora_api import exception
+from sora_api.conf import filter_scheduler as filter_scheduler_opts
 from sora_api.scheduler import host_table
 from sora_api.scheduler.drivers import filter_scheduler
 
@@ -160,7 +161,9 @@ def test_rank_returns_candidates_best_first_and_the_funnel(
     compute = [step for step in funnel if step['filter'] == 'ComputeFilter']
     assert compute == [{'filter': 'ComputeFilter', 'hosts_in': 3,
                         'hosts_out': 2}]
-    assert len(funnel) == 17  # every default filter, ResourcesFilter too
+    # Every default filter, ResourcesFilter and the placement policies too.
+    assert [step['filter'] for step in funnel] == \
+        filter_scheduler_opts.ALL_FILTERS
     # Nothing consumed, nothing recorded.
     assert spec.group_hosts == {}
     assert all(h.memory_mb_used == 0 for h in hosts)

@@ -15,6 +15,8 @@ import numpy as np
 from sora_api.scheduler import filters
 from sora_api.scheduler import host_table
 from sora_api.scheduler import plugins
+from sora_api.scheduler import request_spec
+from sora_api.scheduler import taints
 from sora_api.scheduler import weighers
 from sora_api.scheduler.filters import json_filter
 
@@ -64,7 +66,45 @@ def _rules(conf):
         'NumInstancesFilter': lambda h, s: (h.instances
                                             < options.max_instances_per_host),
         'IoOpsFilter': lambda h, s: h.io_ops < options.max_io_ops_per_host,
+        'TaintTolerationFilter': lambda h, s: not _untolerated(
+            h, s, 'NoSchedule'),
+        'ProjectIsolationFilter': lambda h, s: (not h.projects
+                                                or s.project_id in h.projects),
     }
+
+
+def _untolerated(host, spec, effect):
+    """The host's taints of ``effect`` no toleration of ``spec`` matches,
+    by Kubernetes' rule."""
+    return [t for t in host.taints if t.effect == effect and not any(
+        o.effect in (None, t.effect) and o.key in (None, t.key)
+        and (o.operator == 'Exists' or o.value == t.value)
+        for o in spec.tolerations)]
+
+
+_TAINTS = [taints.Taint(k, v, e) for k in ('gpu', 'spot') for v in ('', 'y')
+           for e in taints.EFFECTS]
+_TOLERATIONS = [taints.Toleration(k, o, v, e)
+                for k in (None, 'gpu', 'spot') for o in taints.OPERATORS
+                for v in ('', 'y') for e in (None,) + taints.EFFECTS
+                if (k is not None or o == 'Exists')
+                and (o == 'Equal' or v == '')]
+
+
+def _with_placement_policies(hosts, specs, rng):
+    """Random taints, dedicated projects, tolerations and preferences on
+    the seeded cases (a separate stream: the cases stay as they were)."""
+    for host in hosts:
+        host.taints = frozenset(rng.sample(_TAINTS, rng.randint(0, 3)))
+        host.projects = frozenset(rng.sample(
+            ['project-a', 'project-b'], rng.choice([0, 0, 1, 2])))
+    for spec in specs:
+        spec.project_id = rng.choice(['project-a', 'project-b', 'other'])
+        spec.tolerations = tuple(rng.sample(_TOLERATIONS, rng.randint(0, 3)))
+        spec.preferences = tuple(request_spec.Preference.of(
+            {'weight': rng.choice([-100, -3, 1, 50, 100]),
+             'query': _random_query(rng)})
+            for _ in range(rng.randint(0, 3)))
 
 
 _ORDER = {'=': operator.eq, '<': operator.lt, '>': operator.gt,
@@ -146,11 +186,12 @@ def _same(ours, theirs):
 
 def test_every_builtin_filter_agrees_with_its_per_host_rule(conf, cases):
     hosts, specs = cases
+    rng = random.Random(7)
+    _with_placement_policies(hosts, specs, rng)
     table = host_table.HostTable.from_host_states(hosts)
     built_in = plugins.load_filters(conf)
     rules = _rules(conf)
     assert {f.name for f in built_in} == set(rules)
-    rng = random.Random(7)
     for spec in specs:
         spec.query = _random_query(rng)
         for host_filter in built_in:
@@ -187,6 +228,10 @@ def _raw_rules():
         'ServerGroupSoftAffinityWeigher': members('soft-affinity', 1),
         'ServerGroupSoftAntiAffinityWeigher': members('soft-anti-affinity',
                                                       -1),
+        'TaintTolerationWeigher': lambda h, s: -len(_untolerated(
+            h, s, 'PreferNoSchedule')),
+        'PreferenceWeigher': lambda h, s: sum(
+            p.weight for p in s.preferences if _query(p.query, h)),
     }
 
 
@@ -208,6 +253,7 @@ def test_every_builtin_weigher_agrees_with_its_per_host_metric(conf, cases):
     conf.set_override('num_instances_weight_multiplier', 1.0,
                       group='filter_scheduler')
     hosts, specs = cases
+    _with_placement_policies(hosts, specs, random.Random(11))
     table = host_table.HostTable.from_host_states(hosts)
     rules = _raw_rules()
     built_in = [w for w in plugins.load_weighers(conf) if w.name in rules]
