@@ -19,6 +19,8 @@ from sora_api.db import xid_changes
 H = models.Host.__table__
 T = models.HostTrait.__table__
 M = models.HostMetadata.__table__
+TAINTS = models.HostTaint.__table__
+PROJECTS = models.HostProject.__table__
 INV = models.Inventory.__table__
 # An inventory's fields as written; ``used`` is only ever changed by claims.
 INVENTORY_FIELDS = ('total', 'reserved', 'allocation_ratio', 'max_unit')
@@ -26,14 +28,32 @@ INVENTORY_FIELDS = ('total', 'reserved', 'allocation_ratio', 'max_unit')
 
 class HostRecord(types.SimpleNamespace):
     """A host row's columns as attributes, with ``traits`` (a sorted list),
-    ``metadata`` (a dict) and ``inventories`` (custom class -> its
-    ``total``, ``reserved``, ``allocation_ratio``, ``max_unit``, ``used``)."""
+    ``metadata`` (a dict), ``inventories`` (custom class -> its
+    ``total``, ``reserved``, ``allocation_ratio``, ``max_unit``, ``used``),
+    ``taints`` (``{"key", "value", "effect"}`` mappings, by key and effect)
+    and ``projects`` (a sorted list)."""
 
 
-def _record(row, traits, metadata, inventories):
+def _record(row, traits, metadata, inventories, taints=(), projects=()):
     return HostRecord(**dict(row), traits=sorted(traits),
                       metadata=dict(metadata),
-                      inventories=dict(sorted(inventories.items())))
+                      inventories=dict(sorted(inventories.items())),
+                      taints=_sorted_taints(taints),
+                      projects=sorted(projects))
+
+
+def _sorted_taints(taints):
+    return sorted((dict(t) for t in taints),
+                  key=lambda t: (t['key'], t['effect']))
+
+
+def _taint_rows(host_id, taints):
+    return [{'host_id': host_id, 'key': t['key'], 'effect': t['effect'],
+             'value': t.get('value', '')} for t in taints]
+
+
+def _project_rows(host_id, projects):
+    return [{'host_id': host_id, 'project_id': p} for p in sorted(projects)]
 
 
 def _inventory_rows(host_id, inventories):
@@ -41,8 +61,10 @@ def _inventory_rows(host_id, inventories):
             for name, inventory in sorted(inventories.items())]
 
 
-def _write_attributes(conn, host_id, traits=None, metadata=None):
-    """Replace the traits and/or metadata (those not None) of a host."""
+def _write_attributes(conn, host_id, traits=None, metadata=None,
+                      taints=None, projects=None):
+    """Replace the traits, metadata, taints and projects (those not None)
+    of a host."""
     if traits is not None:
         conn.execute(sa.delete(T).where(T.c.host_id == host_id))
         if traits:
@@ -54,6 +76,12 @@ def _write_attributes(conn, host_id, traits=None, metadata=None):
             conn.execute(sa.insert(M), [
                 {'host_id': host_id, 'key': k, 'value': v}
                 for k, v in sorted(metadata.items())])
+    for table, values, rows in ((TAINTS, taints, _taint_rows),
+                                (PROJECTS, projects, _project_rows)):
+        if values is not None:
+            conn.execute(sa.delete(table).where(table.c.host_id == host_id))
+            if values:
+                conn.execute(sa.insert(table), rows(host_id, values))
 
 
 def create(db, values):
@@ -66,6 +94,7 @@ def create_many(db, hosts):
     """Insert hosts in one transaction: all of them, or none (409)."""
     now = timeutils.utcnow()
     rows, traits, metadata, inventories = [], [], [], []
+    taints, projects = [], []
     for values in hosts:
         values = dict(values)
         row = dict({'last_heartbeat': None, 'reserved_vcpus': 0,
@@ -77,6 +106,8 @@ def create_many(db, hosts):
         traits.append(sorted(set(row.pop('traits', []))))
         metadata.append(row.pop('metadata', {}))
         inventories.append(row.pop('inventories', {}))
+        taints.append(_sorted_taints(row.pop('taints', [])))
+        projects.append(sorted(row.pop('projects', [])))
         row['custom_inventories'] = len(inventories[-1])
         rows.append(row)
     try:
@@ -97,13 +128,22 @@ def create_many(db, hosts):
                              for k, v in sorted(m.items())]
             if metadata_rows:
                 conn.execute(sa.insert(M), metadata_rows)
+            for table, values, to_rows in ((TAINTS, taints, _taint_rows),
+                                           (PROJECTS, projects,
+                                            _project_rows)):
+                value_rows = [r for row, v in zip(rows, values)
+                              for r in to_rows(row['id'], v)]
+                if value_rows:
+                    conn.execute(sa.insert(table), value_rows)
             mark_changed(conn, [r['id'] for r in rows], attributes=True)
     except sa_exc.IntegrityError as e:
         _raise_integrity(e, inventories)
         raise exception.HostNameExists(
             name=_taken_name(db, [r['name'] for r in rows])) from None
-    return [_record(r, t, m, {c: dict(v, used=0) for c, v in i.items()})
-            for r, t, m, i in zip(rows, traits, metadata, inventories)]
+    return [_record(r, t, m, {c: dict(v, used=0) for c, v in i.items()},
+                    ta, p)
+            for r, t, m, i, ta, p in zip(rows, traits, metadata, inventories,
+                                         taints, projects)]
 
 
 def _raise_integrity(error, inventories):
@@ -128,15 +168,18 @@ def _taken_name(db, names):
 
 
 def _records(conn, rows):
-    """``HostRecord``s of host rows, their traits, metadata and inventories
-    read at once."""
+    """``HostRecord``s of host rows, their traits, metadata, inventories,
+    taints and projects read at once."""
     ids = [r.id for r in rows]
     traits = _traits(conn, ids)
     metadata = _metadata(conn, ids)
     inventories = _inventories(
         conn, [r.id for r in rows if r.custom_inventories])
+    taints = _taints(conn, ids)
+    projects = _projects(conn, ids)
     return [_record(r._mapping, traits.get(r.id, []), metadata.get(r.id, {}),
-                    inventories.get(r.id, {}))
+                    inventories.get(r.id, {}), taints.get(r.id, []),
+                    projects.get(r.id, []))
             for r in rows]
 
 
@@ -186,6 +229,8 @@ def update(db, host_id, values, allowed_generations=None):
     traits = values.pop('traits', None)
     metadata = values.pop('metadata', None)
     inventories = values.pop('inventories', None)
+    taints = values.pop('taints', None)
+    projects = values.pop('projects', None)
     try:
         with db.connection(writer=True) as conn:
             row = conn.execute(sa.select(H).where(H.c.id == host_id)
@@ -210,7 +255,8 @@ def update(db, host_id, values, allowed_generations=None):
                           updated_at=timeutils.utcnow())
             conn.execute(sa.update(H).where(H.c.id == host_id)
                          .values(values))
-            _write_attributes(conn, host_id, traits, metadata)
+            _write_attributes(conn, host_id, traits, metadata, taints,
+                              projects)
             mark_changed(conn, [host_id], attributes=True)
             return _records(conn, [conn.execute(
                 sa.select(H).where(H.c.id == host_id)).first()])[0]
@@ -361,10 +407,12 @@ class Changes:
     """
 
     def __init__(self, rows, traits, metadata, deleted, seq,
-                 inventories=None, reload=False):
+                 inventories=None, reload=False, taints=None, projects=None):
         self.rows = rows
         self.traits = traits
         self.metadata = metadata
+        self.taints = taints or {}
+        self.projects = projects or {}
         self.deleted = deleted
         self.seq = seq
         self.inventories = inventories or {}
@@ -380,8 +428,9 @@ def changes_since(db, seq):
     """Hosts changed after cursor ``seq`` (-1: all), or None.
 
     ``Changes.rows`` are host rows as mappings; ``traits`` and
-    ``metadata`` map the id of every host whose attributes changed (and only
-    those) to its traits and metadata; ``inventories`` maps the id of every
+    ``metadata`` (and ``taints``, ``projects``) map the id of every host
+    whose attributes changed (and only those) to its traits and metadata
+    (taints, projects); ``inventories`` maps the id of every
     changed host that has custom inventories, or whose attributes changed,
     to its inventories; ``deleted`` lists deleted host ids; ``seq`` is the
     cursor to ask with next time.
@@ -396,6 +445,8 @@ def changes_since(db, seq):
         every = reload or len(fresh) > _ATTRIBUTES_IN_LIST
         all_traits = _traits(conn, None if every else fresh)
         all_metadata = _metadata(conn, None if every else fresh)
+        all_taints = _taints(conn, None if every else fresh)
+        all_projects = _projects(conn, None if every else fresh)
         changed_attributes = set(fresh)
         stocked = [r['id'] for r in rows if r['custom_inventories']
                    or r['id'] in changed_attributes]
@@ -405,7 +456,8 @@ def changes_since(db, seq):
     metadata = {h: all_metadata.get(h, {}) for h in fresh}
     inventories = {h: inventories.get(h, {}) for h in stocked}
     return Changes(rows, traits, metadata, deleted, cursor, inventories,
-                   reload)
+                   reload, taints={h: all_taints.get(h, []) for h in fresh},
+                   projects={h: all_projects.get(h, []) for h in fresh})
 
 
 def _traits(conn, host_ids):
@@ -432,6 +484,34 @@ def _metadata(conn, host_ids):
     for host_id, key, value in conn.execute(query):
         metadata.setdefault(host_id, {})[key] = value
     return metadata
+
+
+def _taints(conn, host_ids):
+    """``{host_id: [{"key", "value", "effect"}, ...]}``; None: all hosts."""
+    query = sa.select(TAINTS.c.host_id, TAINTS.c.key, TAINTS.c.value,
+                      TAINTS.c.effect)
+    if host_ids is not None:
+        if not host_ids:
+            return {}
+        query = query.where(TAINTS.c.host_id.in_(host_ids))
+    taints = {}
+    for host_id, key, value, effect in conn.execute(query):
+        taints.setdefault(host_id, []).append(
+            {'key': key, 'value': value, 'effect': effect})
+    return taints
+
+
+def _projects(conn, host_ids):
+    """``{host_id: [project id, ...]}``; None: all hosts."""
+    query = sa.select(PROJECTS.c.host_id, PROJECTS.c.project_id)
+    if host_ids is not None:
+        if not host_ids:
+            return {}
+        query = query.where(PROJECTS.c.host_id.in_(host_ids))
+    projects = {}
+    for host_id, project_id in conn.execute(query):
+        projects.setdefault(host_id, []).append(project_id)
+    return projects
 
 
 _INVENTORY_COLUMNS = (INV.c.host_id, INV.c.resource_class) + tuple(

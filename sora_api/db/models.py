@@ -80,6 +80,32 @@ class HostMetadata(Base):
     value = sa.Column(sa.String(255), nullable=False)
 
 
+class HostTaint(Base):
+    """A taint of a host: requests that do not tolerate it stay off
+    (``NoSchedule``) or go there last (``PreferNoSchedule``)."""
+
+    __tablename__ = 'host_taints'
+
+    host_id = sa.Column(sa.String(36),
+                        sa.ForeignKey('hosts.id', ondelete='CASCADE'),
+                        primary_key=True)
+    key = sa.Column(sa.String(255), primary_key=True)
+    effect = sa.Column(sa.String(32), primary_key=True)
+    value = sa.Column(sa.String(255), nullable=False)
+
+
+class HostProject(Base):
+    """A project a host is dedicated to; a host without any takes every
+    project."""
+
+    __tablename__ = 'host_projects'
+
+    host_id = sa.Column(sa.String(36),
+                        sa.ForeignKey('hosts.id', ondelete='CASCADE'),
+                        primary_key=True)
+    project_id = sa.Column(sa.String(255), primary_key=True)
+
+
 class ResourceClass(Base):
     """A custom resource class (``CUSTOM_...``); the standard three are not
     stored, they are the capacity columns of ``hosts``."""

@@ -138,6 +138,8 @@ class SchedulerManager:
             if row['id'] in changes.traits:
                 values['traits'] = changes.traits[row['id']]
                 values['metadata'] = changes.metadata[row['id']]
+                values['taints'] = changes.taints[row['id']]
+                values['projects'] = changes.projects[row['id']]
             if row['id'] in changes.inventories:
                 values['inventories'] = changes.inventories[row['id']]
             rows.append(values)
@@ -178,7 +180,9 @@ class SchedulerManager:
             query=hints.get('query'),
             ignore_hosts=frozenset(hints.get('ignore_hosts', ())),
             force_hosts=frozenset(hints.get('force_hosts', ())),
-            custom_resources=custom)
+            custom_resources=custom,
+            tolerations=request.get('tolerations', ()),
+            preferences=request.get('preferences', ()))
         return spec, (group_generation, dict(group_hosts))
 
     def _hosts_of(self, project_id, schedule_ids):

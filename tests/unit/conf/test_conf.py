@@ -39,12 +39,18 @@ def test_contract_defaults(conf):
             fs.soft_affinity_weight_multiplier,
             fs.soft_anti_affinity_weight_multiplier) == (
         1.0, 1.0, 1.0, -1.0, 0.0, 1.0, 1.0)
-    # The 16 filters and 7 weighers of v1, and issue 9's ResourcesFilter
-    # (right after DiskFilter) and ResourceClassWeigher.
-    assert len(fs.enabled_filters) == 17
+    # The 16 filters and 7 weighers of v1, issue 9's ResourcesFilter
+    # (right after DiskFilter) and ResourceClassWeigher, then issue 12's
+    # in the order the contract names them.
+    assert len(fs.enabled_filters) == 19
     assert fs.enabled_filters[5] == 'ResourcesFilter'
-    assert len(fs.weighers) == 8
+    assert fs.enabled_filters[-2:] == ['TaintTolerationFilter',
+                                       'ProjectIsolationFilter']
+    assert len(fs.weighers) == 10
+    assert fs.weighers[-2:] == ['TaintTolerationWeigher', 'PreferenceWeigher']
     assert fs.resource_class_weight_multipliers == {}
+    assert fs.taint_toleration_weight_multiplier == 2.0
+    assert fs.preference_weight_multiplier == 2.0
 
 
 def test_a_config_file_overrides_defaults(tmp_path):
