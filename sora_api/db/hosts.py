@@ -43,7 +43,10 @@ def _record(row, traits, metadata, inventories, taints=(), projects=()):
 
 
 def _sorted_taints(taints):
-    return sorted((dict(t) for t in taints),
+    """Taints as mappings with every field (``value`` default empty), by
+    key and effect."""
+    return sorted(({'key': t['key'], 'value': t.get('value', ''),
+                    'effect': t['effect']} for t in taints),
                   key=lambda t: (t['key'], t['effect']))
 
 

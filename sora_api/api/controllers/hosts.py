@@ -5,6 +5,7 @@ from sora_api import liveness
 from sora_api import timeutils
 from sora_api.api import controllers
 from sora_api.api import errors
+from sora_api.api import placement
 from sora_api.api import wsgi
 from sora_api.api.schemas import hosts as schema
 from sora_api.db import hosts as db_hosts
@@ -27,6 +28,8 @@ class HostsController(controllers.Controller):
         body.update(
             traits=host.traits,
             metadata=host.metadata,
+            taints=host.taints,
+            projects=host.projects,
             last_heartbeat=timeutils.isotime(host.last_heartbeat),
             status='up' if liveness.is_up(
                 host.last_heartbeat, now,
@@ -72,6 +75,7 @@ class HostsController(controllers.Controller):
             'enabled': True, 'disabled_reason': None,
             'reserved_vcpus': 0, 'reserved_memory_mb': 0,
             'reserved_disk_gb': 0, 'io_ops': 0, 'traits': [], 'metadata': {},
+            'taints': [], 'projects': [],
         }
         defaults.update((r, getattr(self.conf.scheduler, r)) for r in _RATIOS)
         values = dict(defaults, **values)
@@ -83,6 +87,7 @@ class HostsController(controllers.Controller):
         """POST /v1/hosts: 201 with Location; a taken name is 409."""
         self.authorize(req, 'sora:host:create')
         values = _normal_names(wsgi.json_body(req, schema.create))
+        placement.check_taints(values.get('taints', ()))
         host = db_hosts.create(self.services.db, self._with_defaults(values))
         location = '%s/v1/hosts/%s' % (wsgi.base_url(req), host.id)
         return self._response(host, 201, {'Location': location})
@@ -96,6 +101,9 @@ class HostsController(controllers.Controller):
         """
         self.authorize(req, 'sora:host:create')
         body = wsgi.json_body(req, schema.bulk_create)
+        for index, host in enumerate(body['hosts']):
+            placement.check_taints(host.get('taints', ()),
+                                   'hosts/%d/taints' % index)
         hosts = db_hosts.create_many(
             self.services.db,
             [self._with_defaults(_normal_names(h)) for h in body['hosts']])
@@ -112,6 +120,7 @@ class HostsController(controllers.Controller):
         """PUT /v1/hosts/{id}: partial update, conditional on If-Match."""
         self.authorize(req, 'sora:host:update')
         values = _normal_names(wsgi.json_body(req, schema.update))
+        placement.check_taints(values.get('taints', ()))
         if 'inventories' in values:
             values['inventories'] = _inventories(values['inventories'])
         host = db_hosts.update(self.services.db, host_id, values,

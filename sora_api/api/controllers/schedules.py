@@ -6,6 +6,7 @@ from sora_api import capacity
 from sora_api import timeutils
 from sora_api.api import controllers
 from sora_api.api import errors
+from sora_api.api import placement
 from sora_api.api import wsgi
 from sora_api.api.schemas import schedules as schema
 from sora_api.db import holds as db_holds
@@ -178,6 +179,8 @@ def _check_request(request, conf):
         json_filter.validate_query(
             query, conf.filter_scheduler.max_query_terms,
             conf.filter_scheduler.max_query_string_length)
+    placement.check_tolerations(request.get('tolerations', ()))
+    placement.check_preferences(request.get('preferences', ()), conf)
     size = len(json.dumps(request, separators=(',', ':')).encode('utf-8'))
     if size > conf.api.max_schedule_request_size:
         raise errors.invalid(
@@ -238,7 +241,8 @@ def _view(schedule, full=True):
         'updated_at': timeutils.isotime(schedule.updated_at),
     }
     for optional in ('availability_zone', 'required_traits',
-                     'forbidden_traits', 'metadata'):
+                     'forbidden_traits', 'metadata', 'tolerations',
+                     'preferences'):
         if optional in request:
             body[optional] = request[optional]
     return body

@@ -1,6 +1,7 @@
 """Schemas of the hosts resource."""
 
 from sora_api.api.schemas import common
+from sora_api.api.schemas import placement
 
 _RATIO = {'type': 'number', 'exclusiveMinimum': 0, 'maximum': 1e6}
 
@@ -38,6 +39,8 @@ _PROPERTIES = {
     'traits': common.TRAITS,
     'metadata': common.METADATA,
     'io_ops': common.COUNT,
+    'taints': placement.TAINTS,
+    'projects': placement.PROJECTS,
 }
 
 create = {

@@ -1,6 +1,7 @@
 """Schemas of the schedules resource."""
 
 from sora_api.api.schemas import common
+from sora_api.api.schemas import placement
 
 GROUP_POLICIES = ['affinity', 'anti-affinity', 'soft-affinity',
                   'soft-anti-affinity']
@@ -55,6 +56,8 @@ def create(max_instances, max_hold_seconds):
             'forbidden_traits': common.TRAITS,
             'metadata': common.METADATA,
             'hints': _HINTS,
+            'tolerations': placement.TOLERATIONS,
+            'preferences': placement.PREFERENCES,
             'dry_run': {'type': 'boolean'},
             'hold_seconds': {'type': 'integer', 'minimum': 1,
                              'maximum': max_hold_seconds},
