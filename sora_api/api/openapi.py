@@ -9,6 +9,7 @@ import copy
 
 from sora_api.api.schemas import common
 from sora_api.api.schemas import hosts as host_schemas
+from sora_api.api.schemas import placement as placement_schemas
 from sora_api.api.schemas import quotas as quota_schemas
 from sora_api.api.schemas import resource_classes as class_schemas
 from sora_api.api.schemas import schedules as schedule_schemas
@@ -60,7 +61,9 @@ _SCHEDULE = {'type': 'object', 'properties': {
     'allocations': {'type': 'array', 'items': _ALLOCATION},
     'hints': {'type': 'object'}, 'created_at': _TIME, 'updated_at': _TIME,
     'generation': {'type': 'integer'},
-    'expires_at': {'type': ['string', 'null'], 'format': 'date-time'}}}
+    'expires_at': {'type': ['string', 'null'], 'format': 'date-time'},
+    'tolerations': copy.deepcopy(placement_schemas.TOLERATIONS),
+    'preferences': copy.deepcopy(placement_schemas.PREFERENCES)}}
 
 _IF_MATCH = {'name': 'If-Match', 'in': 'header', 'required': False,
              'schema': {'type': 'string'}}

@@ -7,14 +7,18 @@ from sora_api.client.http import quote
 
 def build_request(resources, num_instances=None, availability_zone=None,
                   required_traits=None, forbidden_traits=None, metadata=None,
-                  hints=None, hold_seconds=None):
+                  hints=None, hold_seconds=None, tolerations=None,
+                  preferences=None):
     """The body of ``POST /v1/schedules``, leaving out what was not given.
 
     ``resources`` maps ``vcpus``/``memory_mb``/``disk_gb`` and any class
     name (``CUSTOM_GPU_A100``) to amounts;
     ``hints`` holds ``group``, ``group_policy``, ``same_host``,
     ``different_host``, ``query``, ``ignore_hosts``, ``force_hosts``;
-    ``hold_seconds`` holds the schedule until confirmed or that late.
+    ``hold_seconds`` holds the schedule until confirmed or that late;
+    ``tolerations`` (``[{"key", "operator", "value", "effect"}]``) let it
+    onto tainted hosts and ``preferences`` (``[{"weight", "query"}]``)
+    rank the hosts their JsonFilter queries match.
     """
     body = {'resources': dict(resources)}
     optional = {'num_instances': num_instances,
@@ -22,7 +26,8 @@ def build_request(resources, num_instances=None, availability_zone=None,
                 'required_traits': required_traits,
                 'forbidden_traits': forbidden_traits,
                 'metadata': metadata, 'hints': hints,
-                'hold_seconds': hold_seconds}
+                'hold_seconds': hold_seconds, 'tolerations': tolerations,
+                'preferences': preferences}
     body.update((k, v) for k, v in optional.items() if v is not None)
     return body
 

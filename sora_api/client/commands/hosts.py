@@ -4,6 +4,7 @@ from cliff import command
 from cliff import lister
 
 from sora_api.client.commands import base
+from sora_api.client.commands import placement
 
 SHOW_FIELDS = (
     'id', 'name', 'availability_zone', 'enabled', 'disabled_reason',
@@ -11,13 +12,14 @@ SHOW_FIELDS = (
     'ram_allocation_ratio', 'disk_allocation_ratio', 'reserved_vcpus',
     'reserved_memory_mb', 'reserved_disk_gb', 'vcpus_used',
     'memory_mb_used', 'disk_gb_used', 'instances', 'io_ops', 'traits',
-    'metadata', 'inventories', 'last_heartbeat', 'generation', 'created_at',
-    'updated_at')
+    'metadata', 'inventories', 'taints', 'projects', 'last_heartbeat',
+    'generation', 'created_at', 'updated_at')
 LIST_FIELDS = ('id', 'name', 'availability_zone', 'enabled', 'status',
                'vcpus', 'memory_mb', 'disk_gb', 'vcpus_used',
                'memory_mb_used', 'disk_gb_used', 'instances')
 LONG_FIELDS = LIST_FIELDS + ('io_ops', 'traits', 'metadata', 'inventories',
-                             'last_heartbeat', 'disabled_reason')
+                             'taints', 'projects', 'last_heartbeat',
+                             'disabled_reason')
 # The order an inventory's fields are shown in tables.
 _INVENTORY_ORDER = ('total', 'reserved', 'allocation_ratio', 'max_unit',
                     'used')
@@ -36,7 +38,8 @@ class InventoriesColumn(base.JSONColumn):
 
 
 KINDS = {'traits': base.ListColumn, 'metadata': base.DictColumn,
-         'inventories': InventoriesColumn}
+         'inventories': InventoriesColumn,
+         'taints': placement.TaintsColumn, 'projects': base.ListColumn}
 
 _RATIOS = ('cpu_allocation_ratio', 'ram_allocation_ratio',
            'disk_allocation_ratio')
@@ -100,11 +103,13 @@ def _add_field_options(parser, create):
                              '(CLASS=N is total=N; repeat for more classes; '
                              'on "set" it replaces that class\'s inventory '
                              'and leaves the others).')
+    placement.add_host_options(parser)
 
 
 def _fields(parsed_args):
     """The host fields the options gave, as the API spells them."""
-    fields = base.given(parsed_args, _SCALARS + ('enabled', 'traits'))
+    fields = base.given(parsed_args, _SCALARS + ('enabled', 'traits',
+                                                 'taints', 'projects'))
     if parsed_args.metadata is not None:
         fields['metadata'] = dict(parsed_args.metadata)
     inventories = base.pairs(parsed_args.inventories, 'Inventory of')
@@ -192,6 +197,11 @@ class SetHost(base.ShowCommand):
                             help='Remove every trait of the host.')
         parser.add_argument('--no-metadata', action='store_true',
                             help='Remove every metadata pair of the host.')
+        parser.add_argument('--no-taint', action='store_true',
+                            help='Remove every taint of the host.')
+        parser.add_argument('--no-project', action='store_true',
+                            help='Dedicate the host to no project: it takes '
+                                 'every project again.')
         parser.add_argument('--remove-inventory', metavar='CLASS',
                             dest='remove_inventories', action='append',
                             help='Remove the host\'s inventory of this custom '
@@ -208,6 +218,10 @@ class SetHost(base.ShowCommand):
             fields.setdefault('traits', [])
         if parsed_args.no_metadata:
             fields.setdefault('metadata', {})
+        if parsed_args.no_taint:
+            fields.setdefault('taints', [])
+        if parsed_args.no_project:
+            fields.setdefault('projects', [])
         if not fields:
             raise base.CommandFailed('Nothing to change: give at least one '
                                      'option (see --help).')

@@ -8,13 +8,15 @@ from cliff import lister
 
 from sora_api.client import hosts
 from sora_api.client.commands import base
+from sora_api.client.commands import placement
 
 GROUP_POLICIES = ('affinity', 'anti-affinity', 'soft-affinity',
                   'soft-anti-affinity')
 SHOW_FIELDS = ('id', 'project_id', 'user_id', 'status', 'generation',
                'expires_at', 'resources',
                'num_instances', 'availability_zone', 'required_traits',
-               'forbidden_traits', 'metadata', 'hints', 'allocations',
+               'forbidden_traits', 'metadata', 'tolerations', 'preferences',
+               'hints', 'allocations',
                'created_at', 'updated_at')
 LIST_FIELDS = ('id', 'project_id', 'status', 'num_instances', 'resources',
                'group', 'hosts', 'created_at')
@@ -22,7 +24,8 @@ CANDIDATE_FIELDS = ('rank', 'host_name', 'host_id', 'weight', 'weights')
 FUNNEL_FIELDS = ('filter', 'hosts_in', 'hosts_out')
 KINDS = {'resources': base.DictColumn, 'required_traits': base.ListColumn,
          'forbidden_traits': base.ListColumn, 'metadata': base.DictColumn,
-         'hints': base.JSONColumn, 'hosts': base.ListColumn}
+         'hints': base.JSONColumn, 'hosts': base.ListColumn,
+         'tolerations': base.JSONColumn, 'preferences': base.JSONColumn}
 # Hints given by repeatable options: option dest -> hint name.
 _LIST_HINTS = {'same_host': 'same_host', 'different_host': 'different_host',
                'ignore_host': 'ignore_hosts', 'force_host': 'force_hosts'}
@@ -123,6 +126,7 @@ def add_request_options(parser):
                        help='Never this host (repeatable).')
     hints.add_argument('--force-host', metavar='NAME', action='append',
                        help='Only among these hosts (repeatable).')
+    placement.add_request_options(parser)
 
 
 def resources_from(parsed_args):
@@ -148,7 +152,7 @@ def request_from(parsed_args):
                  if getattr(parsed_args, dest))
     options = base.given(parsed_args, (
         'num_instances', 'availability_zone', 'required_traits',
-        'forbidden_traits', 'hold_seconds'))
+        'forbidden_traits', 'hold_seconds', 'tolerations', 'preferences'))
     if parsed_args.metadata:
         options['metadata'] = dict(parsed_args.metadata)
     if hints:
