@@ -46,13 +46,20 @@ _CLAIM_INVENTORY = sa.update(INV).where(
 
 
 @functools.cache
-def _claim_statement(checked):
-    """The conditional UPDATE of a claim checking the resources ``checked``.
+def _claim_statement(checked, arriving):
+    """The conditional UPDATE of a claim checking the resources ``checked``
+    (and, when instances are ``arriving``, that the host is enabled).
 
-    Built once per combination of asked resources, with bound parameters,
-    so SQLAlchemy compiles each only once.
+    Built once per combination, with bound parameters, so SQLAlchemy
+    compiles each only once.
     """
     conditions = [H.c.id == sa.bindparam('host_id')]
+    if arriving:
+        # NOTE: a request that read the host table before the host was
+        # disabled (a drain) must not land on it after: the drain would
+        # not see it. Growing instances already there (a resize in place)
+        # is no arrival.
+        conditions.append(H.c.enabled == sa.true())
     values = {'instances': H.c.instances + sa.bindparam('count'),
               'generation': H.c.generation + 1,
               'updated_at': sa.bindparam('now')}
@@ -70,7 +77,7 @@ def claim_host(conn, host_id, asked, instances, now):
     checked = tuple(r for r in RESOURCES if asked[r])
     params = {'asked_' + r: asked[r] for r in RESOURCES}
     params.update(host_id=host_id, count=instances, now=now)
-    result = conn.execute(_claim_statement(checked), params)
+    result = conn.execute(_claim_statement(checked, instances > 0), params)
     return result.rowcount == 1
 
 

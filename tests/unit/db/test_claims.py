@@ -109,6 +109,20 @@ def test_a_claim_that_does_not_fit_raises_and_writes_nothing(db, make_host):
     assert db_schedules.find_idempotent(db, 'p', 'key') is None
 
 
+def test_no_instance_lands_on_a_host_disabled_after_it_was_chosen(
+        db, make_host):
+    """A request that chose the host before a drain disabled it loses the
+    claim (and places again); nothing is written."""
+    host = make_host()
+    db_hosts.update(db, host, {'enabled': False,
+                               'disabled_reason': 'draining'})
+    before = row_counts(db)
+    with pytest.raises(exception.ClaimConflict):
+        claim(db, 'p', 'u', request(), [host])
+    assert row_counts(db) == before
+    assert counters(db, host) == dict.fromkeys(USAGE, 0)
+
+
 def test_ratio_and_reserve_decide_whether_a_claim_fits(db, make_host):
     host = make_host(vcpus=4, cpu_allocation_ratio=2.0, reserved_vcpus=1)
     claim(db, 'p', 'u', request(vcpus=7), [host])
