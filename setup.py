@@ -31,6 +31,7 @@ FILTERS = [
     'ForceHostsFilter = sora_api.scheduler.filters.host_names:ForceHostsFilter',
     'NumInstancesFilter = sora_api.scheduler.filters.num_instances:NumInstancesFilter',
     'IoOpsFilter = sora_api.scheduler.filters.io_ops:IoOpsFilter',
+    'TopologySpreadFilter = sora_api.scheduler.filters.topology_spread:TopologySpreadFilter',
 ]
 
 WEIGHERS = [
@@ -42,6 +43,7 @@ WEIGHERS = [
     'ServerGroupSoftAffinityWeigher = sora_api.scheduler.weighers.server_group:ServerGroupSoftAffinityWeigher',
     'ServerGroupSoftAntiAffinityWeigher = sora_api.scheduler.weighers.server_group:ServerGroupSoftAntiAffinityWeigher',
     'ResourceClassWeigher = sora_api.scheduler.weighers.resource_class:ResourceClassWeigher',
+    'TopologySpreadWeigher = sora_api.scheduler.weighers.topology_spread:TopologySpreadWeigher',
 ]
 
 DRIVERS = [

@@ -4,9 +4,26 @@ import dataclasses
 
 from sora_api import capacity
 from sora_api import exception
+from sora_api import topology
 
 GROUP_POLICIES = frozenset(
     ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'])
+WHEN_UNSATISFIABLE = ('do_not_schedule', 'schedule_anyway')
+
+
+@dataclasses.dataclass(frozen=True)
+class Spread:
+    """``hints.spread``: keep the members within ``max_skew`` of the least
+    loaded domain of ``key``; ``do_not_schedule`` filters, ``schedule_anyway``
+    only weighs."""
+
+    key: str
+    max_skew: int = 1
+    when_unsatisfiable: str = 'do_not_schedule'
+
+    @classmethod
+    def from_hint(cls, hint):
+        return None if hint is None else cls(**hint)
 
 
 @dataclasses.dataclass
@@ -21,6 +38,11 @@ class RequestSpec:
     passes no host, as in Nova). ``ignore_hosts`` and ``force_hosts`` hold
     host names; empty means absent. ``query`` is a parsed JsonFilter query
     that ``filters.json_filter.validate_query`` has accepted.
+    ``group_topology_key`` is the failure domain of the group's policy
+    (``topology.py``), ``max_per_domain`` how many members of an
+    anti-affinity group one domain may hold. ``spread`` (a ``Spread``)
+    counts ``group_hosts`` too: without a group it holds only the hosts
+    the driver picked for this request's earlier instances.
 
     The driver adds each host it picks to ``group_hosts``, so the spec is
     not reusable as is for a second attempt: rebuild it (or pass a copy made
@@ -39,6 +61,9 @@ class RequestSpec:
     group: str | None = None
     group_policy: str | None = None
     group_hosts: dict = dataclasses.field(default_factory=dict)
+    group_topology_key: str = topology.DEFAULT_KEY
+    max_per_domain: int = 1
+    spread: Spread | None = None
     same_host: set | None = None
     different_host: set | None = None
     query: list | None = None

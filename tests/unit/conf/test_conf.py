@@ -40,11 +40,16 @@ def test_contract_defaults(conf):
             fs.soft_anti_affinity_weight_multiplier) == (
         1.0, 1.0, 1.0, -1.0, 0.0, 1.0, 1.0)
     # The 16 filters and 7 weighers of v1, and issue 9's ResourcesFilter
-    # (right after DiskFilter) and ResourceClassWeigher.
-    assert len(fs.enabled_filters) == 17
+    # (right after DiskFilter) and ResourceClassWeigher; issue 12's
+    # TopologySpreadFilter and TopologySpreadWeigher after those of v1.
+    assert len(fs.enabled_filters) == 18
     assert fs.enabled_filters[5] == 'ResourcesFilter'
-    assert len(fs.weighers) == 8
+    assert fs.enabled_filters[16:18] == ['IoOpsFilter',
+                                         'TopologySpreadFilter']
+    assert len(fs.weighers) == 9
+    assert fs.weighers[8] == 'TopologySpreadWeigher'
     assert fs.resource_class_weight_multipliers == {}
+    assert fs.topology_spread_weight_multiplier == 2.0
 
 
 def test_a_config_file_overrides_defaults(tmp_path):

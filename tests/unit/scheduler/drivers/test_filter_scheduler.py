@@ -160,7 +160,8 @@ def test_rank_returns_candidates_best_first_and_the_funnel(
     compute = [step for step in funnel if step['filter'] == 'ComputeFilter']
     assert compute == [{'filter': 'ComputeFilter', 'hosts_in': 3,
                         'hosts_out': 2}]
-    assert len(funnel) == 17  # every default filter, ResourcesFilter too
+    # every default filter, ResourcesFilter and TopologySpreadFilter too
+    assert len(funnel) == 18
     # Nothing consumed, nothing recorded.
     assert spec.group_hosts == {}
     assert all(h.memory_mb_used == 0 for h in hosts)
