@@ -75,6 +75,11 @@ class HoldExpired(SoraException):
                '%(expires_at)s; its resources were released.')
 
 
+class GroupPolicyConflict(SoraException):
+    msg_fmt = ('Group %(group)s has policy %(fixed)s, fixed by its first '
+               'live schedule; this request asks %(asked)s.')
+
+
 class InvalidHint(SoraException):
     msg_fmt = 'Invalid scheduler hint: %(reason)s'
 

@@ -65,6 +65,7 @@ ERROR_MAP = (
     (exception.GenerationConflict, 412, errors.CONFLICT),
     (exception.ScheduleGenerationConflict, 412, errors.CONFLICT),
     (exception.ScheduleStatusConflict, 409, errors.CONFLICT),
+    (exception.GroupPolicyConflict, 409, errors.CONFLICT),
     (exception.HoldExpired, 409, errors.HOLD_EXPIRED),
     (exception.NoValidHost, 409, errors.NO_VALID_HOST),
     (exception.IdempotencyMismatch, 422, errors.IDEMPOTENCY_MISMATCH),
