@@ -194,8 +194,9 @@ def claim(db, project_id, user_id, request, hosts, group=None,
     since it was read (``group_generation`` and ``group_members``, from
     ``group_state``; the claim fixes ``group_policy`` on the group),
     ``IdempotencyKeyTaken`` when a concurrent request stored the same key
-    first, ``OverQuota`` when the project has no room left. Whatever is raised, nothing is written. With ``hold_seconds`` in
-    the request the schedule is ``held`` until that long from now.
+    first, ``OverQuota`` when the project has no room left. Whatever is
+    raised, nothing is written. With ``hold_seconds`` in the request the
+    schedule is ``held`` until that long from now.
     """
     now = timeutils.utcnow()
     expires_at = None

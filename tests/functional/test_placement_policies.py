@@ -24,7 +24,7 @@ def fleet(api, make_host, unique):
         made = []
         for zone, count in layout.items():
             zones.setdefault(zone, unique('az'))
-            for i in range(count):
+            for _ in range(count):
                 metadata = {'suite': suite}
                 if racks is not None and racks[len(made)] is not None:
                     metadata['rack'] = racks[len(made)]

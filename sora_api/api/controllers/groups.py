@@ -1,11 +1,11 @@
 """``/v1/groups``: a project's groups, where their members are and whether
 their policy still holds."""
 
+from sora_api import topology
 from sora_api.api import controllers
 from sora_api.api import wsgi
 from sora_api.api.schemas import groups as schema
 from sora_api.db import groups as db_groups
-from sora_api import topology
 
 
 class GroupsController(controllers.Controller):
