@@ -444,14 +444,21 @@ def group_state(db, project_id, group):
 def group_snapshot(db, project_id, group):
     """``(generation or None, members, fixed)``: ``group_state`` and the
     ``(policy, topology_key, max_per_domain)`` the group's row holds (None
-    without a row), read together so the claim's swap covers all three.
+    without a row).
+
+    NOTE: on a server database each statement reads its own snapshot, so
+    the members are read first: a row read after them is at least as new.
+    A claim in between leaves members older than the generation, and the
+    claim's swap, which compares both, makes such a request place again;
+    reading the row first let a request see no row (no policy) and the
+    members of the claim that made it.
     """
     G = models.ScheduleGroup
     with db.connection() as conn:
+        members = _members(conn, project_id, group)
         row = conn.execute(sa.select(
             G.generation, G.policy, G.topology_key, G.max_per_domain
         ).where(G.project_id == project_id, G.name == group)).first()
-        members = _members(conn, project_id, group)
     if row is None:
         return None, members, None
     return row.generation, members, tuple(row)[1:]

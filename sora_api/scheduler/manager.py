@@ -49,6 +49,9 @@ def _epoch(moment):
 def _check_group_policy(group, live, fixed, asked):
     """A group with live schedules keeps the policy, topology key and max
     per domain the first of them fixed: another is ``GroupPolicyConflict``.
+
+    Members without a row were read just before their group was dropped
+    (``group_snapshot``): the claim, which inserts the row, decides then.
     """
     if live and fixed != asked:
         raise exception.GroupPolicyConflict(
@@ -180,8 +183,8 @@ class SchedulerManager:
         if group:
             group_generation, group_hosts, fixed = (
                 db_schedules.group_snapshot(self.db, project_id, group))
-            _check_group_policy(group, bool(group_hosts), fixed,
-                                (policy, key, limit))
+            _check_group_policy(group, bool(group_hosts) and fixed is not None,
+                                fixed, (policy, key, limit))
         spec = request_spec.RequestSpec(
             project_id=project_id,
             vcpus=resources.get('vcpus', 0),
