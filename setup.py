@@ -33,6 +33,7 @@ FILTERS = [
     'IoOpsFilter = sora_api.scheduler.filters.io_ops:IoOpsFilter',
     'TaintTolerationFilter = sora_api.scheduler.filters.taint_toleration:TaintTolerationFilter',
     'ProjectIsolationFilter = sora_api.scheduler.filters.project_isolation:ProjectIsolationFilter',
+    'TopologySpreadFilter = sora_api.scheduler.filters.topology_spread:TopologySpreadFilter',
 ]
 
 WEIGHERS = [
@@ -46,6 +47,7 @@ WEIGHERS = [
     'ResourceClassWeigher = sora_api.scheduler.weighers.resource_class:ResourceClassWeigher',
     'TaintTolerationWeigher = sora_api.scheduler.weighers.taint_toleration:TaintTolerationWeigher',
     'PreferenceWeigher = sora_api.scheduler.weighers.preference:PreferenceWeigher',
+    'TopologySpreadWeigher = sora_api.scheduler.weighers.topology_spread:TopologySpreadWeigher',
 ]
 
 DRIVERS = [

@@ -75,6 +75,15 @@ class HoldExpired(SoraException):
                '%(expires_at)s; its resources were released.')
 
 
+class GroupNotFound(SoraException):
+    msg_fmt = 'Group %(group)s has no live schedule.'
+
+
+class GroupPolicyConflict(SoraException):
+    msg_fmt = ('Group %(group)s has policy %(fixed)s, fixed by its first '
+               'live schedule; this request asks %(asked)s.')
+
+
 class InvalidHint(SoraException):
     msg_fmt = 'Invalid scheduler hint: %(reason)s'
 

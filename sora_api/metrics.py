@@ -299,6 +299,20 @@ class _ResourceCollector:
         yield used
 
 
+class _GroupCollector:
+    def __init__(self, broken):
+        self.broken = broken
+
+    def collect(self):
+        family = core.GaugeMetricFamily(
+            'sora_groups_policy_broken', 'Groups under a hard policy '
+            '(affinity, anti-affinity) that no longer hold it: a member\'s '
+            'host moved domain, lost the metadata key or went down. At '
+            'scrape time; GET /v1/groups/{name} shows the violations.')
+        family.add_metric([], self.broken)
+        yield family
+
+
 class _RegistryCollector:
     def __init__(self, registry):
         self.registry = registry
@@ -307,11 +321,12 @@ class _RegistryCollector:
         return self.registry.collect()
 
 
-def render(counts=None, totals=None):
+def render(counts=None, totals=None, broken_groups=None):
     """The Prometheus text exposition of every series.
 
-    ``counts`` (``host_counts``) and ``totals`` (``resource_totals``) add
-    the gauges read from the database at scrape time.
+    ``counts`` (``host_counts``), ``totals`` (``resource_totals``) and
+    ``broken_groups`` (``db.groups.broken_hard_policies``) add the gauges
+    read from the database at scrape time.
     """
     registry = prometheus_client.CollectorRegistry(auto_describe=False)
     if _state['directory']:
@@ -323,5 +338,7 @@ def render(counts=None, totals=None):
         registry.register(_HostCollector(counts))
     if totals is not None:
         registry.register(_ResourceCollector(totals))
+    if broken_groups is not None:
+        registry.register(_GroupCollector(broken_groups))
     return prometheus_client.generate_latest(registry)
 

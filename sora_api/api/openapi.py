@@ -8,6 +8,7 @@ paths and methods are exactly ``router.ROUTES``.
 import copy
 
 from sora_api.api.schemas import common
+from sora_api.api.schemas import groups as group_schemas
 from sora_api.api.schemas import hosts as host_schemas
 from sora_api.api.schemas import placement as placement_schemas
 from sora_api.api.schemas import quotas as quota_schemas
@@ -96,6 +97,38 @@ _QUOTA = {'type': 'object', 'properties': {'quota': {
 
 _RESOURCE_CLASS = {'type': 'object', 'properties': {
     'name': {'type': 'string'}, 'standard': {'type': 'boolean'}}}
+
+_GROUP_FIELDS = {
+    'name': {'type': 'string'},
+    'policy': {'type': ['string', 'null']},
+    'topology_key': {'type': ['string', 'null'], 'description': 'host, '
+                     'availability_zone or metadata.<key>; null without a '
+                     'policy.'},
+    'max_per_domain': {'type': ['integer', 'null'], 'description': 'Set '
+                       'for anti-affinity only.'}}
+
+_GROUP_SUMMARY = {'type': 'object', 'properties': dict(
+    _GROUP_FIELDS, members={'type': 'integer',
+                            'description': 'Live instances of the group.'})}
+
+_GROUP = {'type': 'object', 'properties': dict(
+    _GROUP_FIELDS,
+    members={'type': 'array', 'items': {'type': 'object', 'properties': {
+        'schedule_id': common.UUID, 'instance_index': {'type': 'integer'},
+        'host_id': common.UUID, 'host_name': {'type': 'string'},
+        'domain': {'type': ['string', 'null'], 'description': "The host's "
+                   'domain under the topology key now (host: its name); '
+                   'null when it lacks the metadata key.'}}}},
+    domains={'type': 'object', 'description': 'Members per domain.',
+             'additionalProperties': {'type': 'integer'}},
+    largest_domain_share={'type': 'integer', 'description': 'How many '
+                          "members one domain's failure takes."},
+    policy_holds={'type': 'boolean'},
+    violations={'type': 'array', 'items': {'type': 'object', 'properties': {
+        'reason': {'type': 'string', 'enum': [
+            'host_down', 'host_without_domain', 'too_many_in_domain',
+            'split_across_domains']},
+        'detail': {'type': 'string'}}}})}
 
 _LINKS = {'type': 'array', 'items': {'type': 'object', 'properties': {
     'rel': {'type': 'string'}, 'href': {'type': 'string'}}}}
@@ -335,6 +368,24 @@ def _paths(max_instances, max_hold_seconds):
                                 'usages': {'type': 'array',
                                            'items': _USAGE},
                                 'links': _LINKS}})})}},
+        '/v1/groups': {
+            'get': {'summary': "The project's groups with live instances "
+                               '(marker: a group name).',
+                    'parameters': _query_parameters(group_schemas.list_query),
+                    'responses': dict(_errors(400, 401, 403), **{
+                        '200': _answer('The groups, by name.', {
+                            'type': 'object', 'properties': {
+                                'groups': {'type': 'array',
+                                           'items': _GROUP_SUMMARY},
+                                'links': _LINKS}})})}},
+        '/v1/groups/{name}': {
+            'parameters': _path_id('name', common.NAME),
+            'get': {'summary': "A group's members, their domains, and "
+                               'whether its policy holds now.',
+                    'responses': dict(_errors(401, 403, 404), **{
+                        '200': _answer('The group.', {
+                            'type': 'object',
+                            'properties': {'group': _GROUP}})})}},
     }
 
 

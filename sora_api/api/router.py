@@ -13,6 +13,7 @@ from sora_api import exception
 from sora_api.api import deploy
 from sora_api.api import errors
 from sora_api.api import wsgi
+from sora_api.api.controllers import groups
 from sora_api.api.controllers import hosts
 from sora_api.api.controllers import metrics
 from sora_api.api.controllers import quotas
@@ -49,6 +50,8 @@ ROUTES = {
                                 'PUT': ('quotas', 'update'),
                                 'DELETE': ('quotas', 'delete')},
     '/v1/usages': {'GET': ('usages', 'show')},
+    '/v1/groups': {'GET': ('groups', 'index')},
+    '/v1/groups/{name}': {'GET': ('groups', 'show')},
 }
 
 # Domain exception -> (status, code). Checked in order: subclasses first.
@@ -56,6 +59,7 @@ ERROR_MAP = (
     (exception.Forbidden, 403, errors.FORBIDDEN),
     (exception.HostNotFound, 404, errors.NOT_FOUND),
     (exception.ScheduleNotFound, 404, errors.NOT_FOUND),
+    (exception.GroupNotFound, 404, errors.NOT_FOUND),
     (exception.ResourceClassNotFound, 404, errors.NOT_FOUND),
     (exception.ResourceClassInUse, 409, errors.IN_USE),
     (exception.UnknownResourceClass, 400, errors.INVALID_REQUEST),
@@ -65,6 +69,7 @@ ERROR_MAP = (
     (exception.GenerationConflict, 412, errors.CONFLICT),
     (exception.ScheduleGenerationConflict, 412, errors.CONFLICT),
     (exception.ScheduleStatusConflict, 409, errors.CONFLICT),
+    (exception.GroupPolicyConflict, 409, errors.CONFLICT),
     (exception.HoldExpired, 409, errors.HOLD_EXPIRED),
     (exception.NoValidHost, 409, errors.NO_VALID_HOST),
     (exception.IdempotencyMismatch, 422, errors.IDEMPOTENCY_MISMATCH),
@@ -114,6 +119,7 @@ class Application:
                 resource_classes.ResourceClassesController(services),
             'quotas': quotas.QuotasController(services),
             'usages': quotas.UsagesController(services),
+            'groups': groups.GroupsController(services),
         }
 
     def __call__(self, environ, start_response):

@@ -1,5 +1,6 @@
 """``Client``: the entry point of the Python API of Sora."""
 
+from sora_api.client import groups
 from sora_api.client import hosts
 from sora_api.client import http
 from sora_api.client import quotas
@@ -11,7 +12,8 @@ class Client:
     """A Sora API client.
 
     ``client.hosts``, ``client.schedules``, ``client.resource_classes``,
-    ``client.quotas`` and ``client.usages`` hold the resource methods.
+    ``client.quotas``, ``client.usages`` and ``client.groups`` hold the
+    resource methods.
     ``timeout`` is in seconds per try; ``retries`` how many times a try
     that failed harmlessly is repeated (see ``sora_api.client.http``).
     """
@@ -27,6 +29,7 @@ class Client:
             self.http)
         self.quotas = quotas.QuotasManager(self.http)
         self.usages = quotas.UsagesManager(self.http)
+        self.groups = groups.GroupsManager(self.http)
 
     @property
     def url(self):

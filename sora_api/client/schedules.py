@@ -13,8 +13,9 @@ def build_request(resources, num_instances=None, availability_zone=None,
 
     ``resources`` maps ``vcpus``/``memory_mb``/``disk_gb`` and any class
     name (``CUSTOM_GPU_A100``) to amounts;
-    ``hints`` holds ``group``, ``group_policy``, ``same_host``,
-    ``different_host``, ``query``, ``ignore_hosts``, ``force_hosts``;
+    ``hints`` holds ``group``, ``group_policy``, ``group_topology_key``,
+    ``max_per_domain``, ``spread``, ``same_host``, ``different_host``,
+    ``query``, ``ignore_hosts``, ``force_hosts``;
     ``hold_seconds`` holds the schedule until confirmed or that late;
     ``tolerations`` (``[{"key", "operator", "value", "effect"}]``) let it
     onto tainted hosts and ``preferences`` (``[{"weight", "query"}]``)

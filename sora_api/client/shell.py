@@ -16,6 +16,7 @@ from cliff import commandmanager
 
 from sora_api.client import client as sora_client
 from sora_api.client.commands import base
+from sora_api.client.commands import groups
 from sora_api.client.commands import hosts
 from sora_api.client.commands import quotas
 from sora_api.client.commands import resource_classes
@@ -33,7 +34,8 @@ class SoraShell(app.App):
         # without re-installing the package.
         manager = commandmanager.CommandManager('sora.cli')
         for commands in (hosts.COMMANDS, schedules.COMMANDS,
-                         resource_classes.COMMANDS, quotas.COMMANDS):
+                         resource_classes.COMMANDS, quotas.COMMANDS,
+                         groups.COMMANDS):
             for name, cls in commands.items():
                 manager.add_command(name, cls)
         super().__init__(description='Command-line client of the Sora API.',

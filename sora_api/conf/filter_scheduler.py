@@ -12,6 +12,7 @@ ALL_FILTERS = [
     'ServerGroupAntiAffinityFilter', 'JsonFilter', 'IgnoreHostsFilter',
     'ForceHostsFilter', 'NumInstancesFilter', 'IoOpsFilter',
     'TaintTolerationFilter', 'ProjectIsolationFilter',
+    'TopologySpreadFilter',
 ]
 
 ALL_WEIGHERS = [
@@ -19,6 +20,7 @@ ALL_WEIGHERS = [
     'NumInstancesWeigher', 'ServerGroupSoftAffinityWeigher',
     'ServerGroupSoftAntiAffinityWeigher', 'ResourceClassWeigher',
     'TaintTolerationWeigher', 'PreferenceWeigher',
+    'TopologySpreadWeigher',
 ]
 
 filter_scheduler_opts = [
@@ -119,6 +121,16 @@ fewer.
     cfg.FloatOpt(
         'soft_anti_affinity_weight_multiplier', default=1.0, min=0.0,
         help='ServerGroupSoftAntiAffinityWeigher: push away from members.'),
+    cfg.FloatOpt(
+        'topology_spread_weight_multiplier', default=2.0,
+        help="""
+TopologySpreadWeigher: how much ``hints.spread`` with ``when_unsatisfiable:
+schedule_anyway`` counts.
+
+The raw value is minus the skew the host's domain would have after one
+more member. The default 2.0 makes one unit of skew outweigh any single
+built-in weigher at its default multiplier; 0 ignores the wish.
+"""),
     cfg.DictOpt(
         'resource_class_weight_multipliers', default={},
         help="""

@@ -286,6 +286,12 @@ class ScheduleGroup(Base):
     project_id = sa.Column(sa.String(255), primary_key=True)
     name = sa.Column(sa.String(255), primary_key=True)
     generation = sa.Column(sa.BigInteger, nullable=False, default=0)
+    # What the group's first live schedule fixed (``topology.group_policy``):
+    # the same claim that swaps the generation writes them, so a request
+    # placed under other ones loses its claim and sees the 409.
+    policy = sa.Column(sa.String(32))
+    topology_key = sa.Column(sa.String(300))
+    max_per_domain = sa.Column(sa.Integer)
 
 
 class IdempotencyKey(Base):

@@ -114,8 +114,14 @@ def project_amounts(resources, instances):
     return amounts
 
 
-def bump_group(conn, project_id, group, generation, members):
+def bump_group(conn, project_id, group, generation, members, policy=None):
     """Compare-and-swap the group's generation read before scheduling.
+
+    ``policy`` (``topology.group_policy``: policy, topology key, max per
+    domain; None: leave them) is written with the swap: the request was
+    placed under it, and as its members were read it had no other (no
+    live schedule, or the same). A concurrent first claim under another
+    policy makes this swap lose, and the request, placed again, sees it.
 
     NOTE: a group's row is deleted with its last schedule, so a row made
     again later counts from 1 and could reach the generation a slow request
@@ -124,15 +130,17 @@ def bump_group(conn, project_id, group, generation, members):
     ``members`` (host -> count) the request was placed against.
     """
     table = models.ScheduleGroup.__table__
+    fixed = {} if policy is None else dict(zip(
+        ('policy', 'topology_key', 'max_per_domain'), policy))
     if generation is None:
         conn.execute(sa.insert(table).values(
-            project_id=project_id, name=group, generation=1))
+            project_id=project_id, name=group, generation=1, **fixed))
         return True
     result = conn.execute(
         sa.update(table)
         .where(table.c.project_id == project_id, table.c.name == group,
                table.c.generation == generation)
-        .values(generation=generation + 1))
+        .values(generation=generation + 1, **fixed))
     return (result.rowcount == 1
             and _members(conn, project_id, group) == dict(members or {}))
 
@@ -183,7 +191,7 @@ class ScheduleRecord:
 
 def claim(db, project_id, user_id, request, hosts, group=None,
           group_generation=None, idempotency=None, group_members=None,
-          quota_limits=None):
+          quota_limits=None, group_policy=None):
     """Store a schedule whose instance ``i`` runs on ``hosts[i]``.
 
     ``hosts`` are ``(host_id, host_name)`` pairs; ``request['resources']``
@@ -191,10 +199,11 @@ def claim(db, project_id, user_id, request, hosts, group=None,
     default limits (``quotas.defaults``; None: unlimited). Raises
     ``ClaimConflict`` when a host no longer has room or the group changed
     since it was read (``group_generation`` and ``group_members``, from
-    ``group_state``), ``IdempotencyKeyTaken`` when a concurrent request
-    stored the same key first, ``OverQuota`` when the project has no room
-    left. Whatever is raised, nothing is written. With ``hold_seconds`` in
-    the request the schedule is ``held`` until that long from now.
+    ``group_state``; the claim fixes ``group_policy`` on the group),
+    ``IdempotencyKeyTaken`` when a concurrent request stored the same key
+    first, ``OverQuota`` when the project has no room left. Whatever is
+    raised, nothing is written. With ``hold_seconds`` in the request the
+    schedule is ``held`` until that long from now.
     """
     now = timeutils.utcnow()
     expires_at = None
@@ -213,7 +222,8 @@ def claim(db, project_id, user_id, request, hosts, group=None,
     try:
         with db.connection(writer=True) as conn:
             if group and not bump_group(conn, project_id, group,
-                                        group_generation, group_members):
+                                        group_generation, group_members,
+                                        group_policy):
                 raise exception.ClaimConflict(reason='group %s changed'
                                               % group)
             # Hosts in a fixed order, so concurrent claims lock rows in the
@@ -434,11 +444,31 @@ def release_inventory(conn, host_id, name, amount):
 
 def group_state(db, project_id, group):
     """``(generation or None, {host_id: members there})`` of a group."""
+    generation, members, _ = group_snapshot(db, project_id, group)
+    return generation, members
+
+
+def group_snapshot(db, project_id, group):
+    """``(generation or None, members, fixed)``: ``group_state`` and the
+    ``(policy, topology_key, max_per_domain)`` the group's row holds (None
+    without a row).
+
+    NOTE: on a server database each statement reads its own snapshot, so
+    the members are read first: a row read after them is at least as new.
+    A claim in between leaves members older than the generation, and the
+    claim's swap, which compares both, makes such a request place again;
+    reading the row first let a request see no row (no policy) and the
+    members of the claim that made it.
+    """
     G = models.ScheduleGroup
     with db.connection() as conn:
-        generation = conn.execute(sa.select(G.generation).where(
-            G.project_id == project_id, G.name == group)).scalar()
-        return generation, _members(conn, project_id, group)
+        members = _members(conn, project_id, group)
+        row = conn.execute(sa.select(
+            G.generation, G.policy, G.topology_key, G.max_per_domain
+        ).where(G.project_id == project_id, G.name == group)).first()
+    if row is None:
+        return None, members, None
+    return row.generation, members, tuple(row)[1:]
 
 
 def hosts_of(db, project_id, schedule_ids):

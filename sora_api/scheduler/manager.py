@@ -20,6 +20,7 @@ from sora_api import exception
 from sora_api import liveness
 from sora_api import metrics
 from sora_api import timeutils
+from sora_api import topology
 from sora_api.db import holds
 from sora_api.db import hosts as db_hosts
 from sora_api.db import moves
@@ -43,6 +44,26 @@ _EPOCH = datetime.datetime(1970, 1, 1)
 def _epoch(moment):
     """Seconds since the epoch of a naive UTC datetime."""
     return (moment - _EPOCH).total_seconds()
+
+
+def _check_group_policy(group, live, fixed, asked):
+    """A group with live schedules keeps the policy, topology key and max
+    per domain the first of them fixed: another is ``GroupPolicyConflict``.
+
+    Members without a row were read just before their group was dropped
+    (``group_snapshot``): the claim, which inserts the row, decides then.
+    """
+    if live and fixed != asked:
+        raise exception.GroupPolicyConflict(
+            group=group, fixed=_policy_text(fixed), asked=_policy_text(asked))
+
+
+def _policy_text(fixed):
+    policy, key, limit = fixed or (None, None, None)
+    if policy is None:
+        return 'none'
+    text = f'{policy} on {key}'
+    return text if limit is None else f'{text}, at most {limit} per domain'
 
 
 def request_hash(request):
@@ -152,15 +173,20 @@ class SchedulerManager:
         Returns ``(spec, (group_generation, group_members))``: what the
         claim compares-and-swaps when the request names a group. The
         members are a copy, as the driver adds its picks to the spec's.
+        A group whose live schedules fixed another policy, topology key or
+        max per domain is ``GroupPolicyConflict``.
         """
         hints = request.get('hints', {})
         resources = request['resources']
         _, custom = db_schedules.split_resources(resources)
         group = hints.get('group')
         group_generation, group_hosts = None, {}
+        policy, key, limit = topology.group_policy(hints)
         if group:
-            group_generation, group_hosts = db_schedules.group_state(
-                self.db, project_id, group)
+            group_generation, group_hosts, fixed = (
+                db_schedules.group_snapshot(self.db, project_id, group))
+            _check_group_policy(group, bool(group_hosts) and fixed is not None,
+                                fixed, (policy, key, limit))
         spec = request_spec.RequestSpec(
             project_id=project_id,
             vcpus=resources.get('vcpus', 0),
@@ -172,8 +198,11 @@ class SchedulerManager:
             forbidden_traits=frozenset(request.get('forbidden_traits', ())),
             metadata=dict(request.get('metadata', {})),
             group=group,
-            group_policy=hints.get('group_policy'),
+            group_policy=policy,
             group_hosts=group_hosts,
+            group_topology_key=key or topology.DEFAULT_KEY,
+            max_per_domain=limit or 1,
+            spread=request_spec.Spread.from_hint(hints.get('spread')),
             same_host=self._hosts_of(project_id, hints.get('same_host')),
             different_host=self._hosts_of(project_id,
                                           hints.get('different_host')),
@@ -227,6 +256,8 @@ class SchedulerManager:
                     [(h.id, h.name) for h in chosen], group=spec.group,
                     group_generation=group_generation,
                     group_members=group_members,
+                    group_policy=topology.group_policy(
+                        request.get('hints', {})),
                     idempotency=idempotency,
                     quota_limits=quotas.defaults(self.conf))
                 if schedule.status == 'held':

@@ -4,11 +4,28 @@ import dataclasses
 
 from sora_api import capacity
 from sora_api import exception
+from sora_api import topology
 from sora_api.scheduler import taints
 from sora_api.scheduler.filters import json_filter
 
 GROUP_POLICIES = frozenset(
     ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'])
+WHEN_UNSATISFIABLE = ('do_not_schedule', 'schedule_anyway')
+
+
+@dataclasses.dataclass(frozen=True)
+class Spread:
+    """``hints.spread``: keep the members within ``max_skew`` of the least
+    loaded domain of ``key``; ``do_not_schedule`` filters, ``schedule_anyway``
+    only weighs."""
+
+    key: str
+    max_skew: int = 1
+    when_unsatisfiable: str = 'do_not_schedule'
+
+    @classmethod
+    def from_hint(cls, hint):
+        return None if hint is None else cls(**hint)
 
 
 @dataclasses.dataclass
@@ -25,6 +42,11 @@ class RequestSpec:
     that ``filters.json_filter.validate_query`` has accepted.
     ``tolerations`` become ``taints.Toleration``s and ``preferences``
     ``Preference``s, their queries compiled here, once per request.
+    ``group_topology_key`` is the failure domain of the group's policy
+    (``topology.py``), ``max_per_domain`` how many members of an
+    anti-affinity group one domain may hold. ``spread`` (a ``Spread``)
+    counts ``group_hosts`` too: without a group it holds only the hosts
+    the driver picked for this request's earlier instances.
 
     The driver adds each host it picks to ``group_hosts``, so the spec is
     not reusable as is for a second attempt: rebuild it (or pass a copy made
@@ -43,6 +65,9 @@ class RequestSpec:
     group: str | None = None
     group_policy: str | None = None
     group_hosts: dict = dataclasses.field(default_factory=dict)
+    group_topology_key: str = topology.DEFAULT_KEY
+    max_per_domain: int = 1
+    spread: Spread | None = None
     same_host: set | None = None
     different_host: set | None = None
     query: list | None = None

@@ -174,6 +174,12 @@ def _check_request(request, conf):
     for name in ('ignore_hosts', 'force_hosts'):
         if name in hints:
             hints[name] = [wsgi.host_name(n) for n in hints[name]]
+    if ('max_per_domain' in hints
+            and hints.get('group_policy') != 'anti-affinity'):
+        raise errors.invalid(
+            'Invalid input for field hints.max_per_domain: it applies to '
+            'group_policy anti-affinity only, not %s.'
+            % hints.get('group_policy'))
     query = hints.get('query')
     if query is not None:
         json_filter.validate_query(

@@ -11,6 +11,26 @@ _SCHEDULE_IDS = {'type': 'array', 'items': common.UUID, 'uniqueItems': True,
 _HOST_NAMES = {'type': 'array', 'items': common.HOST_NAME, 'uniqueItems': True,
                'maxItems': 1000}
 
+# ``host``, ``availability_zone`` or ``metadata.<key>`` (a metadata key is
+# a NAME: 1 to 255 printable characters). ``not`` also refuses the final
+# newline ``$`` lets through.
+TOPOLOGY_KEY = {'type': 'string',
+                'pattern': '^(host|availability_zone|metadata\\..{1,255})$',
+                'not': {'pattern': '[\\x00-\\x1f\\x7f]'}}
+WHEN_UNSATISFIABLE = ['do_not_schedule', 'schedule_anyway']
+_SPREAD = {
+    'type': 'object',
+    'properties': {
+        'key': TOPOLOGY_KEY,
+        'max_skew': {'type': 'integer', 'minimum': 1,
+                     'maximum': common.MAX_INT},
+        'when_unsatisfiable': {'type': 'string',
+                               'enum': WHEN_UNSATISFIABLE},
+    },
+    'required': ['key'],
+    'additionalProperties': False,
+}
+
 _HINTS = {
     'type': 'object',
     'properties': {
@@ -22,8 +42,16 @@ _HINTS = {
         'query': {'type': 'array', 'minItems': 1},
         'ignore_hosts': _HOST_NAMES,
         'force_hosts': _HOST_NAMES,
+        'group_topology_key': TOPOLOGY_KEY,
+        'max_per_domain': {'type': 'integer', 'minimum': 1,
+                           'maximum': common.MAX_INT},
+        'spread': _SPREAD,
     },
-    'dependentRequired': {'group_policy': ['group']},
+    # max_per_domain with a policy other than anti-affinity: a 400 of
+    # the controller's, which names the policy.
+    'dependentRequired': {'group_policy': ['group'],
+                          'group_topology_key': ['group', 'group_policy'],
+                          'max_per_domain': ['group', 'group_policy']},
     'additionalProperties': False,
 }
 

@@ -12,6 +12,7 @@ from sora_api.client.commands import placement
 
 GROUP_POLICIES = ('affinity', 'anti-affinity', 'soft-affinity',
                   'soft-anti-affinity')
+WHEN_UNSATISFIABLE = ('do_not_schedule', 'schedule_anyway')
 SHOW_FIELDS = ('id', 'project_id', 'user_id', 'status', 'generation',
                'expires_at', 'resources',
                'num_instances', 'availability_zone', 'required_traits',
@@ -77,6 +78,22 @@ def positive(text):
     return value
 
 
+def spread(text):
+    """argparse type of ``KEY[:MAX_SKEW[:WHEN_UNSATISFIABLE]]``, e.g.
+    ``availability_zone:1:schedule_anyway``; the key is checked by the
+    server (a metadata key may itself hold a colon)."""
+    parts = text.split(':')
+    value = {}
+    if len(parts) > 1 and parts[-1] in WHEN_UNSATISFIABLE:
+        value['when_unsatisfiable'] = parts.pop()
+    if len(parts) > 1 and parts[-1].isdigit():
+        value['max_skew'] = positive(parts.pop())
+    if not parts[0]:
+        raise argparse.ArgumentTypeError(
+            'expected KEY[:MAX_SKEW[:WHEN_UNSATISFIABLE]], got %r' % text)
+    return dict(value, key=':'.join(parts))
+
+
 def add_resource_options(parser):
     """The options that give the resources of one instance."""
     wanted = parser.add_argument_group('resources per instance')
@@ -113,6 +130,20 @@ def add_request_options(parser):
                                        'named within the project.')
     hints.add_argument('--group-policy', choices=GROUP_POLICIES,
                        help='Policy of --group.')
+    hints.add_argument('--topology-key', metavar='KEY',
+                       dest='group_topology_key',
+                       help='Failure domain of --group-policy: host '
+                            '(default), availability_zone or '
+                            'metadata.<key>.')
+    hints.add_argument('--max-per-domain', metavar='N', type=positive,
+                       help='With anti-affinity: at most N members of the '
+                            'group per domain (default 1).')
+    hints.add_argument('--spread', metavar='KEY[:MAX_SKEW[:WHEN]]',
+                       type=spread,
+                       help='Spread the group (or this request) over the '
+                            'domains of KEY, at most MAX_SKEW (default 1) '
+                            'above the least loaded; WHEN is '
+                            'do_not_schedule (default) or schedule_anyway.')
     hints.add_argument('--same-host', metavar='SCHEDULE_ID',
                        action='append',
                        help='On the hosts of this schedule (repeatable).')
@@ -146,7 +177,9 @@ def resources_from(parsed_args):
 def request_from(parsed_args):
     """``(resources, options)`` for ``SchedulesManager.create``."""
     resources = resources_from(parsed_args)
-    hints = base.given(parsed_args, ('group', 'group_policy', 'query'))
+    hints = base.given(parsed_args, ('group', 'group_policy',
+                                     'group_topology_key', 'max_per_domain',
+                                     'spread', 'query'))
     hints.update((hint, getattr(parsed_args, dest))
                  for dest, hint in _LIST_HINTS.items()
                  if getattr(parsed_args, dest))

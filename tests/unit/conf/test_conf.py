@@ -41,16 +41,20 @@ def test_contract_defaults(conf):
         1.0, 1.0, 1.0, -1.0, 0.0, 1.0, 1.0)
     # The 16 filters and 7 weighers of v1, issue 9's ResourcesFilter
     # (right after DiskFilter) and ResourceClassWeigher, then issue 12's
-    # in the order the contract names them.
-    assert len(fs.enabled_filters) == 19
+    # in the order the contract names them (TopologySpreadFilter runs
+    # after every other filter wherever it is listed).
+    assert len(fs.enabled_filters) == 20
     assert fs.enabled_filters[5] == 'ResourcesFilter'
-    assert fs.enabled_filters[-2:] == ['TaintTolerationFilter',
-                                       'ProjectIsolationFilter']
-    assert len(fs.weighers) == 10
-    assert fs.weighers[-2:] == ['TaintTolerationWeigher', 'PreferenceWeigher']
+    assert fs.enabled_filters[-3:] == ['TaintTolerationFilter',
+                                       'ProjectIsolationFilter',
+                                       'TopologySpreadFilter']
+    assert len(fs.weighers) == 11
+    assert fs.weighers[-3:] == ['TaintTolerationWeigher', 'PreferenceWeigher',
+                                'TopologySpreadWeigher']
     assert fs.resource_class_weight_multipliers == {}
     assert fs.taint_toleration_weight_multiplier == 2.0
     assert fs.preference_weight_multiplier == 2.0
+    assert fs.topology_spread_weight_multiplier == 2.0
 
 
 def test_a_config_file_overrides_defaults(tmp_path):

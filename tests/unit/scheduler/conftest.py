@@ -91,6 +91,8 @@ def raw():
 TRAITS = ['CUSTOM_SSD', 'CUSTOM_GPU', 'HW_CPU_X86_AVX2']
 ZONES = ['az1', 'az2', 'nova']
 GPU = 'CUSTOM_GPU'
+TOPOLOGY_KEYS = ['host', 'availability_zone', 'metadata.tier',
+                 'metadata.rack']
 
 
 def _random_hosts(make_host, rng, count):
@@ -141,7 +143,12 @@ def _random_spec(make_spec, rng, hosts):
         ignore_hosts=frozenset(rng.sample(names, rng.randint(0, 3))),
         force_hosts=frozenset(rng.choice([[], rng.sample(names, 5),
                                           ['no-such-host']])),
-        custom_resources=rng.choice([{}, {GPU: rng.choice([1, 2])}]))
+        custom_resources=rng.choice([{}, {GPU: rng.choice([1, 2])}]),
+        group_topology_key=rng.choice(TOPOLOGY_KEYS),
+        max_per_domain=rng.choice([1, 2, 4]),
+        spread=rng.choice([None] + [request_spec.Spread(
+            key, rng.choice([1, 2]), when) for key in TOPOLOGY_KEYS
+            for when in request_spec.WHEN_UNSATISFIABLE]))
 
 
 @pytest.fixture
@@ -149,4 +156,9 @@ def cases(make_host, make_spec):
     """60 random hosts and 80 random requests (seeded)."""
     rng = random.Random(20261123)
     hosts = _random_hosts(make_host, rng, 60)
+    # Two hosts in three have a rack: hard policies and spreads on it
+    # leave the others out.
+    for i, host in enumerate(hosts):
+        if i % 3:
+            host.metadata = dict(host.metadata, rack='r%d' % (i % 4))
     return hosts, [_random_spec(make_spec, rng, hosts) for _ in range(80)]

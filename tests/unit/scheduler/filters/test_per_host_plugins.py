@@ -12,6 +12,7 @@ import random
 
 import numpy as np
 
+from sora_api import topology
 from sora_api.scheduler import filters
 from sora_api.scheduler import host_table
 from sora_api.scheduler import plugins
@@ -31,7 +32,63 @@ def _fits(host, spec):
                if name not in _STANDARD)
 
 
-def _rules(conf):
+def _domain(host, key):
+    return topology.domain_of(key, host.name, host.availability_zone,
+                              host.metadata)
+
+
+def _domain_members(hosts, key, group_hosts):
+    """{domain: members} of ``group_hosts`` over ``hosts``."""
+    counts = {}
+    for host in hosts:
+        domain = _domain(host, key)
+        if host.id in group_hosts and domain is not None:
+            counts[domain] = counts.get(domain, 0) + group_hosts[host.id]
+    return counts
+
+
+def _group_rule(hosts, policy):
+    """Hard group policies on the group's topology key."""
+    def rule(h, s):
+        key = s.group_topology_key
+        if s.group_policy != policy or (
+                not s.group_hosts and topology.metadata_key(key) is None):
+            return True
+        domain = _domain(h, key)
+        if domain is None:
+            return False
+        counts = _domain_members(hosts, key, s.group_hosts)
+        if policy == 'affinity':
+            return not s.group_hosts or counts.get(domain, 0) > 0
+        return counts.get(domain, 0) < s.max_per_domain
+    return rule
+
+
+def _skew_after(hosts, candidates, h, s):
+    """The skew of h's domain after one more member, over the domains of
+    ``candidates``; None when h has no domain. Members count wherever
+    they are, candidates or not."""
+    key = s.spread.key
+    domain = _domain(h, key)
+    present = {_domain(c, key) for c in candidates} - {None}
+    if domain is None or not present:
+        return None
+    counts = _domain_members(hosts, key, s.group_hosts)
+    return counts.get(domain, 0) + 1 - min(counts.get(d, 0)
+                                           for d in present)
+
+
+def _spread_rule(hosts):
+    def rule(h, s):
+        if (s.spread is None
+                or s.spread.when_unsatisfiable != 'do_not_schedule'):
+            return True
+        skew = _skew_after(hosts, hosts, h, s)
+        return skew is not None and skew <= s.spread.max_skew
+    return rule
+
+
+def _rules(conf, hosts):
     """The contract's rule of each built-in filter, for one host."""
     options = conf.filter_scheduler
     return {
@@ -54,11 +111,8 @@ def _rules(conf):
                                         or h.id in s.same_host),
         'DifferentHostFilter': lambda h, s: (not s.different_host
                                              or h.id not in s.different_host),
-        'ServerGroupAffinityFilter': lambda h, s: (
-            s.group_policy != 'affinity' or not s.group_hosts
-            or h.id in s.group_hosts),
-        'ServerGroupAntiAffinityFilter': lambda h, s: (
-            s.group_policy != 'anti-affinity' or h.id not in s.group_hosts),
+        'ServerGroupAffinityFilter': _group_rule(hosts, 'affinity'),
+        'ServerGroupAntiAffinityFilter': _group_rule(hosts, 'anti-affinity'),
         'JsonFilter': lambda h, s: not s.query or bool(_query(s.query, h)),
         'IgnoreHostsFilter': lambda h, s: h.name not in s.ignore_hosts,
         'ForceHostsFilter': lambda h, s: (not s.force_hosts
@@ -70,6 +124,7 @@ def _rules(conf):
             h, s, 'NoSchedule'),
         'ProjectIsolationFilter': lambda h, s: (not h.projects
                                                 or s.project_id in h.projects),
+        'TopologySpreadFilter': _spread_rule(hosts),
     }
 
 
@@ -190,7 +245,7 @@ def test_every_builtin_filter_agrees_with_its_per_host_rule(conf, cases):
     _with_placement_policies(hosts, specs, rng)
     table = host_table.HostTable.from_host_states(hosts)
     built_in = plugins.load_filters(conf)
-    rules = _rules(conf)
+    rules = _rules(conf, hosts)
     assert {f.name for f in built_in} == set(rules)
     for spec in specs:
         spec.query = _random_query(rng)
@@ -205,7 +260,7 @@ def test_json_filter_agrees_with_nova_on_random_queries(conf, cases,
     hosts, _ = cases
     table = host_table.HostTable.from_host_states(hosts)
     json = json_filter.JsonFilter(conf)
-    rule = _rules(conf)['JsonFilter']
+    rule = _rules(conf, hosts)['JsonFilter']
     rng = random.Random(20261130)
     for _ in range(600):
         spec = make_spec(query=_random_query(rng))
@@ -214,11 +269,28 @@ def test_json_filter_agrees_with_nova_on_random_queries(conf, cases,
         assert _same(ours, theirs), spec.query
 
 
-def _raw_rules():
+def _raw_rules(hosts, candidates):
     """The contract's raw metric of each built-in weigher, for one host."""
     def members(policy, sign):
-        return lambda h, s: (sign * s.group_hosts.get(h.id, 0)
-                             if s.group_policy == policy else 0)
+        def raw(h, s):
+            if s.group_policy != policy:
+                return 0
+            counts = _domain_members(hosts, s.group_topology_key,
+                                     s.group_hosts)
+            return sign * counts.get(_domain(h, s.group_topology_key), 0)
+        return raw
+
+    def spread(h, s):
+        if (s.spread is None
+                or s.spread.when_unsatisfiable != 'schedule_anyway'):
+            return 0
+        skew = _skew_after(hosts, candidates, h, s)
+        if skew is not None:
+            return -skew
+        # Without a domain: one below the worst candidate with one.
+        skews = [_skew_after(hosts, candidates, c, s) for c in candidates]
+        skews = [k for k in skews if k is not None]
+        return -max(skews) - 1 if skews else 0
     return {
         'RAMWeigher': lambda h, s: h.free_ram_mb,
         'CPUWeigher': lambda h, s: h.free_vcpus,
@@ -232,6 +304,7 @@ def _raw_rules():
             h, s, 'PreferNoSchedule')),
         'PreferenceWeigher': lambda h, s: sum(
             p.weight for p in s.preferences if _query(p.query, h)),
+        'TopologySpreadWeigher': spread,
     }
 
 
@@ -255,11 +328,11 @@ def test_every_builtin_weigher_agrees_with_its_per_host_metric(conf, cases):
     hosts, specs = cases
     _with_placement_policies(hosts, specs, random.Random(11))
     table = host_table.HostTable.from_host_states(hosts)
-    rules = _raw_rules()
+    rows = np.arange(0, len(hosts), 2)
+    rules = _raw_rules(hosts, [hosts[i] for i in rows])
     built_in = [w for w in plugins.load_weighers(conf) if w.name in rules]
     assert len(built_in) == len(rules)
-    rows = np.arange(0, len(hosts), 2)
-    for spec in specs[:20]:
+    for spec in specs:
         for weigher in built_in:
             per_host = _PerHostWeigher(conf, weigher, rules[weigher.name])
             ours = weighers.weigh_rows([weigher], table.for_request(), rows,
