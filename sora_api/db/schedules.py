@@ -46,13 +46,20 @@ _CLAIM_INVENTORY = sa.update(INV).where(
 
 
 @functools.cache
-def _claim_statement(checked):
-    """The conditional UPDATE of a claim checking the resources ``checked``.
+def _claim_statement(checked, arriving):
+    """The conditional UPDATE of a claim checking the resources ``checked``
+    and, when instances are ``arriving``, that the host is enabled.
 
-    Built once per combination of asked resources, with bound parameters,
-    so SQLAlchemy compiles each only once.
+    Built once per combination, with bound parameters, so SQLAlchemy
+    compiles each only once.
     """
     conditions = [H.c.id == sa.bindparam('host_id')]
+    if arriving:
+        # The host row is what a disable updates: a claim that chose the
+        # host before it was disabled and lands after finds no row, so a
+        # drain that lists the host's schedules after disabling it sees
+        # every instance that will ever be there.
+        conditions.append(H.c.enabled == sa.true())
     values = {'instances': H.c.instances + sa.bindparam('count'),
               'generation': H.c.generation + 1,
               'updated_at': sa.bindparam('now')}
@@ -66,11 +73,12 @@ def _claim_statement(checked):
 
 
 def claim_host(conn, host_id, asked, instances, now):
-    """Add ``asked`` usage to one host if it still fits; False if not."""
+    """Add ``asked`` usage and ``instances`` arriving to one host if it
+    still fits (and, with instances arriving, is enabled); False if not."""
     checked = tuple(r for r in RESOURCES if asked[r])
     params = {'asked_' + r: asked[r] for r in RESOURCES}
     params.update(host_id=host_id, count=instances, now=now)
-    result = conn.execute(_claim_statement(checked), params)
+    result = conn.execute(_claim_statement(checked, instances > 0), params)
     return result.rowcount == 1
 
 

@@ -2,8 +2,9 @@
 
 Each schedule is moved as ``move`` moves it (its own request, its group
 policy, one transaction per schedule); what fits nowhere is reported stuck
-and stays. New claims may still land on the host in the moment it is being
-disabled, so the host is looked at again until a pass finds nothing new.
+and stays. A claim or move puts instances only on an enabled host, checked
+on the host row the disable updates, so once the host is disabled the
+schedules listed on it are all there will ever be: one pass moves them.
 """
 
 from sora_api import exception
@@ -11,9 +12,6 @@ from sora_api.db import hosts as db_hosts
 from sora_api.db import schedules as db_schedules
 
 _PAGE = 1000
-# A claim that read the host table before the host was disabled can still
-# land on it; more passes than that race can take are never needed.
-_PASSES = 3
 
 
 def drain(manager, host_id, reason, dry_run=False):
@@ -24,20 +22,12 @@ def drain(manager, host_id, reason, dry_run=False):
     if not dry_run:
         db_hosts.update(db, host_id, {'enabled': False,
                                       'disabled_reason': reason})
-    moved, stuck, seen = [], [], set()
-    for _ in range(1 if dry_run else _PASSES):
-        found = False
-        for schedule in _schedules_on(db, host_id):
-            indexes = {a.instance_index for a in schedule.allocations
-                       if a.host_id == host_id}
-            if (schedule.id, frozenset(indexes)) in seen:
-                continue
-            seen.add((schedule.id, frozenset(indexes)))
-            found = True
-            _drain_one(manager, schedule, host_id, indexes, dry_run,
-                       moved, stuck)
-        if not found:
-            break
+    moved, stuck = [], []
+    for schedule in _schedules_on(db, host_id):
+        indexes = {a.instance_index for a in schedule.allocations
+                   if a.host_id == host_id}
+        _drain_one(manager, schedule, host_id, indexes, dry_run, moved,
+                   stuck)
     return moved, stuck
 
 
