@@ -20,6 +20,8 @@ from sora_api import exception
 from sora_api import liveness
 from sora_api import metrics
 from sora_api import timeutils
+from sora_api.db import claims as db_claims
+from sora_api.db import groups as db_groups
 from sora_api.db import holds
 from sora_api.db import hosts as db_hosts
 from sora_api.db import moves
@@ -27,6 +29,7 @@ from sora_api.db import quotas
 from sora_api.db import resizes
 from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
+from sora_api.db import usage as db_usage
 from sora_api.scheduler import host_cache
 from sora_api.scheduler import host_table
 from sora_api.scheduler import plugins
@@ -121,7 +124,7 @@ class SchedulerManager:
         table = self.host_table(own_read)
         resource_classes.require(
             self.db, [c for c in request['resources']
-                      if c not in db_schedules.RESOURCES
+                      if c not in db_usage.RESOURCES
                       and c not in table.inventories], 'resources')
         return table
 
@@ -155,11 +158,11 @@ class SchedulerManager:
         """
         hints = request.get('hints', {})
         resources = request['resources']
-        _, custom = db_schedules.split_resources(resources)
+        _, custom = db_usage.split_resources(resources)
         group = hints.get('group')
         group_generation, group_hosts = None, {}
         if group:
-            group_generation, group_hosts = db_schedules.group_state(
+            group_generation, group_hosts = db_groups.group_state(
                 self.db, project_id, group)
         spec = request_spec.RequestSpec(
             project_id=project_id,
@@ -222,7 +225,7 @@ class SchedulerManager:
                 chosen = self.driver.select_destinations(
                     spec, self._table_for(request, own_read=attempt > 1))
             try:
-                schedule = db_schedules.claim(
+                schedule = db_claims.claim(
                     self.db, project_id, user_id, request,
                     [(h.id, h.name) for h in chosen], group=spec.group,
                     group_generation=group_generation,
@@ -321,8 +324,8 @@ class SchedulerManager:
                 raise exception.ScheduleStatusConflict(
                     schedule_id=schedule_id, status=schedule.status,
                     expected=' or '.join(moves.MOVABLE))
-            if (db_schedules.split_resources(resources)
-                    == db_schedules.split_resources(
+            if (db_usage.split_resources(resources)
+                    == db_usage.split_resources(
                         schedule.request['resources'])):
                 return schedule
             try:
@@ -382,7 +385,7 @@ class SchedulerManager:
 
     def _idempotent_result(self, project_id, idempotency):
         key, digest = idempotency
-        stored = db_schedules.find_idempotent(self.db, project_id, key)
+        stored = db_claims.find_idempotent(self.db, project_id, key)
         if stored is None:
             return None
         stored_hash, schedule_id = stored
