@@ -113,6 +113,19 @@ class SchedulerManager:
             raise exception.ScheduleNotFound(schedule_id=schedule_id)
         return schedule
 
+    def _movable_schedule(self, schedule_id, generations):
+        """The schedule to move or resize, as read now: at one of the
+        ``generations`` (None: any), else ``ScheduleGenerationConflict``;
+        live, else ``ScheduleStatusConflict``."""
+        schedule = self._live_schedule(schedule_id)
+        db_schedules.check_generation(schedule_id, schedule.generation,
+                                      generations)
+        if schedule.status not in moves.MOVABLE:
+            raise exception.ScheduleStatusConflict(
+                schedule_id=schedule_id, status=schedule.status,
+                expected=' or '.join(moves.MOVABLE))
+        return schedule
+
     def _table_for(self, request, own_read=False):
         """``host_table()``, once every custom class the request names (even
         with 0) is known to exist.
@@ -257,13 +270,7 @@ class SchedulerManager:
         for attempt in range(1, attempts + 1):
             # Read again on each attempt: a lost race may have been a
             # concurrent move of this very schedule.
-            schedule = self._live_schedule(schedule_id)
-            db_schedules.check_generation(schedule_id, schedule.generation,
-                                          generations)
-            if schedule.status not in moves.MOVABLE:
-                raise exception.ScheduleStatusConflict(
-                    schedule_id=schedule_id, status=schedule.status,
-                    expected=' or '.join(moves.MOVABLE))
+            schedule = self._movable_schedule(schedule_id, generations)
             moving = [a for a in schedule.allocations
                       if indexes is None or a.instance_index in indexes]
             spec, group_state = self._move_spec(schedule, moving,
@@ -317,13 +324,7 @@ class SchedulerManager:
         full = set()
         attempt = 0
         while True:
-            schedule = self._live_schedule(schedule_id)
-            db_schedules.check_generation(schedule_id, schedule.generation,
-                                          generations)
-            if schedule.status not in moves.MOVABLE:
-                raise exception.ScheduleStatusConflict(
-                    schedule_id=schedule_id, status=schedule.status,
-                    expected=' or '.join(moves.MOVABLE))
+            schedule = self._movable_schedule(schedule_id, generations)
             if (db_usage.split_resources(resources)
                     == db_usage.split_resources(
                         schedule.request['resources'])):
