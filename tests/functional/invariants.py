@@ -36,6 +36,15 @@ def check(db):
     return schedules, hosts
 
 
+def check_server(srv):
+    """``check`` on the database of a running test server."""
+    db = srv.database()
+    try:
+        return check(db)
+    finally:
+        db.engine.dispose()
+
+
 def _check_schedules(schedules, allocations, custom):
     by_schedule = collections.defaultdict(list)
     for allocation in allocations:

@@ -29,14 +29,6 @@ def host_state(srv, host_id):
     return response.json()['host']
 
 
-def check_invariants(srv):
-    db = srv.database()
-    try:
-        invariants.check(db)
-    finally:
-        db.engine.dispose()
-
-
 def all_at_once(count, call):
     """Run ``call(i)`` for i in range(count) in threads released together."""
     barrier = threading.Barrier(count, timeout=TIMEOUT)
@@ -81,7 +73,7 @@ def test_concurrent_requests_for_one_host_claim_exactly_its_capacity(
     listed = server.request('GET', '/v1/schedules', as_='member').json()
     assert sorted(s['id'] for s in listed['schedules']) == sorted(
         s['id'] for s in created)
-    check_invariants(server)
+    invariants.check_server(server)
 
 
 def test_concurrent_multi_instance_requests_are_all_or_nothing(
@@ -111,7 +103,7 @@ def test_concurrent_multi_instance_requests_are_all_or_nothing(
 
     listed = server.request('GET', '/v1/schedules', as_='member').json()
     assert len(listed['schedules']) == len(created)
-    check_invariants(server)
+    invariants.check_server(server)
 
 
 def test_concurrent_deletes_of_one_schedule_release_it_once(server,
@@ -131,7 +123,7 @@ def test_concurrent_deletes_of_one_schedule_release_it_once(server,
     state = host_state(server, host['id'])
     assert state['vcpus_used'] == 1
     assert state['instances'] == 1
-    check_invariants(server)
+    invariants.check_server(server)
 
 
 def test_concurrent_anti_affinity_requests_never_share_a_host(server,
@@ -144,7 +136,7 @@ def test_concurrent_anti_affinity_requests_never_share_a_host(server,
     assert sorted(used) == sorted(h['id'] for h in hosts)
     for host in hosts:
         assert host_state(server, host['id'])['instances'] == 1
-    check_invariants(server)
+    invariants.check_server(server)
 
 
 def test_concurrent_repeats_of_one_idempotency_key_claim_once(server,
@@ -160,7 +152,7 @@ def test_concurrent_repeats_of_one_idempotency_key_claim_once(server,
     state = host_state(server, host['id'])
     assert state['instances'] == 2
     assert state['vcpus_used'] == 2
-    check_invariants(server)
+    invariants.check_server(server)
 
 
 def test_racing_anti_affine_creates_and_deletes_never_share_a_host(
@@ -221,7 +213,7 @@ def test_racing_anti_affine_creates_and_deletes_never_share_a_host(
     finally:
         db.engine.dispose()
     assert left == 0
-    check_invariants(server)
+    invariants.check_server(server)
 
 
 def test_concurrent_gpu_requests_claim_exactly_the_usable_gpus(server,
@@ -248,4 +240,4 @@ def test_concurrent_gpu_requests_claim_exactly_the_usable_gpus(server,
         inventory = host_state(server, host['id'])['inventories'][
             'CUSTOM_GPU_RACE']
         assert inventory['used'] == gpus
-    check_invariants(server)
+    invariants.check_server(server)

@@ -6,6 +6,10 @@ import threading
 import pytest
 
 from tests.functional import invariants
+from tests.functional.placements import create
+from tests.functional.placements import host_view
+from tests.functional.placements import make_host
+from tests.functional.placements import schedules
 from tests.functional.server import assert_error
 from tests.functional.test_concurrency import TIMEOUT
 from tests.functional.test_concurrency import all_at_once
@@ -16,35 +20,9 @@ def server(start_server):
     return start_server({'api': {'workers': 2}})
 
 
-def make_host(srv, name, vcpus=8, memory_mb=8192):
-    response = srv.request('POST', '/v1/hosts', as_='admin', json={
-        'name': name, 'vcpus': vcpus, 'memory_mb': memory_mb, 'disk_gb': 100,
-        'cpu_allocation_ratio': 1.0})
-    assert response.status_code == 201, response.text
-    return response.json()['host']
-
-
-def create(srv, vcpus=2, num_instances=1, **extra):
-    response = srv.request('POST', '/v1/schedules', as_='member', json=dict(
-        {'resources': {'vcpus': vcpus}, 'num_instances': num_instances},
-        **extra))
-    assert response.status_code == 201, response.text
-    return response.json()['schedule']
-
-
 def drain(srv, host, body=None, as_='admin'):
     return srv.request('POST', '/v1/hosts/%s/drain' % host['id'], as_=as_,
                        json=body, timeout=TIMEOUT)
-
-
-def host_view(srv, host):
-    return srv.request('GET', '/v1/hosts/' + host['id'],
-                       as_='admin').json()['host']
-
-
-def schedules(srv):
-    return srv.request('GET', '/v1/schedules', as_='member').json()[
-        'schedules']
 
 
 def test_a_drain_disables_the_host_moves_everything_and_it_can_go(server):
