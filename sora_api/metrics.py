@@ -325,7 +325,7 @@ def render(counts=None, totals=None, broken_groups=None):
     """The Prometheus text exposition of every series.
 
     ``counts`` (``host_counts``), ``totals`` (``resource_totals``) and
-    ``broken_groups`` (``db.groups.broken_hard_policies``) add the gauges
+    ``broken_groups`` (``db.group_status.broken_hard_policies``) add the gauges
     read from the database at scrape time.
     """
     registry = prometheus_client.CollectorRegistry(auto_describe=False)

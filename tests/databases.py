@@ -9,15 +9,14 @@ import os
 
 import sqlalchemy as sa
 
+from tests import dbserver
 from tests import mysql
 from tests import pg
-
-ENV_URL = 'SORA_TEST_DATABASE_URL'
 
 
 def admin_url():
     """The maintenance URL of the server database, or None (SQLite)."""
-    return os.environ.get(ENV_URL) or None
+    return os.environ.get(dbserver.ENV_URL) or None
 
 
 def backend(url):

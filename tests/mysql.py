@@ -21,15 +21,13 @@ the admin URL, stops the server and exits with the command's status.
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 
-ENV_URL = 'SORA_TEST_DATABASE_URL'
+from tests import dbserver
+
 USER = 'sora'
 _SETTINGS = (
     '--skip-name-resolve', '--skip-log-bin', '--innodb-doublewrite=0',
@@ -49,19 +47,6 @@ def available():
     return bool(_program('mariadbd') and _program('mariadb-install-db'))
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def database_url(admin_url, name):
-    """``admin_url`` pointing at database ``name`` instead."""
-    import sqlalchemy as sa
-    return sa.engine.make_url(admin_url).set(database=name).render_as_string(
-        hide_password=False)
-
-
 def _connect(url, **kwargs):
     import pymysql
     import sqlalchemy as sa
@@ -73,18 +58,11 @@ def _connect(url, **kwargs):
 
 def create_database(admin_url, prefix='sora'):
     """Create a fresh, empty database; return its URL."""
-    name = '%s_%s' % (prefix, uuid.uuid4().hex[:16])
-    conn = _connect(admin_url)
-    try:
-        with conn.cursor() as cursor:
-            # What docs/mariadb.md asks of an operator: names compare
-            # byte for byte, trailing spaces included, as on SQLite and
-            # PostgreSQL.
-            cursor.execute('CREATE DATABASE `%s` CHARACTER SET utf8mb4 '
-                           'COLLATE utf8mb4_nopad_bin' % name)
-    finally:
-        conn.close()
-    return database_url(admin_url, name)
+    # What docs/mariadb.md asks of an operator: names compare byte for
+    # byte, trailing spaces included, as on SQLite and PostgreSQL.
+    return dbserver.create_database(
+        admin_url, _connect, 'CREATE DATABASE `%s` CHARACTER SET utf8mb4 '
+        'COLLATE utf8mb4_nopad_bin', prefix)
 
 
 def drop_database(url):
@@ -106,7 +84,7 @@ def drop_database(url):
         conn.close()
 
 
-class Server:
+class Server(dbserver.Throwaway):
     """One MariaDB server of its own: ``start``, ``stop``, ``destroy``."""
 
     def __init__(self, base=None):
@@ -132,17 +110,10 @@ class Server:
         return 'mysql+pymysql://%s@127.0.0.1:%d/mysql?charset=utf8mb4' % (
             USER, self.port)
 
-    def log(self):
-        try:
-            with open(self.logfile, errors='replace') as f:
-                return f.read()
-        except FileNotFoundError:
-            return ''
-
     def start(self, timeout=60):
         """Start, wait until it answers, and create the ``sora`` user."""
         for _ in range(3):
-            self.port = _free_port()
+            self.port = dbserver.free_port()
             self.process = subprocess.Popen(
                 [_program('mariadbd'), '--no-defaults',
                  '--datadir=' + self.data, '--socket=' + self.socket,
@@ -196,30 +167,9 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _run_wrapped(command):
-    server = Server()
-    try:
-        server.start()
-        print('MariaDB on 127.0.0.1:%d in %s' % (server.port, server.dir),
-              flush=True)
-        env = dict(os.environ, **{ENV_URL: server.admin_url})
-        child = subprocess.Popen(command, env=env)
-        try:
-            return child.wait()
-        except KeyboardInterrupt:
-            child.send_signal(signal.SIGINT)
-            return child.wait()
-    finally:
-        server.destroy()
-
-
-def main(argv):
-    if len(argv) < 3 or argv[0] != 'run' or argv[1] != '--':
-        print('usage: python -m tests.mysql run -- COMMAND [ARGS...]',
-              file=sys.stderr)
-        return 2
-    return _run_wrapped(argv[2:])
+def _describe(server):
+    return 'MariaDB on 127.0.0.1:%d in %s' % (server.port, server.dir)
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(dbserver.run(sys.argv[1:], 'tests.mysql', Server, _describe))

@@ -22,14 +22,12 @@ import glob
 import os
 import pwd
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import uuid
 
-ENV_URL = 'SORA_TEST_DATABASE_URL'
+from tests import dbserver
+
 SUPERUSER = 'sora'
 _SETTINGS = """
 listen_addresses = '127.0.0.1'
@@ -72,19 +70,6 @@ def _run_as():
                        'PostgreSQL as; set SORA_TEST_PG_USER')
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def database_url(admin_url, name):
-    """``admin_url`` pointing at database ``name`` instead."""
-    import sqlalchemy as sa
-    return sa.engine.make_url(admin_url).set(database=name).render_as_string(
-        hide_password=False)
-
-
 def _admin_connection(admin_url):
     import sqlalchemy as sa
     url = sa.engine.make_url(admin_url)
@@ -98,21 +83,15 @@ def _admin_connection(admin_url):
 
 def create_database(admin_url, prefix='sora'):
     """Create a fresh, empty database; return its URL."""
-    name = '%s_%s' % (prefix, uuid.uuid4().hex[:16])
-    conn = _admin_connection(admin_url)
-    try:
-        with conn.cursor() as cursor:
-            cursor.execute('CREATE DATABASE "%s"' % name)
-    finally:
-        conn.close()
-    return database_url(admin_url, name)
+    return dbserver.create_database(admin_url, _admin_connection,
+                                    'CREATE DATABASE "%s"', prefix)
 
 
 def drop_database(url):
     """Drop the database of ``url``, ending any session still in it."""
     import sqlalchemy as sa
     parsed = sa.engine.make_url(url)
-    conn = _admin_connection(database_url(url, 'postgres'))
+    conn = _admin_connection(dbserver.database_url(url, 'postgres'))
     try:
         with conn.cursor() as cursor:
             cursor.execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)'
@@ -121,7 +100,7 @@ def drop_database(url):
         conn.close()
 
 
-class Cluster:
+class Cluster(dbserver.Throwaway):
     """One ``initdb``-made cluster; ``start``, ``stop``, ``destroy``."""
 
     def __init__(self, base=None):
@@ -141,7 +120,7 @@ class Cluster:
         self.port = None
         self._run('initdb', '-D', self.data, '-U', SUPERUSER, '-A', 'trust',
                   '-E', 'UTF8', '--locale=C', '--no-sync')
-        self._configure(_free_port())
+        self._configure(dbserver.free_port())
 
     @property
     def admin_url(self):
@@ -163,13 +142,6 @@ class Cluster:
             stdin=subprocess.DEVNULL, capture_output=True, text=True,
             check=check, timeout=120, **kwargs)
 
-    def log(self):
-        try:
-            with open(self.logfile, errors='replace') as f:
-                return f.read()
-        except FileNotFoundError:
-            return ''
-
     def start(self):
         """Start the server and wait until it takes connections."""
         for _ in range(3):
@@ -180,7 +152,7 @@ class Cluster:
             if 'already in use' not in self.log():
                 break
             # Another process took the port in the meantime: take another.
-            self._configure(_free_port())
+            self._configure(dbserver.free_port())
         raise RuntimeError('pg_ctl start failed:\n%s%s\n%s' % (
             result.stdout, result.stderr, self.log()))
 
@@ -199,31 +171,11 @@ class Cluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _run_wrapped(command):
-    cluster = Cluster()
-    try:
-        cluster.start()
-        print('PostgreSQL %s on 127.0.0.1:%d in %s' % (
-            os.path.basename(os.path.dirname(cluster.bindir)), cluster.port,
-            cluster.dir), flush=True)
-        env = dict(os.environ, **{ENV_URL: cluster.admin_url})
-        child = subprocess.Popen(command, env=env)
-        try:
-            return child.wait()
-        except KeyboardInterrupt:
-            child.send_signal(signal.SIGINT)
-            return child.wait()
-    finally:
-        cluster.destroy()
-
-
-def main(argv):
-    if len(argv) < 3 or argv[0] != 'run' or argv[1] != '--':
-        print('usage: python -m tests.pg run -- COMMAND [ARGS...]',
-              file=sys.stderr)
-        return 2
-    return _run_wrapped(argv[2:])
+def _describe(cluster):
+    return 'PostgreSQL %s on 127.0.0.1:%d in %s' % (
+        os.path.basename(os.path.dirname(cluster.bindir)), cluster.port,
+        cluster.dir)
 
 
 if __name__ == '__main__':
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(dbserver.run(sys.argv[1:], 'tests.pg', Cluster, _describe))

@@ -1,129 +1,87 @@
-"""Reading groups: their fixed policy, live members and the hosts those
-members run on now (``GET /v1/groups``, the policy gauge).
-
-A group is listed while it has a live instance: one whose schedule still
-holds an allocation. Its policy is what its first live schedule fixed
-(``schedule_groups``); where members are and whether the policy holds is
-judged by ``topology.health`` over the hosts as they are now.
-"""
-
-import collections
-import dataclasses
+"""A project's named server group: the generation that serialises its
+claims, its members, and its row's end with its last schedule."""
 
 import sqlalchemy as sa
 
-from sora_api import exception
-from sora_api import liveness
-from sora_api import timeutils
-from sora_api import topology
 from sora_api.db import models
 
-G = models.ScheduleGroup.__table__
-S = models.Schedule.__table__
-A = models.Allocation.__table__
-H = models.Host.__table__
-M = models.HostMetadata.__table__
+
+def bump_group(conn, project_id, group, generation, members, policy=None):
+    """Compare-and-swap the group's generation read before scheduling.
+
+    ``policy`` (``topology.group_policy``: policy, topology key, max per
+    domain; None: leave them) is written with the swap: the request was
+    placed under it, and as its members were read it had no other (no
+    live schedule, or the same). A concurrent first claim under another
+    policy makes this swap lose, and the request, placed again, sees it.
+
+    NOTE: a group's row is deleted with its last schedule, so a row made
+    again later counts from 1 and could reach the generation a slow request
+    read from the old row (ABA). The swap holds the row's lock, so the
+    members read here are final: the claim stands only when they are the
+    ``members`` (host -> count) the request was placed against.
+    """
+    table = models.ScheduleGroup.__table__
+    fixed = {} if policy is None else dict(zip(
+        ('policy', 'topology_key', 'max_per_domain'), policy))
+    if generation is None:
+        conn.execute(sa.insert(table).values(
+            project_id=project_id, name=group, generation=1, **fixed))
+        return True
+    result = conn.execute(
+        sa.update(table)
+        .where(table.c.project_id == project_id, table.c.name == group,
+               table.c.generation == generation)
+        .values(generation=generation + 1, **fixed))
+    return (result.rowcount == 1
+            and _members(conn, project_id, group) == dict(members or {}))
 
 
-@dataclasses.dataclass
-class Group:
-    project_id: str
-    name: str
-    policy: str | None
-    topology_key: str | None
-    max_per_domain: int | None
-    members: object  # a count in lists, ``topology.Member``s in ``get``
+def _members(conn, project_id, group):
+    """``{host_id: members there}`` of a group, in ``conn``'s transaction."""
+    A = models.Allocation
+    S = models.Schedule
+    return dict(conn.execute(
+        sa.select(A.host_id, sa.func.count())
+        .join(S, S.id == A.schedule_id)
+        .where(S.project_id == project_id, S.group_name == group)
+        .group_by(A.host_id)).all())
 
 
-def _live_groups(project_id=None):
-    """Groups with their count of live instances, those with none left out."""
-    members = sa.func.count(A.c.schedule_id)
-    query = (sa.select(G.c.project_id, G.c.name, G.c.policy,
-                       G.c.topology_key, G.c.max_per_domain, members)
-             .join(S, sa.and_(S.c.project_id == G.c.project_id,
-                              S.c.group_name == G.c.name))
-             .join(A, A.c.schedule_id == S.c.id)
-             .group_by(G.c.project_id, G.c.name, G.c.policy,
-                       G.c.topology_key, G.c.max_per_domain)
-             .having(members > 0))
-    if project_id is not None:
-        query = query.where(G.c.project_id == project_id)
-    return query
+def drop_group_if_empty(conn, project_id, group):
+    """Delete the group's row once no schedule of the group is left."""
+    S = models.Schedule.__table__
+    G = models.ScheduleGroup.__table__
+    conn.execute(sa.delete(G).where(
+        G.c.project_id == project_id, G.c.name == group,
+        ~sa.exists().where(S.c.project_id == project_id,
+                           S.c.group_name == group)))
 
 
-def list_groups(db, project_id, limit, marker=None):
-    """A page of the project's live groups, by name; ``marker`` is the
-    name of the last group of the previous page."""
-    query = _live_groups(project_id).order_by(G.c.name).limit(limit)
+def group_state(db, project_id, group):
+    """``(generation or None, {host_id: members there})`` of a group."""
+    generation, members, _ = group_snapshot(db, project_id, group)
+    return generation, members
+
+
+def group_snapshot(db, project_id, group):
+    """``(generation or None, members, fixed)``: ``group_state`` and the
+    ``(policy, topology_key, max_per_domain)`` the group's row holds (None
+    without a row).
+
+    NOTE: on a server database each statement reads its own snapshot, so
+    the members are read first: a row read after them is at least as new.
+    A claim in between leaves members older than the generation, and the
+    claim's swap, which compares both, makes such a request place again;
+    reading the row first let a request see no row (no policy) and the
+    members of the claim that made it.
+    """
+    G = models.ScheduleGroup
     with db.connection() as conn:
-        if marker is not None:
-            known = conn.execute(sa.select(G.c.name).where(
-                G.c.project_id == project_id, G.c.name == marker)).first()
-            if known is None:
-                raise exception.MarkerNotFound(marker=marker)
-            query = query.where(G.c.name > marker)
-        return [Group(*row) for row in conn.execute(query)]
-
-
-def get(db, project_id, name, service_down_time):
-    """The group with its live members (``topology.Member``) on their
-    hosts as they are now; ``GroupNotFound`` when it has none."""
-    with db.connection() as conn:
+        members = _members(conn, project_id, group)
         row = conn.execute(sa.select(
-            G.c.policy, G.c.topology_key, G.c.max_per_domain
-        ).where(G.c.project_id == project_id, G.c.name == name)).first()
-        members = _members(conn, service_down_time,
-                           S.c.project_id == project_id,
-                           S.c.group_name == name)
-    if row is None or not members:
-        raise exception.GroupNotFound(group=name)
-    return Group(project_id, name, *row, members=members[project_id, name])
-
-
-def broken_hard_policies(db, service_down_time):
-    """How many groups (every project's) under a hard policy do not hold
-    it now."""
-    with db.connection() as conn:
-        groups = conn.execute(sa.select(
-            G.c.project_id, G.c.name, G.c.policy, G.c.topology_key,
-            G.c.max_per_domain).where(
-            G.c.policy.in_(sorted(topology.HARD_POLICIES)))).all()
-        if not groups:
-            return 0
-        members = _members(conn, service_down_time,
-                           S.c.group_name.is_not(None))
-    return sum(
-        1 for project_id, name, policy, key, limit in groups
-        if (project_id, name) in members
-        and not topology.health(policy, key, limit,
-                                members[project_id, name]).policy_holds)
-
-
-def _members(conn, service_down_time, *where):
-    """``{(project_id, group): [Member]}`` of the live instances of the
-    schedules matching ``where``, in instance order."""
-    cutoff = liveness.down_cutoff(timeutils.utcnow(), service_down_time)
-    rows = conn.execute(
-        sa.select(S.c.project_id, S.c.group_name, A.c.schedule_id,
-                  A.c.instance_index, A.c.host_id, H.c.name,
-                  H.c.availability_zone,
-                  liveness.up(H.c.last_heartbeat, cutoff))
-        .join(A, A.c.schedule_id == S.c.id)
-        .join(H, H.c.id == A.c.host_id)
-        .where(*where)
-        .order_by(S.c.created_at, A.c.schedule_id,
-                  A.c.instance_index)).all()
-    metadata = collections.defaultdict(dict)
-    host_ids = sorted({row.host_id for row in rows})
-    for start in range(0, len(host_ids), 500):
-        for host_id, key, value in conn.execute(
-                sa.select(M.c.host_id, M.c.key, M.c.value).where(
-                    M.c.host_id.in_(host_ids[start:start + 500]))):
-            metadata[host_id][key] = value
-    found = collections.defaultdict(list)
-    for (project_id, group, schedule_id, index, host_id, host_name, zone,
-         up) in rows:
-        found[project_id, group].append(topology.Member(
-            schedule_id, index, host_id, host_name, zone,
-            metadata[host_id], bool(up)))
-    return found
+            G.generation, G.policy, G.topology_key, G.max_per_domain
+        ).where(G.project_id == project_id, G.name == group)).first()
+    if row is None:
+        return None, members, None
+    return row.generation, members, tuple(row)[1:]

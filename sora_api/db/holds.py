@@ -19,6 +19,7 @@ from sora_api import timeutils
 from sora_api.db import engine
 from sora_api.db import models
 from sora_api.db import schedules
+from sora_api.db import usage
 
 S = models.Schedule.__table__
 
@@ -127,6 +128,6 @@ def _expire_one(db, schedule_id, now):
             return 0
         owner = conn.execute(sa.select(S.c.project_id).where(
             S.c.id == schedule_id)).scalar()
-        schedules.release(conn, schedule_id, owner)
+        usage.release(conn, schedule_id, owner)
     metrics.hold('expired')
     return 1

@@ -14,9 +14,11 @@ import sqlalchemy as sa
 from sora_api import exception
 from sora_api import timeutils
 from sora_api.db import engine
+from sora_api.db import groups
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 from sora_api.db import schedules
+from sora_api.db import usage
 
 S = models.Schedule.__table__
 A = models.Allocation.__table__
@@ -51,7 +53,7 @@ def move(db, schedule, targets, group=None, group_state=None):
         if not bumped:
             raise exception.ClaimConflict(
                 reason='schedule %s changed' % schedule.id)
-        if group and not schedules.bump_group(
+        if group and not groups.bump_group(
                 conn, schedule.project_id, group, *group_state):
             raise exception.ClaimConflict(reason='group %s changed' % group)
         changed = _swap_hosts(conn, schedule, targets, now)
@@ -66,7 +68,7 @@ def move(db, schedule, targets, group=None, group_state=None):
 def _swap_hosts(conn, schedule, targets, now):
     """Claim the targets and release the sources, hosts in one order;
     returns the hosts changed."""
-    resources, custom = schedules.split_resources(
+    resources, custom = usage.split_resources(
         schedule.request['resources'])
     sources = {a.instance_index: a.host_id for a in schedule.allocations}
     arriving = collections.Counter(targets.values())
@@ -76,18 +78,18 @@ def _swap_hosts(conn, schedule, targets, now):
     for host_id in sorted(set(arriving) | set(leaving)):
         count = leaving[host_id]
         if count:
-            schedules.release_host(
+            usage.release_host(
                 conn, host_id, {r: v * count for r, v in resources.items()},
                 count, now)
             for name, amount in sorted(custom.items()):
-                schedules.release_inventory(conn, host_id, name,
+                usage.release_inventory(conn, host_id, name,
                                             amount * count)
         count = arriving[host_id]
         if count and not (
-                schedules.claim_host(
+                usage.claim_host(
                     conn, host_id,
                     {r: v * count for r, v in resources.items()}, count, now)
-                and schedules.claim_inventories(conn, host_id, custom,
+                and usage.claim_inventories(conn, host_id, custom,
                                                 count)):
             raise exception.ClaimConflict(
                 reason='host %s has no room left' % host_id)

@@ -15,11 +15,13 @@ import sqlalchemy as sa
 from sora_api import exception
 from sora_api import timeutils
 from sora_api.db import engine
+from sora_api.db import groups
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 from sora_api.db import moves
 from sora_api.db import quotas
 from sora_api.db import schedules
+from sora_api.db import usage
 
 S = models.Schedule.__table__
 A = models.Allocation.__table__
@@ -47,8 +49,8 @@ def resize(db, schedule, resources, targets, quota_limits=None, group=None,
     now = timeutils.utcnow()
     count = len(schedule.allocations)
     difference = collections.Counter(
-        schedules.project_amounts(resources, count))
-    difference.subtract(schedules.project_amounts(
+        usage.project_amounts(resources, count))
+    difference.subtract(usage.project_amounts(
         schedule.request['resources'], count))
     grown = {r: n for r, n in difference.items() if n > 0}
     try:
@@ -63,7 +65,7 @@ def resize(db, schedule, resources, targets, quota_limits=None, group=None,
             if not bumped:
                 raise exception.ClaimConflict(
                     reason='schedule %s changed' % schedule.id)
-            if group and not schedules.bump_group(
+            if group and not groups.bump_group(
                     conn, schedule.project_id, group, *group_state):
                 raise exception.ClaimConflict(
                     reason='group %s changed' % group)
@@ -83,9 +85,9 @@ def _change_hosts(conn, schedule, resources, targets, now):
     """Grow or shrink the staying instances' hosts, claim the targets at
     the new size, release the sources at the old one, hosts in one order;
     returns the hosts changed."""
-    old_std, old_custom = schedules.split_resources(
+    old_std, old_custom = usage.split_resources(
         schedule.request['resources'])
-    new_std, new_custom = schedules.split_resources(resources)
+    new_std, new_custom = usage.split_resources(resources)
     staying, leaving = collections.Counter(), collections.Counter()
     for allocation in schedule.allocations:
         moving = allocation.instance_index in targets
@@ -102,9 +104,9 @@ def _change_hosts(conn, schedule, resources, targets, now):
             raise NoRoomInPlace(host_id=host_id)
         n = arriving[host_id]
         if n and not (
-                schedules.claim_host(conn, host_id, _times(new_std, n), n,
+                usage.claim_host(conn, host_id, _times(new_std, n), n,
                                      now)
-                and schedules.claim_inventories(conn, host_id, new_custom,
+                and usage.claim_inventories(conn, host_id, new_custom,
                                                 n)):
             raise exception.ClaimConflict(
                 reason='host %s has no room left' % host_id)
@@ -116,9 +118,9 @@ def _times(amounts, count):
 
 
 def _release(conn, host_id, standard, custom, count, now):
-    schedules.release_host(conn, host_id, _times(standard, count), count, now)
+    usage.release_host(conn, host_id, _times(standard, count), count, now)
     for name, amount in sorted(custom.items()):
-        schedules.release_inventory(conn, host_id, name, amount * count)
+        usage.release_inventory(conn, host_id, name, amount * count)
 
 
 def _grow(conn, host_id, old, new, count, now):
@@ -126,20 +128,20 @@ def _grow(conn, host_id, old, new, count, now):
     ``(standard, custom)`` amounts; False when the host has no room."""
     (old_std, old_custom), (new_std, new_custom) = old, new
     delta = {r: (new_std[r] - old_std[r]) * count for r in new_std}
-    if not schedules.claim_host(conn, host_id, delta, 0, now):
+    if not usage.claim_host(conn, host_id, delta, 0, now):
         return False
     for name in sorted(set(old_custom) | set(new_custom)):
         change = (new_custom.get(name, 0) - old_custom.get(name, 0)) * count
         if change < 0:
-            schedules.release_inventory(conn, host_id, name, -change)
-        elif change and not schedules.claim_inventory(
+            usage.release_inventory(conn, host_id, name, -change)
+        elif change and not usage.claim_inventory(
                 conn, host_id, name, change, new_custom[name]):
             return False
     return True
 
 
 def _rewrite_allocations(conn, schedule, resources, targets):
-    standard, custom = schedules.split_resources(resources)
+    standard, custom = usage.split_resources(resources)
     conn.execute(sa.update(A).where(A.c.schedule_id == schedule.id)
                  .values(**standard))
     hosts = {a.instance_index: targets.get(a.instance_index, a.host_id)

@@ -1,4 +1,5 @@
-"""Check strings shared by the resource rules."""
+"""Check strings shared by the resource rules, and ``rule``, which makes
+a documented rule of one or more operations."""
 
 from oslo_policy import policy
 
@@ -21,3 +22,11 @@ rules = [
                        + ')', 'An administrator, or a reader or member of the '
                        'project that owns the target.'),
 ]
+
+
+def rule(name, check_str, description, method, path, *more):
+    """A documented rule; ``more`` are further ``(method, path)`` pairs."""
+    return policy.DocumentedRuleDefault(
+        name=name, check_str=check_str, description=description,
+        operations=[{'method': m, 'path': p}
+                    for m, p in ((method, path),) + more])

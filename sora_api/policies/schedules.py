@@ -1,54 +1,39 @@
 """Rules of the schedules resource: members write, readers read."""
 
-from oslo_policy import policy
-
 from sora_api.policies import base
 
 PREFIX = 'sora:schedule:%s'
+MEMBER = base.RULE_ADMIN_OR_MEMBER
+READER = base.RULE_ADMIN_OR_READER
+ONE = '/v1/schedules/{schedule_id}'
+
+
+def _rule(action, check_str, description, method, path):
+    return base.rule(PREFIX % action, check_str, description, method, path)
+
 
 rules = [
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'create', check_str=base.RULE_ADMIN_OR_MEMBER,
-        description='Place instances and claim their resources.',
-        operations=[{'method': 'POST', 'path': '/v1/schedules'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'create:dry_run', check_str=base.RULE_ADMIN_OR_MEMBER,
-        description='Rank candidate hosts without claiming (dry_run): shows '
-                    'host names and how well each fits, hence free '
-                    'capacity. Checked on top of sora:schedule:create.',
-        operations=[{'method': 'POST',
-                     'path': '/v1/schedules {"dry_run": true}'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'list', check_str=base.RULE_ADMIN_OR_READER,
-        description="List the project's schedules.",
-        operations=[{'method': 'GET', 'path': '/v1/schedules'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'list:all_projects', check_str=base.RULE_ADMIN,
-        description='List the schedules of every project.',
-        operations=[{'method': 'GET',
-                     'path': '/v1/schedules?all_projects=true'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'show', check_str=base.RULE_ADMIN_OR_READER,
-        description='Show a schedule.',
-        operations=[{'method': 'GET', 'path': '/v1/schedules/{schedule_id}'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'delete', check_str=base.RULE_ADMIN_OR_MEMBER,
-        description='Delete a schedule and release its allocations.',
-        operations=[{'method': 'DELETE',
-                     'path': '/v1/schedules/{schedule_id}'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'confirm', check_str=base.RULE_ADMIN_OR_MEMBER,
-        description='Confirm a held schedule, so its hold never expires.',
-        operations=[{'method': 'POST',
-                     'path': '/v1/schedules/{schedule_id}/confirm'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'move', check_str=base.RULE_ADMIN_OR_MEMBER,
-        description="Move a schedule's instances to other hosts.",
-        operations=[{'method': 'POST',
-                     'path': '/v1/schedules/{schedule_id}/move'}]),
-    policy.DocumentedRuleDefault(
-        name=PREFIX % 'resize', check_str=base.RULE_ADMIN_OR_MEMBER,
-        description="Change the resources of a schedule's instances.",
-        operations=[{'method': 'POST',
-                     'path': '/v1/schedules/{schedule_id}/resize'}]),
+    _rule('create', MEMBER, 'Place instances and claim their resources.',
+          'POST', '/v1/schedules'),
+    _rule('create:dry_run', MEMBER,
+          'Rank candidate hosts without claiming (dry_run): shows host '
+          'names and how well each fits, hence free capacity. Checked on '
+          'top of sora:schedule:create.',
+          'POST', '/v1/schedules {"dry_run": true}'),
+    _rule('list', READER, "List the project's schedules.",
+          'GET', '/v1/schedules'),
+    _rule('list:all_projects', base.RULE_ADMIN,
+          'List the schedules of every project.',
+          'GET', '/v1/schedules?all_projects=true'),
+    _rule('show', READER, 'Show a schedule.', 'GET', ONE),
+    _rule('delete', MEMBER, 'Delete a schedule and release its allocations.',
+          'DELETE', ONE),
+    _rule('confirm', MEMBER,
+          'Confirm a held schedule, so its hold never expires.',
+          'POST', ONE + '/confirm'),
+    _rule('move', MEMBER, "Move a schedule's instances to other hosts.",
+          'POST', ONE + '/move'),
+    _rule('resize', MEMBER,
+          "Change the resources of a schedule's instances.",
+          'POST', ONE + '/resize'),
 ]

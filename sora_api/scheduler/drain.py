@@ -2,9 +2,9 @@
 
 Each schedule is moved as ``move`` moves it (its own request, its group
 policy, one transaction per schedule); what fits nowhere is reported stuck
-and stays. Once the host is disabled no new instance lands on it (a claim
-requires an enabled host, db/schedules.py), so one pass over what it holds
-then finds every instance.
+and stays. A claim or move puts instances only on an enabled host, checked
+on the host row the disable updates, so once the host is disabled the
+schedules listed on it are all there will ever be: one pass moves them.
 """
 
 from sora_api import exception

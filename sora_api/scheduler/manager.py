@@ -21,6 +21,8 @@ from sora_api import liveness
 from sora_api import metrics
 from sora_api import timeutils
 from sora_api import topology
+from sora_api.db import claims as db_claims
+from sora_api.db import groups as db_groups
 from sora_api.db import holds
 from sora_api.db import hosts as db_hosts
 from sora_api.db import moves
@@ -28,6 +30,7 @@ from sora_api.db import quotas
 from sora_api.db import resizes
 from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
+from sora_api.db import usage as db_usage
 from sora_api.scheduler import host_cache
 from sora_api.scheduler import host_table
 from sora_api.scheduler import plugins
@@ -131,6 +134,19 @@ class SchedulerManager:
             raise exception.ScheduleNotFound(schedule_id=schedule_id)
         return schedule
 
+    def _movable_schedule(self, schedule_id, generations):
+        """The schedule to move or resize, as read now: at one of the
+        ``generations`` (None: any), else ``ScheduleGenerationConflict``;
+        live, else ``ScheduleStatusConflict``."""
+        schedule = self._live_schedule(schedule_id)
+        db_schedules.check_generation(schedule_id, schedule.generation,
+                                      generations)
+        if schedule.status not in moves.MOVABLE:
+            raise exception.ScheduleStatusConflict(
+                schedule_id=schedule_id, status=schedule.status,
+                expected=' or '.join(moves.MOVABLE))
+        return schedule
+
     def _table_for(self, request, own_read=False):
         """``host_table()``, once every custom class the request names (even
         with 0) is known to exist.
@@ -142,7 +158,7 @@ class SchedulerManager:
         table = self.host_table(own_read)
         resource_classes.require(
             self.db, [c for c in request['resources']
-                      if c not in db_schedules.RESOURCES
+                      if c not in db_usage.RESOURCES
                       and c not in table.inventories], 'resources')
         return table
 
@@ -178,13 +194,13 @@ class SchedulerManager:
         """
         hints = request.get('hints', {})
         resources = request['resources']
-        _, custom = db_schedules.split_resources(resources)
+        _, custom = db_usage.split_resources(resources)
         group = hints.get('group')
         group_generation, group_hosts = None, {}
         policy, key, limit = topology.group_policy(hints)
         if group:
             group_generation, group_hosts, fixed = (
-                db_schedules.group_snapshot(self.db, project_id, group))
+                db_groups.group_snapshot(self.db, project_id, group))
             _check_group_policy(group, bool(group_hosts) and fixed is not None,
                                 fixed, (policy, key, limit))
         spec = request_spec.RequestSpec(
@@ -251,7 +267,7 @@ class SchedulerManager:
                 chosen = self.driver.select_destinations(
                     spec, self._table_for(request, own_read=attempt > 1))
             try:
-                schedule = db_schedules.claim(
+                schedule = db_claims.claim(
                     self.db, project_id, user_id, request,
                     [(h.id, h.name) for h in chosen], group=spec.group,
                     group_generation=group_generation,
@@ -285,13 +301,7 @@ class SchedulerManager:
         for attempt in range(1, attempts + 1):
             # Read again on each attempt: a lost race may have been a
             # concurrent move of this very schedule.
-            schedule = self._live_schedule(schedule_id)
-            db_schedules.check_generation(schedule_id, schedule.generation,
-                                          generations)
-            if schedule.status not in moves.MOVABLE:
-                raise exception.ScheduleStatusConflict(
-                    schedule_id=schedule_id, status=schedule.status,
-                    expected=' or '.join(moves.MOVABLE))
+            schedule = self._movable_schedule(schedule_id, generations)
             moving = [a for a in schedule.allocations
                       if indexes is None or a.instance_index in indexes]
             spec, group_state = self._move_spec(schedule, moving,
@@ -345,15 +355,9 @@ class SchedulerManager:
         full = set()
         attempt = 0
         while True:
-            schedule = self._live_schedule(schedule_id)
-            db_schedules.check_generation(schedule_id, schedule.generation,
-                                          generations)
-            if schedule.status not in moves.MOVABLE:
-                raise exception.ScheduleStatusConflict(
-                    schedule_id=schedule_id, status=schedule.status,
-                    expected=' or '.join(moves.MOVABLE))
-            if (db_schedules.split_resources(resources)
-                    == db_schedules.split_resources(
+            schedule = self._movable_schedule(schedule_id, generations)
+            if (db_usage.split_resources(resources)
+                    == db_usage.split_resources(
                         schedule.request['resources'])):
                 return schedule
             try:
@@ -413,7 +417,7 @@ class SchedulerManager:
 
     def _idempotent_result(self, project_id, idempotency):
         key, digest = idempotency
-        stored = db_schedules.find_idempotent(self.db, project_id, key)
+        stored = db_claims.find_idempotent(self.db, project_id, key)
         if stored is None:
             return None
         stored_hash, schedule_id = stored

@@ -12,6 +12,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
+from tests.functional import invariants
+
 REQUESTS = 40
 TIMEOUT = 60  # seconds any single request or wait may take
 
@@ -71,6 +73,7 @@ def test_concurrent_requests_for_one_host_claim_exactly_its_capacity(
     listed = server.request('GET', '/v1/schedules', as_='member').json()
     assert sorted(s['id'] for s in listed['schedules']) == sorted(
         s['id'] for s in created)
+    invariants.check_server(server)
 
 
 def test_concurrent_multi_instance_requests_are_all_or_nothing(
@@ -100,6 +103,7 @@ def test_concurrent_multi_instance_requests_are_all_or_nothing(
 
     listed = server.request('GET', '/v1/schedules', as_='member').json()
     assert len(listed['schedules']) == len(created)
+    invariants.check_server(server)
 
 
 def test_concurrent_deletes_of_one_schedule_release_it_once(server,
@@ -119,6 +123,7 @@ def test_concurrent_deletes_of_one_schedule_release_it_once(server,
     state = host_state(server, host['id'])
     assert state['vcpus_used'] == 1
     assert state['instances'] == 1
+    invariants.check_server(server)
 
 
 def test_concurrent_anti_affinity_requests_never_share_a_host(server,
@@ -131,6 +136,7 @@ def test_concurrent_anti_affinity_requests_never_share_a_host(server,
     assert sorted(used) == sorted(h['id'] for h in hosts)
     for host in hosts:
         assert host_state(server, host['id'])['instances'] == 1
+    invariants.check_server(server)
 
 
 def test_concurrent_repeats_of_one_idempotency_key_claim_once(server,
@@ -146,6 +152,7 @@ def test_concurrent_repeats_of_one_idempotency_key_claim_once(server,
     state = host_state(server, host['id'])
     assert state['instances'] == 2
     assert state['vcpus_used'] == 2
+    invariants.check_server(server)
 
 
 def test_racing_anti_affine_creates_and_deletes_never_share_a_host(
@@ -206,3 +213,31 @@ def test_racing_anti_affine_creates_and_deletes_never_share_a_host(
     finally:
         db.engine.dispose()
     assert left == 0
+    invariants.check_server(server)
+
+
+def test_concurrent_gpu_requests_claim_exactly_the_usable_gpus(server,
+                                                               make_host):
+    # Usable GPUs = total * allocation_ratio - reserved: 4 * 1.5 - 2 = 4
+    # and 3 * 1.0 - 0 = 3; max_unit 2 keeps a two-GPU instance fitting.
+    assert server.request('PUT', '/v1/resource_classes/CUSTOM_GPU_RACE',
+                          as_='admin').status_code == 201
+    hosts = [
+        make_host(server, vcpus=64, inventories={'CUSTOM_GPU_RACE': {
+            'total': 4, 'reserved': 2, 'allocation_ratio': 1.5,
+            'max_unit': 2}}),
+        make_host(server, vcpus=64, inventories={'CUSTOM_GPU_RACE': {
+            'total': 3, 'max_unit': 2}}),
+        make_host(server, vcpus=64),
+    ]
+    body = {'resources': {'vcpus': 1, 'CUSTOM_GPU_RACE': 1}}
+    created = assert_only_201_or_409(create_all(server, body))
+    assert len(created) == 4 + 3
+    placed = collections.Counter(
+        s['allocations'][0]['host_id'] for s in created)
+    assert placed == {hosts[0]['id']: 4, hosts[1]['id']: 3}
+    for host, gpus in zip(hosts[:2], (4, 3)):
+        inventory = host_state(server, host['id'])['inventories'][
+            'CUSTOM_GPU_RACE']
+        assert inventory['used'] == gpus
+    invariants.check_server(server)

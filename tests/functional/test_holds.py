@@ -18,19 +18,12 @@ import sqlalchemy as sa
 
 from sora_api.db import models
 from tests.functional import invariants
+from tests.functional import placements
 from tests.functional.server import assert_error
 from tests.functional.server import wait_for
 
 TIMEOUT = 60
 S = models.Schedule.__table__
-
-
-def make_host(srv, name, vcpus=4):
-    response = srv.request('POST', '/v1/hosts', as_='admin', json={
-        'name': name, 'vcpus': vcpus, 'memory_mb': 8192, 'disk_gb': 100,
-        'cpu_allocation_ratio': 1.0})
-    assert response.status_code == 201, response.text
-    return response.json()['host']
 
 
 def hold(srv, seconds, vcpus=4, **extra):
@@ -80,7 +73,7 @@ def server(start_server):
 
 
 def test_a_hold_is_201_held_with_expires_at_seconds_ahead(server):
-    make_host(server, 'h1')
+    placements.make_host(server, 'h1', vcpus=4)
     schedule = hold(server, 600)
     assert schedule['status'] == 'held'
     assert (parse(schedule['expires_at']) - parse(schedule['created_at'])
@@ -92,7 +85,7 @@ def test_a_hold_is_201_held_with_expires_at_seconds_ahead(server):
 @pytest.mark.parametrize('seconds', [0, 601, -1, 1.5, '60', None, True])
 def test_hold_seconds_outside_1_to_the_maximum_is_400_and_claims_nothing(
         server, seconds):
-    host = make_host(server, 'h1')
+    host = placements.make_host(server, 'h1', vcpus=4)
     response = server.request('POST', '/v1/schedules', as_='member', json={
         'resources': {'vcpus': 1}, 'hold_seconds': seconds})
     assert_error(response, 400, 'sora.invalid_request')
@@ -102,7 +95,7 @@ def test_hold_seconds_outside_1_to_the_maximum_is_400_and_claims_nothing(
 
 
 def test_confirm_makes_a_hold_active_and_a_second_confirm_is_409(server):
-    make_host(server, 'h1')
+    placements.make_host(server, 'h1', vcpus=4)
     schedule = hold(server, 600)
     response = confirm(server, schedule['id'])
     assert response.status_code == 200, response.text
@@ -116,7 +109,7 @@ def test_confirm_makes_a_hold_active_and_a_second_confirm_is_409(server):
 
 
 def test_confirming_a_schedule_that_was_never_held_is_409(server):
-    make_host(server, 'h1')
+    placements.make_host(server, 'h1', vcpus=4)
     response = server.request('POST', '/v1/schedules', as_='member',
                               json={'resources': {'vcpus': 1}})
     schedule = response.json()['schedule']
@@ -127,7 +120,7 @@ def test_confirming_a_schedule_that_was_never_held_is_409(server):
 
 
 def test_confirm_of_another_projects_hold_is_404_and_a_reader_403(server):
-    make_host(server, 'h1')
+    placements.make_host(server, 'h1', vcpus=4)
     schedule = hold(server, 600)
     path = '/v1/schedules/%s/confirm' % schedule['id']
     assert_error(server.request('POST', path, as_='other'), 404,
@@ -139,7 +132,7 @@ def test_confirm_of_another_projects_hold_is_404_and_a_reader_403(server):
 
 def test_a_hold_expires_without_any_request_and_frees_host_and_quota(
         server):
-    host = make_host(server, 'h1')
+    host = placements.make_host(server, 'h1', vcpus=4)
     schedule = hold(server, 1)
     db = server.database()
     expired_in_database(db, schedule['id'])
@@ -162,7 +155,7 @@ def test_a_hold_expires_without_any_request_and_frees_host_and_quota(
 def test_a_due_hold_is_released_before_a_claim_between_timer_runs(
         start_server):
     srv = start_server({'scheduler': {'hold_expiry_interval': 3600}})
-    make_host(srv, 'h1')
+    placements.make_host(srv, 'h1', vcpus=4)
     first = hold(srv, 1)
     sleep_past(first)
     # The timer will not run for an hour: this claim releases the hold.
@@ -177,7 +170,7 @@ def test_a_hold_expiring_while_a_worker_is_sigkilled_is_released(
         start_server):
     srv = start_server({'api': {'workers': 2},
                         'scheduler': {'hold_expiry_interval': 1}})
-    host = make_host(srv, 'h1')
+    host = placements.make_host(srv, 'h1', vcpus=4)
     schedule = hold(srv, 2)
     victim = sorted(srv.worker_pids(2))[0]
     os.kill(victim, signal.SIGKILL)
@@ -189,7 +182,7 @@ def test_a_hold_expiring_while_a_worker_is_sigkilled_is_released(
 def test_a_hold_due_while_no_server_runs_is_released_after_restart(
         start_server):
     srv = start_server({'scheduler': {'hold_expiry_interval': 1}})
-    make_host(srv, 'h1')
+    placements.make_host(srv, 'h1', vcpus=4)
     schedule = hold(srv, 1)
     srv.kill()
     sleep_past(schedule)
@@ -204,7 +197,7 @@ def test_racing_confirms_and_expiry_end_each_hold_in_one_outcome(
         start_server):
     srv = start_server({'api': {'workers': 4},
                         'scheduler': {'hold_expiry_interval': 1}})
-    make_host(srv, 'h1', vcpus=64)
+    placements.make_host(srv, 'h1', vcpus=64)
     held = [hold(srv, 2, vcpus=1) for _ in range(16)]
     barrier = threading.Barrier(len(held), timeout=TIMEOUT)
 
@@ -232,8 +225,8 @@ def test_racing_confirms_and_expiry_end_each_hold_in_one_outcome(
 
 
 def test_moving_an_expired_hold_is_409_and_changes_nothing(server):
-    make_host(server, 'h1')
-    make_host(server, 'h2')
+    placements.make_host(server, 'h1', vcpus=4)
+    placements.make_host(server, 'h2', vcpus=4)
     schedule = hold(server, 1)
     db = server.database()
     expired_in_database(db, schedule['id'])

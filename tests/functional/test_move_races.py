@@ -6,6 +6,8 @@ import collections
 import pytest
 
 from tests.functional import invariants
+from tests.functional.placements import create
+from tests.functional.placements import make_host
 from tests.functional.test_concurrency import TIMEOUT
 from tests.functional.test_concurrency import all_at_once
 
@@ -17,17 +19,7 @@ def server(start_server):
 
 def make_hosts(srv, count, vcpus=8):
     for i in range(count):
-        response = srv.request('POST', '/v1/hosts', as_='admin', json={
-            'name': 'h%d' % i, 'vcpus': vcpus, 'memory_mb': 8192,
-            'disk_gb': 100, 'cpu_allocation_ratio': 1.0})
-        assert response.status_code == 201, response.text
-
-
-def create(srv, vcpus=2, num_instances=1):
-    response = srv.request('POST', '/v1/schedules', as_='member', json={
-        'resources': {'vcpus': vcpus}, 'num_instances': num_instances})
-    assert response.status_code == 201, response.text
-    return response.json()['schedule']
+        make_host(srv, 'h%d' % i, vcpus)
 
 
 def test_concurrent_moves_of_one_schedule_each_move_it_whole(server):

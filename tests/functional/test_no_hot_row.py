@@ -19,8 +19,8 @@ import threading
 import pytest
 from sqlalchemy import event
 
+from sora_api.db import claims as db_claims
 from sora_api.db import hosts as db_hosts
-from sora_api.db import schedules as db_schedules
 from tests.functional import server as sora_server
 
 pytestmark = pytest.mark.skipif(
@@ -49,7 +49,7 @@ def held_claim(db, host):
     event.listen(db.engine, 'commit', hold, once=True)
 
     def claim():
-        result['schedule'] = db_schedules.claim(
+        result['schedule'] = db_claims.claim(
             db, HELD_PROJECT, 'holder', {'resources': {'vcpus': 1}},
             [(host['id'], host['name'])])
 
@@ -100,7 +100,7 @@ def test_a_reader_sees_a_change_that_commits_after_a_later_one(
     cursor = db_hosts.changes_since(reader, -1).seq
     with held_claim(db, a):
         # A claim that began after the held one commits first.
-        db_schedules.claim(reader, 'project-a', 'alice',
+        db_claims.claim(reader, 'project-a', 'alice',
                            {'resources': {'vcpus': 2}}, [(b['id'], 'fast')])
         changes = db_hosts.changes_since(reader, cursor)
         assert [(r['id'], r['vcpus_used']) for r in changes.rows] == [

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from tests.functional import invariants
 from tests.functional import server as sora_server
 
 TIMEOUT = 60
@@ -169,14 +170,16 @@ def test_a_limit_below_usage_refuses_new_claims_until_usage_drops(server):
     assert schedule(server, {'vcpus': 1}).status_code == 201
 
 
-def _race(servers, count=40):
-    """``count`` one-vCPU requests of project-a released together,
-    spread over ``servers``."""
+def _race(servers, count=40, resources=None, identities=('member',)):
+    """``count`` requests (one vCPU unless ``resources``) released
+    together, spread over ``servers`` and ``identities``."""
     barrier = threading.Barrier(count, timeout=TIMEOUT)
 
     def run(i):
         barrier.wait()
-        return schedule(servers[i % len(servers)], {'vcpus': 1})
+        return schedule(servers[i % len(servers)],
+                        resources or {'vcpus': 1},
+                        as_=identities[i % len(identities)])
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=count) as pool:
         return [f.result(timeout=TIMEOUT)
@@ -195,6 +198,7 @@ def _assert_exactly_ten_placed(responses, srv):
     assert usage(srv)['usage']['instances'] == 10
     listed = srv.request('GET', '/v1/schedules', as_='member').json()
     assert len(listed['schedules']) == 10
+    invariants.check_server(srv)
 
 
 def test_racing_requests_over_workers_never_pass_a_quota(start_server):
@@ -219,3 +223,39 @@ def test_racing_requests_over_two_servers_never_pass_a_quota(start_server,
     host(first, 'h2')
     set_limits(first, 'project-a', {'VCPU': 10})
     _assert_exactly_ten_placed(_race([first, second]), second)
+
+
+def test_racing_gpu_requests_of_two_projects_never_pass_a_tight_quota(
+        start_server):
+    """project-a may hold 3 GPUs, project-b has no limit; 6 GPUs are
+    usable. Whatever order the 40 requests win in: the fleet's GPUs are
+    all taken, project-a holds at most 3, usage is what is allocated."""
+    srv = start_server({'api': {'workers': 4}})
+    srv.request('PUT', '/v1/resource_classes/CUSTOM_GPU', as_='admin')
+    # Usable: 4 * 1.0 - 1 = 3 on each host.
+    for name in ('g1', 'g2'):
+        host(srv, name, inventories={'CUSTOM_GPU': {'total': 4,
+                                                    'reserved': 1}})
+    host(srv, 'plain')
+    assert set_limits(srv, 'project-a', {'CUSTOM_GPU': 3}).status_code == 200
+    responses = _race([srv], resources={'vcpus': 1, 'CUSTOM_GPU': 1},
+                      identities=('member', 'other'))
+    placed = collections.Counter()
+    for i, response in enumerate(responses):
+        project = ('project-a', 'project-b')[i % 2]
+        if response.status_code == 201:
+            placed[project] += 1
+            continue
+        if response.status_code == 403:
+            assert project == 'project-a'
+            detail = sora_server.assert_error(
+                response, 403, 'sora.over_quota')['detail']
+            assert 'CUSTOM_GPU' in detail and 'limit 3' in detail
+        else:
+            sora_server.assert_error(response, 409, 'sora.no_valid_host')
+    assert placed['project-a'] <= 3
+    assert placed['project-a'] + placed['project-b'] == 6
+    assert usage(srv)['usage']['CUSTOM_GPU'] == placed['project-a']
+    assert usage(srv, 'other')['usage'].get(
+        'CUSTOM_GPU', 0) == placed['project-b']
+    invariants.check_server(srv)

@@ -6,7 +6,7 @@ import psycopg2
 import pytest
 import sqlalchemy as sa
 
-from tests import pg
+from tests import dbserver
 from tests.functional import server as sora_server
 from tests.functional.server import assert_error
 from tests.functional.server import wait_for
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(
 
 def admin_sql(database_url, statement):
     """Run ``statement`` from the maintenance database, as the superuser."""
-    url = sa.engine.make_url(pg.database_url(database_url, 'postgres'))
+    url = sa.engine.make_url(dbserver.database_url(database_url, 'postgres'))
     conn = psycopg2.connect(host=url.host, port=url.port,
                             user=url.username, password=url.password,
                             dbname=url.database, connect_timeout=10)

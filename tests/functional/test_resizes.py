@@ -3,6 +3,8 @@
 import pytest
 
 from tests.functional import invariants
+from tests.functional.placements import create
+from tests.functional.placements import make_host
 from tests.functional.server import assert_error
 from tests.functional.test_concurrency import TIMEOUT
 from tests.functional.test_concurrency import all_at_once
@@ -11,22 +13,6 @@ from tests.functional.test_concurrency import all_at_once
 @pytest.fixture
 def server(start_server):
     return start_server({'api': {'workers': 2}})
-
-
-def make_host(srv, name, vcpus=8):
-    response = srv.request('POST', '/v1/hosts', as_='admin', json={
-        'name': name, 'vcpus': vcpus, 'memory_mb': 8192, 'disk_gb': 100,
-        'cpu_allocation_ratio': 1.0})
-    assert response.status_code == 201, response.text
-    return response.json()['host']
-
-
-def create(srv, vcpus=2, num_instances=1, **extra):
-    response = srv.request('POST', '/v1/schedules', as_='member', json=dict(
-        {'resources': {'vcpus': vcpus}, 'num_instances': num_instances},
-        **extra))
-    assert response.status_code == 201, response.text
-    return response.json()['schedule']
 
 
 def resize(srv, schedule, resources, **kwargs):

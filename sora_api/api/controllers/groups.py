@@ -5,7 +5,7 @@ from sora_api import topology
 from sora_api.api import controllers
 from sora_api.api import wsgi
 from sora_api.api.schemas import groups as schema
-from sora_api.db import groups as db_groups
+from sora_api.db import group_status
 
 
 class GroupsController(controllers.Controller):
@@ -17,7 +17,7 @@ class GroupsController(controllers.Controller):
         params = wsgi.query_params(req, schema.list_query)
         limit = wsgi.limit(params, self.conf)
         self.expire_holds()
-        rows = db_groups.list_groups(
+        rows = group_status.list_groups(
             self.services.db, self.context(req).project_id, limit + 1,
             marker=params.get('marker', [None])[0])
         rows, links = wsgi.page(req, rows, limit, key='name')
@@ -31,7 +31,7 @@ class GroupsController(controllers.Controller):
         share one domain holds, and what breaks the policy now."""
         self.authorize(req, 'sora:group:show')
         self.expire_holds()
-        group = db_groups.get(self.services.db,
+        group = group_status.get(self.services.db,
                               self.context(req).project_id, name,
                               self.conf.scheduler.service_down_time)
         key = group.topology_key or topology.DEFAULT_KEY

@@ -4,7 +4,7 @@ import webob
 
 from sora_api import metrics
 from sora_api.api import controllers
-from sora_api.db import groups
+from sora_api.db import group_status
 
 
 class MetricsController(controllers.Controller):
@@ -21,7 +21,7 @@ class MetricsController(controllers.Controller):
         counts = metrics.host_counts(self.services.db,
                                      self.conf.scheduler.service_down_time)
         totals = metrics.resource_totals(self.services.db)
-        broken = groups.broken_hard_policies(
+        broken = group_status.broken_hard_policies(
             self.services.db, self.conf.scheduler.service_down_time)
         response = webob.Response(status=200, body=metrics.render(
             counts, totals, broken))

@@ -1,9 +1,11 @@
-"""The atomic claim of ``sora_api.db.schedules`` on a real SQLite file."""
+"""The atomic claim of ``sora_api.db.claims`` on a real SQLite file."""
 
 import pytest
 import sqlalchemy as sa
 
 from sora_api import exception
+from sora_api.db import claims as db_claims
+from sora_api.db import groups as db_groups
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 from sora_api.db import schedules as db_schedules
@@ -36,9 +38,9 @@ def request(vcpus=2, memory_mb=1024, disk_gb=10, num_instances=1):
 
 
 def claim(db, project_id, user_id, req, host_ids, **kwargs):
-    """``db_schedules.claim`` of hosts given by id, with their real names."""
+    """``db_claims.claim`` of hosts given by id, with their real names."""
     hosts = [(h, db_hosts.get(db, h).name) for h in host_ids]
-    return db_schedules.claim(db, project_id, user_id, req, hosts, **kwargs)
+    return db_claims.claim(db, project_id, user_id, req, hosts, **kwargs)
 
 
 def counters(db, host_id):
@@ -106,7 +108,7 @@ def test_a_claim_that_does_not_fit_raises_and_writes_nothing(db, make_host):
     assert counters(db, roomy) == dict.fromkeys(USAGE, 0)
     assert counters(db, full) == {'vcpus_used': 2, 'memory_mb_used': 1024,
                                   'disk_gb_used': 10, 'instances': 1}
-    assert db_schedules.find_idempotent(db, 'p', 'key') is None
+    assert db_claims.find_idempotent(db, 'p', 'key') is None
 
 
 def test_no_instance_lands_on_a_host_disabled_after_it_was_chosen(
@@ -141,11 +143,11 @@ def test_a_resource_not_asked_for_is_not_checked(db, make_host):
 
 def test_a_stale_group_generation_raises_and_writes_nothing(db, make_host):
     host = make_host()
-    generation, members = db_schedules.group_state(db, 'p', 'web')
+    generation, members = db_groups.group_state(db, 'p', 'web')
     assert (generation, members) == (None, {})
     claim(db, 'p', 'u', request(), [host], group='web',
                        group_generation=generation)
-    fresh, members = db_schedules.group_state(db, 'p', 'web')
+    fresh, members = db_groups.group_state(db, 'p', 'web')
     assert members == {host: 1}
     before = row_counts(db)
     usage = counters(db, host)
@@ -161,20 +163,20 @@ def test_a_stale_group_generation_raises_and_writes_nothing(db, make_host):
     # With the generation and members it read last, it wins.
     claim(db, 'p', 'u', request(), [host], group='web',
                        group_generation=fresh, group_members=members)
-    assert db_schedules.group_state(db, 'p', 'web') == (fresh + 1,
+    assert db_groups.group_state(db, 'p', 'web') == (fresh + 1,
                                                          {host: 2})
 
 
 def test_a_groups_row_is_deleted_with_its_last_schedule(db, make_host):
     host = make_host()
     first = claim(db, 'p', 'u', request(), [host], group='web')
-    generation, members = db_schedules.group_state(db, 'p', 'web')
+    generation, members = db_groups.group_state(db, 'p', 'web')
     second = claim(db, 'p', 'u', request(), [host], group='web',
                    group_generation=generation, group_members=members)
     db_schedules.delete(db, first.id)
-    assert db_schedules.group_state(db, 'p', 'web') == (2, {host: 1})
+    assert db_groups.group_state(db, 'p', 'web') == (2, {host: 1})
     db_schedules.delete(db, second.id)
-    assert db_schedules.group_state(db, 'p', 'web') == (None, {})
+    assert db_groups.group_state(db, 'p', 'web') == (None, {})
     assert row_counts(db)['schedule_groups'] == 0
 
 
@@ -185,14 +187,14 @@ def test_a_group_made_again_does_not_let_a_stale_claim_win(db, make_host):
     old = claim(db, 'p', 'u', request(), [one], group='web')
     # A slow anti-affine request reads the group (one member, on ``one``)
     # and picks ``two``...
-    stale_generation, stale_members = db_schedules.group_state(
+    stale_generation, stale_members = db_groups.group_state(
         db, 'p', 'web')
     assert (stale_generation, stale_members) == (1, {one: 1})
     # ...meanwhile the member goes, the row with it, and a new member
     # lands on ``two``: the new row is at generation 1 again.
     db_schedules.delete(db, old.id)
     claim(db, 'p', 'u', request(), [two], group='web')
-    assert db_schedules.group_state(db, 'p', 'web') == (1, {two: 1})
+    assert db_groups.group_state(db, 'p', 'web') == (1, {two: 1})
     before = row_counts(db)
     with pytest.raises(exception.ClaimConflict):
         claim(db, 'p', 'u', request(), [two], group='web',
@@ -207,8 +209,8 @@ def test_groups_of_the_same_name_in_two_projects_are_independent(
     host = make_host()
     claim(db, 'p', 'u', request(), [host], group='web')
     claim(db, 'q', 'u', request(), [host], group='web')
-    assert db_schedules.group_state(db, 'p', 'web')[1] == {host: 1}
-    assert db_schedules.group_state(db, 'q', 'web')[1] == {host: 1}
+    assert db_groups.group_state(db, 'p', 'web')[1] == {host: 1}
+    assert db_groups.group_state(db, 'q', 'web')[1] == {host: 1}
 
 
 def test_a_taken_idempotency_key_raises_and_writes_nothing(db, make_host):
@@ -221,7 +223,7 @@ def test_a_taken_idempotency_key_raises_and_writes_nothing(db, make_host):
                            idempotency=('key', 'hash'))
     assert row_counts(db) == before
     assert counters(db, host)['instances'] == 1
-    assert db_schedules.find_idempotent(db, 'p', 'key') == ('hash', first.id)
+    assert db_claims.find_idempotent(db, 'p', 'key') == ('hash', first.id)
     # The same key in another project is another key.
     claim(db, 'q', 'u', request(), [host],
                        idempotency=('key', 'hash'))
@@ -241,7 +243,7 @@ def test_delete_releases_the_counters_and_the_rows(db, make_host):
         assert counters(db, host_id) == allocation_sums(db, host_id)
     with pytest.raises(exception.ScheduleNotFound):
         db_schedules.get(db, gone.id)
-    assert db_schedules.find_idempotent(db, 'p', 'key') is None
+    assert db_claims.find_idempotent(db, 'p', 'key') is None
     with pytest.raises(exception.ScheduleNotFound):
         db_schedules.delete(db, gone.id)
     assert db_schedules.get(db, kept.id).id == kept.id

@@ -3,6 +3,7 @@
 import pytest
 
 from sora_api import exception
+from sora_api.db import claims as db_claims
 from sora_api.db import hosts as db_hosts
 from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
@@ -33,7 +34,7 @@ def test_a_fresh_reader_gets_every_host_with_attributes(db):
 def test_a_claim_reports_usage_but_not_attributes(db):
     host = _host(db, 'a')
     seq = db_hosts.changes_since(db, -1).seq
-    db_schedules.claim(db, 'p', 'u', {'resources': {'vcpus': 2}},
+    db_claims.claim(db, 'p', 'u', {'resources': {'vcpus': 2}},
                        [(host.id, 'a')])
     changes = db_hosts.changes_since(db, seq)
     [row] = changes.rows
@@ -56,7 +57,7 @@ def test_updates_heartbeats_deletes_and_releases_are_all_seen(db):
     assert [(r['id'], r['io_ops']) for r in changes.rows] == [(host.id, 3)]
     assert changes.rows[0]['last_heartbeat'] is not None
     seq = changes.seq
-    record = db_schedules.claim(db, 'p', 'u', {'resources': {'vcpus': 1}},
+    record = db_claims.claim(db, 'p', 'u', {'resources': {'vcpus': 1}},
                                 [(host.id, 'a')])
     seq = db_hosts.changes_since(db, seq).seq
     db_schedules.delete(db, record.id)
@@ -73,7 +74,7 @@ def test_a_refused_write_takes_no_change_number(db):
     host = _host(db, 'a', vcpus=1)
     seq = db_hosts.changes_since(db, -1).seq
     with pytest.raises(exception.ClaimConflict):
-        db_schedules.claim(db, 'p', 'u', {'resources': {'vcpus': 5}},
+        db_claims.claim(db, 'p', 'u', {'resources': {'vcpus': 5}},
                            [(host.id, 'a')])
     assert db_hosts.changes_since(db, seq) is None
 
@@ -89,9 +90,9 @@ def test_inventories_come_with_the_hosts_that_have_them(db):
         gpu.id: {'CUSTOM_GPU': dict(inventory, used=0)}, plain.id: {}}
     # A claim on both: only the host with inventories costs a read of them.
     seq = changes.seq
-    db_schedules.claim(db, 'p', 'u', {'resources': {'vcpus': 1}},
+    db_claims.claim(db, 'p', 'u', {'resources': {'vcpus': 1}},
                        [(plain.id, 'plain')])
-    db_schedules.claim(db, 'p', 'u', {'resources': {'CUSTOM_GPU': 2}},
+    db_claims.claim(db, 'p', 'u', {'resources': {'CUSTOM_GPU': 2}},
                        [(gpu.id, 'gpu')])
     changes = db_hosts.changes_since(db, seq)
     assert {r['id'] for r in changes.rows} == {gpu.id, plain.id}

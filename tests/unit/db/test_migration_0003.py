@@ -5,6 +5,7 @@ import datetime
 import pytest
 import sqlalchemy as sa
 
+from sora_api.db import claims as db_claims
 from sora_api.db import engine
 from sora_api.db import hosts as db_hosts
 from sora_api.db import migration
@@ -93,7 +94,7 @@ def test_upgrading_a_0002_database_keeps_hosts_and_counts_usage(
     # A quota set after the upgrade counts what was already held...
     quotas.replace(db, 'p', {'instances': 4})
     request = {'resources': {'vcpus': 2}, 'num_instances': 1}
-    db_schedules.claim(db, 'p', 'u', request, [(host_b, 'b')])
+    db_claims.claim(db, 'p', 'u', request, [(host_b, 'b')])
     assert quotas.usage(db, 'p')['instances'] == 4
     # ...and releasing an old schedule gives its usage back.
     db_schedules.delete(db, 's-p')

@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from sora_api import exception
+from sora_api.db import claims as db_claims
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 from sora_api.db import quotas
@@ -38,7 +39,7 @@ def claim(db, host_ids, gpus=1, vcpus=1, project='p', **kwargs):
     hosts = [(h, db_hosts.get(db, h).name) for h in host_ids]
     request = {'resources': {'vcpus': vcpus, GPU: gpus},
                'num_instances': len(hosts)}
-    return db_schedules.claim(db, project, 'u', request, hosts, **kwargs)
+    return db_claims.claim(db, project, 'u', request, hosts, **kwargs)
 
 
 def gpus_used(db, host_id):

@@ -1,0 +1,130 @@
+"""Creating a schedule: the atomic claim that writes it.
+
+A claim is one transaction: the conditional ``UPDATE`` of each host and of
+each custom class on it (``usage``), the project's usage within its quota,
+the schedule row, its allocations, the group's generation compare-and-swap
+(``groups``) and the idempotency key. Any lost race rolls the whole
+transaction back, so a schedule has all its allocations or none.
+"""
+
+import collections
+import datetime
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+
+from sora_api import exception
+from sora_api import timeutils
+from sora_api.db import engine
+from sora_api.db import groups
+from sora_api.db import hosts as db_hosts
+from sora_api.db import models
+from sora_api.db import quotas
+from sora_api.db import schedules
+from sora_api.db import usage
+
+_INSERT_SCHEDULE = sa.insert(models.Schedule.__table__)
+_INSERT_ALLOCATION = sa.insert(models.Allocation.__table__)
+_INSERT_CUSTOM_ALLOCATION = sa.insert(usage.CA)
+_INSERT_KEY = sa.insert(models.IdempotencyKey.__table__)
+
+
+def claim(db, project_id, user_id, request, hosts, group=None,
+          group_generation=None, idempotency=None, group_members=None,
+          quota_limits=None, group_policy=None):
+    """Store a schedule whose instance ``i`` runs on ``hosts[i]``.
+
+    ``hosts`` are ``(host_id, host_name)`` pairs; ``request['resources']``
+    names the standard classes by their v1 fields. ``quota_limits`` are the
+    default limits (``quotas.defaults``; None: unlimited). Raises
+    ``ClaimConflict`` when a host no longer has room or the group changed
+    since it was read (``group_generation`` and ``group_members``, from
+    ``group_state``; the claim fixes ``group_policy`` on the group),
+    ``IdempotencyKeyTaken`` when a concurrent request stored the same key
+    first, ``OverQuota`` when the project has no room left. Whatever is
+    raised, nothing is written. With ``hold_seconds`` in the request the
+    schedule is ``held`` until that long from now.
+    """
+    now = timeutils.utcnow()
+    expires_at = None
+    if request.get('hold_seconds'):
+        expires_at = now + datetime.timedelta(
+            seconds=request['hold_seconds'])
+    resources, custom = usage.split_resources(request['resources'])
+    amounts = usage.project_amounts(request['resources'], len(hosts))
+    per_host = collections.Counter(host_id for host_id, _ in hosts)
+    record = schedules.ScheduleRecord(
+        id=str(uuid.uuid4()), project_id=project_id, user_id=user_id,
+        status='held' if expires_at else 'active', request=request,
+        allocations=[schedules.Allocation(i, host_id, name)
+                     for i, (host_id, name) in enumerate(hosts)],
+        created_at=now, updated_at=now, expires_at=expires_at)
+    try:
+        with db.connection(writer=True) as conn:
+            if group and not groups.bump_group(
+                    conn, project_id, group, group_generation,
+                    group_members, group_policy):
+                raise exception.ClaimConflict(reason='group %s changed'
+                                              % group)
+            # Hosts in a fixed order, so concurrent claims lock rows in the
+            # same order and cannot deadlock one another.
+            for host_id in sorted(per_host):
+                count = per_host[host_id]
+                asked = {r: v * count for r, v in resources.items()}
+                if not (usage.claim_host(conn, host_id, asked, count, now)
+                        and usage.claim_inventories(conn, host_id,
+                                                    custom, count)):
+                    raise exception.ClaimConflict(
+                        reason='host %s has no room left' % host_id)
+            quotas.consume(conn, project_id, amounts, quota_limits or {})
+            conn.execute(_INSERT_SCHEDULE, dict(
+                id=record.id, project_id=project_id, user_id=user_id,
+                status=record.status, group_name=group, request=request,
+                generation=1, expires_at=expires_at,
+                created_at=now, updated_at=now))
+            conn.execute(_INSERT_ALLOCATION, [
+                dict(resources, schedule_id=record.id,
+                     instance_index=a.instance_index, host_id=a.host_id)
+                for a in record.allocations])
+            if custom:
+                conn.execute(_INSERT_CUSTOM_ALLOCATION, [
+                    dict(schedule_id=record.id,
+                         instance_index=a.instance_index, host_id=a.host_id,
+                         resource_class=name, amount=amount)
+                    for a in record.allocations
+                    for name, amount in sorted(custom.items())])
+            if idempotency:
+                _insert_key(conn, project_id, idempotency, record.id)
+            db_hosts.mark_changed(conn, per_host)
+    except quotas.Exceeded:
+        quotas.explain(db, project_id, amounts, quota_limits or {})
+    except sa_exc.IntegrityError as e:
+        raise exception.ClaimConflict(reason=str(e.orig)[:200]) from e
+    except sa_exc.OperationalError as e:
+        if not engine.is_deadlock(e):
+            raise
+        # The database ended this claim so another could go on: a lost race.
+        raise exception.ClaimConflict(reason=str(e.orig)[:200]) from e
+    return record
+
+
+def _insert_key(conn, project_id, idempotency, schedule_id):
+    """Store the Idempotency-Key; a concurrent request stored it first:
+    ``IdempotencyKeyTaken`` (MySQL's message does not name the table)."""
+    key, request_hash = idempotency
+    try:
+        conn.execute(_INSERT_KEY, dict(
+            project_id=project_id, key=key, request_hash=request_hash,
+            schedule_id=schedule_id))
+    except sa_exc.IntegrityError as e:
+        raise exception.IdempotencyKeyTaken(key=key) from e
+
+
+def find_idempotent(db, project_id, key):
+    """``(request_hash, schedule_id)`` stored for the key, or None."""
+    K = models.IdempotencyKey
+    with db.connection() as conn:
+        row = conn.execute(sa.select(K.request_hash, K.schedule_id).where(
+            K.project_id == project_id, K.key == key)).first()
+    return tuple(row) if row else None
