@@ -86,12 +86,16 @@ _UUID_REQUIREMENT = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-' \
 
 
 _UUID_PARAMS = ('host_id', 'schedule_id')
+# A group's name may hold any character, "/" too (sent as %2F, which the
+# server decodes before routing): it is the rest of the path.
+_PATH_REQUIREMENTS = {'/v1/groups/{name}': {'name': '.+'}}
 
 
 def _mapper():
     mapper = routes.Mapper()
-    requirements = dict.fromkeys(_UUID_PARAMS, _UUID_REQUIREMENT)
     for path, methods in ROUTES.items():
+        requirements = dict(dict.fromkeys(_UUID_PARAMS, _UUID_REQUIREMENT),
+                            **_PATH_REQUIREMENTS.get(path, {}))
         for method, (controller, action) in methods.items():
             mapper.connect(path, controller=controller, action=action,
                            conditions={'method': [method]},
@@ -150,9 +154,20 @@ class Application:
         controller = self.controllers[match.pop('controller')]
         action = getattr(controller, match.pop('action'))
         # Ids are stored in lower case; accept them in any case in paths.
-        # Project ids and class names are taken as they are.
-        return action(req, **{k: v.lower() if k in _UUID_PARAMS else v
+        # Project ids, class and group names are taken as they are.
+        return action(req, **{k: v.lower() if k in _UUID_PARAMS
+                              else _path_text(v)
                               for k, v in match.items()})
+
+
+def _path_text(value):
+    """A path parameter as text: WSGI hands the path's bytes over as
+    latin-1 characters (PEP 3333), and URLs carry UTF-8."""
+    try:
+        return value.encode('latin-1').decode('utf-8')
+    except UnicodeError:
+        raise errors.ApiError(404, errors.NOT_FOUND,
+                              'The resource could not be found.') from None
 
 
 def _translate(error):
