@@ -109,7 +109,9 @@ _GROUP_FIELDS = {
 
 _GROUP_SUMMARY = {'type': 'object', 'properties': dict(
     _GROUP_FIELDS, members={'type': 'integer',
-                            'description': 'Live instances of the group.'})}
+                            'description': 'Live instances of the group.'},
+    project_id={'type': 'string',
+                'description': 'With all_projects only: its project.'})}
 
 _GROUP = {'type': 'object', 'properties': dict(
     _GROUP_FIELDS,
@@ -370,7 +372,9 @@ def _paths(max_instances, max_hold_seconds):
                                 'links': _LINKS}})})}},
         '/v1/groups': {
             'get': {'summary': "The project's groups with live instances "
-                               '(marker: a group name).',
+                               '(marker: a group name); all_projects: '
+                               "admin, every project's, by project and "
+                               'name (marker: <project id>/<name>).',
                     'parameters': _query_parameters(group_schemas.list_query),
                     'responses': dict(_errors(400, 401, 403), **{
                         '200': _answer('The groups, by name.', {
@@ -381,8 +385,13 @@ def _paths(max_instances, max_hold_seconds):
         '/v1/groups/{name}': {
             'parameters': _path_id('name', common.NAME),
             'get': {'summary': "A group's members, their domains, and "
-                               'whether its policy holds now.',
-                    'responses': dict(_errors(401, 403, 404), **{
+                               'whether its policy holds now (admin: '
+                               "project_id=P, another project's group). "
+                               'Escape the name as one path segment '
+                               '("/" as %2F).',
+                    'parameters': _query_parameters(
+                        group_schemas.show_query),
+                    'responses': dict(_errors(400, 401, 403, 404), **{
                         '200': _answer('The group.', {
                             'type': 'object',
                             'properties': {'group': _GROUP}})})}},
