@@ -5,6 +5,7 @@ import urllib.parse
 
 import pytest
 
+from sora_api.client import Client
 from tests.functional.server import assert_error
 
 ZONE_ANTI = {'group_policy': 'anti-affinity',
@@ -128,3 +129,19 @@ def test_a_group_name_that_needs_escaping_is_shown(server, name):
         as_='member')
     assert response.status_code == 200, response.text
     assert response.json() == {'groups': []}
+
+
+def test_the_client_finds_any_name_and_another_projects_group(server):
+    names = ['..', '.', 'a/b', 'caf\u00e9']
+    for name in names:
+        schedule(server, name, as_='other')
+    with Client(server.url, server.tokens['other'], timeout=10) as other:
+        for name in names:
+            assert other.groups.get(name)['name'] == name
+        assert sorted(g['name'] for g in other.groups.list()) == sorted(
+            names)
+    with Client(server.url, server.tokens['admin'], timeout=10) as admin:
+        assert admin.groups.get('..', project_id='project-b')['name'] == '..'
+        assert [(g['project_id'], g['name'])
+                for g in admin.groups.list(all_projects=True, limit=1)] == [
+            ('project-b', n) for n in sorted(names)]
