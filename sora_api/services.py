@@ -1,6 +1,7 @@
 """The long-lived parts one API process shares between requests."""
 
 from sora_api import expiry
+from sora_api import feed
 from sora_api import policy
 from sora_api.db import engine
 from sora_api.scheduler import manager
@@ -18,6 +19,7 @@ class Services:
         self.db = engine.Database(conf)
         self.policy = policy.Enforcer(conf)
         self.scheduler = manager.SchedulerManager(conf, self.db)
+        self.feed = feed.Feed(conf, self.db)
 
     def start_timers(self):
         """Start this serving process's timers: the holds' expiry."""

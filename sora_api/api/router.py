@@ -13,6 +13,7 @@ from sora_api import exception
 from sora_api.api import deploy
 from sora_api.api import errors
 from sora_api.api import wsgi
+from sora_api.api.controllers import events
 from sora_api.api.controllers import groups
 from sora_api.api.controllers import hosts
 from sora_api.api.controllers import metrics
@@ -52,6 +53,7 @@ ROUTES = {
     '/v1/usages': {'GET': ('usages', 'show')},
     '/v1/groups': {'GET': ('groups', 'index')},
     '/v1/groups/{name}': {'GET': ('groups', 'show')},
+    '/v1/events': {'GET': ('events', 'index')},
 }
 
 # Domain exception -> (status, code). Checked in order: subclasses first.
@@ -112,6 +114,7 @@ class Application:
         self.public_endpoint = endpoint.rstrip('/') if endpoint else None
         self.controllers = {
             'root': root.RootController(services),
+            'events': events.EventsController(services),
             'hosts': hosts.HostsController(services),
             'metrics': metrics.MetricsController(services),
             'schedules': schedules.SchedulesController(services),

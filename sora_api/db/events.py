@@ -1,0 +1,116 @@
+"""The change feed's rows: written inside the change's transaction, read back.
+
+Every write function takes the caller's open connection, so an event commits
+or rolls back with the change it describes. Event numbers come from the
+one-row ``event_counter``, taken last in the transaction: the row stays locked
+until commit, so numbers are handed out in commit order and a reader that sees
+event N has seen every event below N.
+"""
+
+import datetime
+
+import sqlalchemy as sa
+
+from sora_api import liveness
+from sora_api import timeutils
+from sora_api.db import models
+
+E = models.Event.__table__
+C = models.EventCounter.__table__
+H = models.Host.__table__
+
+_CURRENT = sa.select(C.c.seq, C.c.pruned_seq).where(C.c.id == 1)
+
+
+def _take(conn, count):
+    """Reserve ``count`` event numbers; returns the first."""
+    conn.execute(sa.update(C).where(C.c.id == 1).values(seq=C.c.seq + count))
+    return conn.execute(sa.select(C.c.seq).where(C.c.id == 1)).scalar_one() \
+        - count + 1
+
+
+def _write(conn, type_, rows):
+    if not rows:
+        return
+    first = _take(conn, len(rows))
+    now = timeutils.utcnow()
+    conn.execute(sa.insert(E), [
+        dict(row, id=first + i, time=now, type=type_)
+        for i, row in enumerate(rows)])
+
+
+def hosts(conn, type_, host_ids):
+    """``host.created|updated|deleted`` of ``host_ids``."""
+    _write(conn, type_, [{'host_id': h} for h in host_ids])
+
+
+def schedule(conn, type_, schedule_id, project_id):
+    """``schedule.created|deleted`` of one schedule."""
+    _write(conn, type_, [{'schedule_id': schedule_id,
+                          'project_id': project_id}])
+
+
+def heartbeat(conn, host_id):
+    """``host.up`` if the host was noted down: once, whoever beats first."""
+    result = conn.execute(sa.update(H).where(
+        H.c.id == host_id, H.c.seen_down.is_(True)).values(seen_down=False))
+    if result.rowcount:
+        hosts(conn, 'host.up', [host_id])
+
+
+def note_down_hosts(db, service_down_time):
+    """Write ``host.down`` for hosts whose heartbeats stopped; the ids.
+
+    A cheap read first; only when a host crossed the line does a writer
+    transaction flip its ``seen_down`` with a conditional UPDATE, so of many
+    workers and servers noticing at once exactly one writes the event.
+    """
+    cutoff = liveness.down_cutoff(timeutils.utcnow(), service_down_time)
+    late = sa.and_(H.c.seen_down.is_(False), H.c.last_heartbeat.is_not(None),
+                   H.c.last_heartbeat < cutoff)
+    with db.connection() as conn:
+        candidates = list(conn.scalars(sa.select(H.c.id).where(late)))
+    if not candidates:
+        return []
+    noted = []
+    with db.connection(writer=True) as conn:
+        for host_id in sorted(candidates):
+            result = conn.execute(sa.update(H).where(
+                H.c.id == host_id, late).values(seen_down=True))
+            if result.rowcount:
+                noted.append(host_id)
+        hosts(conn, 'host.down', noted)
+    return noted
+
+
+def prune(db, retention_seconds):
+    """Delete events older than the retention; remember the newest deleted."""
+    cutoff = timeutils.utcnow() - datetime.timedelta(
+        seconds=retention_seconds)
+    with db.connection() as conn:
+        newest = conn.execute(sa.select(sa.func.max(E.c.id)).where(
+            E.c.time < cutoff)).scalar()
+    if newest is None:
+        return
+    with db.connection(writer=True) as conn:
+        conn.execute(sa.delete(E).where(E.c.id <= newest))
+        conn.execute(sa.update(C).where(
+            C.c.id == 1, C.c.pruned_seq < newest).values(pruned_seq=newest))
+
+
+def counter(db):
+    """``(newest event number, newest pruned number)``."""
+    with db.connection() as conn:
+        return tuple(conn.execute(_CURRENT).one())
+
+
+def read(db, since, limit, project_id=None):
+    """Up to ``limit`` events numbered ``since`` or more, oldest first.
+
+    ``project_id`` (not None) keeps only that project's schedule events.
+    """
+    query = sa.select(E).where(E.c.id >= since).order_by(E.c.id).limit(limit)
+    if project_id is not None:
+        query = query.where(E.c.project_id == project_id)
+    with db.connection() as conn:
+        return conn.execute(query).mappings().all()

@@ -1,0 +1,38 @@
+"""The change feed: events, their counter, and each host's noted liveness.
+
+Revision ID: 0005_events
+Revises: 0002
+Create Date: 2026-11-30
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = '0005_events'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('hosts') as batch:
+        batch.add_column(sa.Column('seen_down', sa.Boolean, nullable=False,
+                                   server_default=sa.false()))
+    op.create_table(
+        'events',
+        sa.Column('id', sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column('time', sa.DateTime, nullable=False),
+        sa.Column('type', sa.String(32), nullable=False),
+        sa.Column('host_id', sa.String(36)),
+        sa.Column('schedule_id', sa.String(36)),
+        sa.Column('project_id', sa.String(255)),
+    )
+    op.create_index('ix_events_time', 'events', ['time'])
+    op.create_index('ix_events_project_id', 'events', ['project_id', 'id'])
+    table = op.create_table(
+        'event_counter',
+        sa.Column('id', sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column('seq', sa.BigInteger, nullable=False),
+        sa.Column('pruned_seq', sa.BigInteger, nullable=False),
+    )
+    op.bulk_insert(table, [{'id': 1, 'seq': 0, 'pruned_seq': 0}])

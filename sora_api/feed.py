@@ -1,0 +1,84 @@
+"""One process's view of the change feed: long polls, liveness, retention.
+
+Waiting clients share one look at the event counter per ``[events]
+poll_interval``; between looks they sleep without a database connection
+(``time.sleep``, green under eventlet). The liveness check and the pruning
+run at most once per interval, whoever reads the feed first.
+"""
+
+import time
+
+from sora_api.db import events as db_events
+
+# Seconds between two prunings by one process: retention is coarse.
+_PRUNE_INTERVAL = 60
+
+
+class Page:
+    """Events read from the feed, the ``since`` of the next call, and
+    whether events the caller asked for were already pruned."""
+
+    def __init__(self, events, next_since, truncated):
+        self.events = events
+        self.next = next_since
+        self.truncated = truncated
+
+
+class Feed:
+
+    def __init__(self, conf, db):
+        self.conf = conf
+        self.db = db
+        self._counter = None
+        self._counter_at = None
+        self._checked_at = None
+        self._pruned_at = None
+
+    def _latest(self, fresh=False):
+        """``(newest number, newest pruned)``, read once an interval."""
+        now = time.monotonic()
+        if (fresh or self._counter_at is None
+                or now - self._counter_at >= self.conf.events.poll_interval):
+            self._counter = db_events.counter(self.db)
+            self._counter_at = now
+        return self._counter
+
+    def housekeeping(self):
+        """Note hosts that went down, and prune, when their time has come."""
+        now = time.monotonic()
+        interval = self.conf.events.liveness_check_interval
+        if self._checked_at is None or now - self._checked_at >= interval:
+            self._checked_at = now
+            db_events.note_down_hosts(
+                self.db, self.conf.scheduler.service_down_time)
+        if self._pruned_at is None or now - self._pruned_at >= _PRUNE_INTERVAL:
+            self._pruned_at = now
+            db_events.prune(self.db, self.conf.events.retention_seconds)
+
+    def read(self, since, limit, wait, project_id=None):
+        """A ``Page`` of events from ``since`` (None: the oldest kept).
+
+        With ``wait`` seconds and nothing to answer yet, looks again every
+        poll interval until an event arrives or the time is up.
+        """
+        self.housekeeping()
+        seq, pruned = self._latest(fresh=True)
+        truncated = since is not None and since <= pruned
+        if since is None:
+            since = pruned + 1
+        deadline = time.monotonic() + wait
+        scan = since
+        while True:
+            if limit and seq >= scan:
+                rows = db_events.read(self.db, scan, limit, project_id)
+                if rows:
+                    return Page(rows, rows[-1]['id'] + 1, truncated)
+                # Every event up to ``seq`` had committed when the counter
+                # was read: none of them is for this caller.
+                scan = seq + 1
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return Page([], since, truncated)
+            time.sleep(min(self.conf.events.poll_interval, remaining))
+            self.housekeeping()
+            seq, _ = self._latest()

@@ -1,0 +1,213 @@
+"""The change feed ``GET /v1/events`` against real servers.
+
+Every change writes its event in its own transaction, so the feed and the
+tables always agree: a refused request writes none, a killed worker loses
+none, servers sharing a database read one feed with one ``host.down`` per
+transition.
+"""
+
+import concurrent.futures
+import os
+import signal
+import threading
+
+import pytest
+
+from tests.functional import server as sora_server
+
+BEAT = {'resources': {'vcpus': 1, 'memory_mb': 256}}
+
+
+def _feed(srv, as_='admin', **params):
+    response = srv.request('GET', '/v1/events', as_=as_, params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _head(srv):
+    """The ``since`` that skips every event so far."""
+    return _drain(srv)['next']
+
+
+def _drain(srv, as_='admin', since=None):
+    """Every event from ``since`` on, following ``next``."""
+    events = []
+    params = {} if since is None else {'since': since}
+    while True:
+        page = _feed(srv, as_, **params)
+        events += page['events']
+        if not page['events']:
+            return {'events': events, 'next': page['next']}
+        params = {'since': page['next']}
+
+
+def _about(events, key, value):
+    return [e['type'] for e in events if e.get(key) == value]
+
+
+def test_every_change_of_hosts_and_schedules_is_in_the_feed(api, make_host):
+    since = _head(api)
+    host = make_host()
+    api.request('PUT', '/v1/hosts/%s' % host['id'], as_='admin',
+                json={'enabled': True})
+    placed = api.request('POST', '/v1/schedules', as_='member', json=BEAT)
+    assert placed.status_code == 201, placed.text
+    schedule = placed.json()['schedule']
+    assert api.request('DELETE', '/v1/schedules/%s' % schedule['id'],
+                       as_='member').status_code == 204
+    assert api.request('DELETE', '/v1/hosts/%s' % host['id'],
+                       as_='admin').status_code == 204
+
+    events = _drain(api, since=since)['events']
+    assert _about(events, 'host_id', host['id']) == [
+        'host.created', 'host.updated', 'host.deleted']
+    assert _about(events, 'schedule_id', schedule['id']) == [
+        'schedule.created', 'schedule.deleted']
+    ids = [e['id'] for e in events]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    mine = [e for e in events if e.get('schedule_id') == schedule['id']]
+    assert all(e['project_id'] == 'project-a' and 'host_id' not in e
+               for e in mine)
+
+
+def test_members_see_only_their_projects_schedule_events(api, make_host):
+    make_host()
+    since = _head(api)
+    make_host()
+    placed = api.request('POST', '/v1/schedules', as_='other', json=BEAT)
+    assert placed.status_code == 201, placed.text
+    theirs = placed.json()['schedule']['id']
+
+    assert _drain(api, 'member', since)['events'] == []
+    seen = _drain(api, 'other', since)['events']
+    assert [e['type'] for e in seen] == ['schedule.created']
+    assert seen[0]['schedule_id'] == theirs
+    # The reader of project-a sees none of project-b's, nor host events.
+    assert _drain(api, 'reader', since)['events'] == []
+
+
+def test_an_empty_answer_keeps_since_and_next_continues_without_gaps(api):
+    since = _head(api)
+    page = _feed(api, since=since)
+    assert page == {'events': [], 'next': since}
+
+
+def test_a_refused_request_writes_no_event(api, make_host):
+    host = make_host()
+    since = _head(api)
+    taken = api.request('POST', '/v1/hosts', as_='admin', json={
+        'name': host['name'], 'vcpus': 1, 'memory_mb': 1, 'disk_gb': 1})
+    assert taken.status_code == 409
+    too_big = api.request('POST', '/v1/schedules', as_='member', json={
+        'resources': {'vcpus': 10 ** 6}})
+    assert too_big.status_code == 409
+    busy = api.request('PUT', '/v1/hosts/%s' % host['id'], as_='admin',
+                       json={'vcpus': 1}, headers={'If-Match': '"999"'})
+    assert busy.status_code == 412
+    assert _drain(api, since=since)['events'] == []
+
+
+@pytest.mark.parametrize('query', [
+    'since=-1', 'since=abc', 'since=1.5', 'since=1&since=2', 'wait=31',
+    'wait=-1', 'limit=1001', 'limit=x', 'after=3',
+])
+def test_bad_parameters_are_400(api, query):
+    response = api.request('GET', '/v1/events?' + query, as_='admin')
+    sora_server.assert_error(response, 400, 'sora.invalid_request')
+
+
+def test_the_feed_needs_a_token(api):
+    response = api.request('GET', '/v1/events')
+    sora_server.assert_error(response, 401, 'sora.unauthorized')
+
+
+def test_a_long_poll_answers_with_the_event_that_arrives(api, unique):
+    since = _head(api)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(_feed, api, since=since, wait=30)
+        name = unique()
+        created = api.request('POST', '/v1/hosts', as_='admin', json={
+            'name': name, 'vcpus': 1, 'memory_mb': 1, 'disk_gb': 1})
+        assert created.status_code == 201
+        page = waiting.result(timeout=60)
+    # Had the poll waited its 30 s out, it would have come back empty.
+    assert [(e['type'], e['host_id']) for e in page['events']] == [
+        ('host.created', created.json()['host']['id'])]
+    assert page['next'] == page['events'][-1]['id'] + 1
+
+
+def test_a_sigkilled_worker_loses_no_event_and_invents_none(start_server):
+    srv = start_server({'api': {'workers': 2}})
+    pids = sorted(srv.worker_pids(2))
+    stop = threading.Event()
+
+    def register(number):
+        created = []
+        for i in range(1000):
+            if stop.is_set() and i > 5:
+                break
+            try:
+                response = srv.request(
+                    'POST', '/v1/hosts', as_='admin', timeout=10, json={
+                        'name': 'k-%d-%d' % (number, i), 'vcpus': 1,
+                        'memory_mb': 1, 'disk_gb': 1})
+            except Exception:  # the killed worker's connection
+                continue
+            if response.status_code == 201:
+                created.append(response.json()['host']['id'])
+        return created
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(register, n) for n in range(4)]
+        sora_server.wait_for(lambda: len(_drain(srv)['events']) >= 20)
+        os.kill(pids[0], signal.SIGKILL)
+        stop.set()
+        for future in futures:
+            future.result()
+
+    listed = srv.request('GET', '/v1/hosts?limit=1000', as_='admin')
+    hosts = {h['id'] for h in listed.json()['hosts']}
+    events = _drain(srv)['events']
+    assert {e['host_id'] for e in events} == hosts
+    assert [e['type'] for e in events] == ['host.created'] * len(hosts)
+
+
+def test_two_servers_read_one_feed_with_one_down_and_up_per_transition(
+        start_server, tmp_path):
+    shared = {'database': {
+        'connection': 'sqlite:///%s' % (tmp_path / 'shared.sqlite')}
+        if not sora_server.postgresql_url() else {},
+        'scheduler': {'service_down_time': 1},
+        'events': {'liveness_check_interval': 0.1},
+        'api': {'workers': 2}}
+    first = start_server(shared)
+    second = start_server(shared, database_url=first.database_url)
+    created = first.request('POST', '/v1/hosts', as_='admin', json={
+        'name': 'flapping', 'vcpus': 1, 'memory_mb': 1, 'disk_gb': 1})
+    host_id = created.json()['host']['id']
+
+    def beat():
+        assert second.request('POST', '/v1/hosts/%s/heartbeat' % host_id,
+                              as_='admin').status_code == 204
+
+    def wait_for_down(since):
+        # Every worker of both servers watches; each notices the silence.
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            pages = list(pool.map(
+                lambda s: _feed(s, since=since, wait=10),
+                [first, second, first, second]))
+        return pages
+
+    for _ in range(2):
+        since = _drain(first)['next']
+        beat()
+        sora_server.wait_for(lambda since=since: any(
+            e['type'] == 'host.down' for p in wait_for_down(since)
+            for e in p['events']), timeout=30)
+        beat()
+    beat()
+
+    feeds = [_drain(srv)['events'] for srv in (first, second)]
+    assert feeds[0] == feeds[1]
+    assert _about(feeds[0], 'host_id', host_id) == [
+        'host.created', 'host.down', 'host.up', 'host.down', 'host.up']
