@@ -12,7 +12,9 @@ import signal
 import threading
 
 import pytest
+import sqlalchemy as sa
 
+from sora_api.db import models
 from tests.functional import server as sora_server
 
 BEAT = {'resources': {'vcpus': 1, 'memory_mb': 256}}
@@ -211,3 +213,26 @@ def test_two_servers_read_one_feed_with_one_down_and_up_per_transition(
     assert feeds[0] == feeds[1]
     assert _about(feeds[0], 'host_id', host_id) == [
         'host.created', 'host.down', 'host.up', 'host.down', 'host.up']
+
+
+def test_a_silent_host_is_noted_down_with_nobody_reading_the_feed(
+        start_server):
+    srv = start_server({'scheduler': {'service_down_time': 1},
+                        'events': {'liveness_check_interval': 0.1}})
+    created = srv.request('POST', '/v1/hosts', as_='admin', json={
+        'name': 'silent', 'vcpus': 1, 'memory_mb': 1, 'disk_gb': 1})
+    host_id = created.json()['host']['id']
+    assert srv.request('POST', '/v1/hosts/%s/heartbeat' % host_id,
+                       as_='admin').status_code == 204
+    db = srv.database()
+    # Read the rows, not the feed: reading the feed would run the check.
+    events = models.Event.__table__
+
+    def noted():
+        with db.connection() as conn:
+            return conn.scalars(sa.select(events.c.type).where(
+                events.c.host_id == host_id)).all()
+
+    sora_server.wait_for(lambda: noted() == ['host.created', 'host.down'],
+                         timeout=30)
+    db.engine.dispose()

@@ -1,0 +1,78 @@
+"""The event feed of one process (``sora_api.feed``) on a real SQLite file."""
+
+import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from sora_api import feed as sora_feed
+from sora_api.db import engine
+from sora_api.db import events as db_events
+from sora_api.db import hosts as db_hosts
+from sora_api.db import migration
+from sora_api.db import models
+
+HOST = {'availability_zone': 'nova', 'enabled': True, 'vcpus': 8,
+        'memory_mb': 8192, 'disk_gb': 100, 'cpu_allocation_ratio': 1.0,
+        'ram_allocation_ratio': 1.0, 'disk_allocation_ratio': 1.0}
+
+
+@pytest.fixture
+def db(conf, tmp_path):
+    conf.set_override('state_path', str(tmp_path))
+    database = engine.Database(conf)
+    migration.upgrade(database.engine)
+    yield database
+    database.engine.dispose()
+
+
+@pytest.fixture
+def feed(conf, db):
+    return sora_feed.Feed(conf, db)
+
+
+def _age(db, event_ids, seconds):
+    """Make events look ``seconds`` old."""
+    E = models.Event.__table__
+    with db.connection(writer=True) as conn:
+        conn.execute(sa.update(E).where(E.c.id.in_(event_ids)).values(
+            time=E.c.time - datetime.timedelta(seconds=seconds)))
+
+
+def test_events_past_the_retention_are_pruned_and_reported_truncated(
+        conf, db, feed):
+    for name in ('a', 'b', 'c'):
+        db_hosts.create(db, dict(HOST, name=name))
+    _age(db, [1, 2], conf.events.retention_seconds + 1)
+
+    page = feed.read(since=1, limit=10, wait=0)
+
+    assert [e['id'] for e in page.events] == [3]
+    assert page.truncated and page.next == 4
+    # Without since: from the oldest kept, nothing lost to the caller.
+    fresh = feed.read(since=None, limit=10, wait=0)
+    assert [e['id'] for e in fresh.events] == [3] and not fresh.truncated
+    assert not feed.read(since=3, limit=10, wait=0).truncated
+
+
+def test_a_host_that_stopped_beating_is_noted_down_once(conf, db):
+    host = db_hosts.create(db, dict(HOST, name='quiet'))
+    db_hosts.heartbeat(db, host.id)
+    H = models.Host.__table__
+    with db.connection(writer=True) as conn:
+        conn.execute(sa.update(H).values(
+            last_heartbeat=H.c.last_heartbeat - datetime.timedelta(hours=1)))
+
+    assert db_events.note_down_hosts(db, 60) == [host.id]
+    assert db_events.note_down_hosts(db, 60) == []
+    db_hosts.heartbeat(db, host.id)
+    db_hosts.heartbeat(db, host.id)
+
+    types = [e['type'] for e in db_events.read(db, 0, 10)]
+    assert types == ['host.created', 'host.down', 'host.up']
+
+
+def test_a_limit_of_zero_answers_no_events_and_keeps_since(db, feed):
+    db_hosts.create(db, dict(HOST, name='x'))
+    page = feed.read(since=1, limit=0, wait=0)
+    assert page.events == [] and page.next == 1
