@@ -7,6 +7,7 @@ paths and methods are exactly ``router.ROUTES``.
 
 import copy
 
+from sora_api.api.controllers import ui
 from sora_api.api.schemas import common
 from sora_api.api.schemas import events as event_schemas
 from sora_api.api.schemas import groups as group_schemas
@@ -397,6 +398,22 @@ def _paths(max_instances, max_hold_seconds):
                         '200': _answer('The group.', {
                             'type': 'object',
                             'properties': {'group': _GROUP}})})}},
+        '/ui/': {'get': {
+            'summary': "The operator's dashboard (asks for a token).",
+            'security': [],
+            'responses': {'200': {'description': 'The page.', 'content': {
+                'text/html': {'schema': {'type': 'string'}}}}}}},
+        '/ui/{asset}': {
+            'parameters': [{'name': 'asset', 'in': 'path', 'required': True,
+                            'schema': {'type': 'string',
+                                       'pattern': '^%s$' % ui.ASSET}}],
+            'get': {'summary': "A script or stylesheet of the dashboard.",
+                    'security': [],
+                    'responses': dict(_errors(404), **{'200': {
+                        'description': 'The file.', 'content': {
+                            'text/javascript': {'schema': {
+                                'type': 'string'}},
+                            'text/css': {'schema': {'type': 'string'}}}}})}},
         '/v1/events': {
             'get': {'summary': 'The change feed, oldest first; long poll '
                                'with wait (at most %d s).'

@@ -21,6 +21,7 @@ from sora_api.api.controllers import quotas
 from sora_api.api.controllers import resource_classes
 from sora_api.api.controllers import root
 from sora_api.api.controllers import schedules
+from sora_api.api.controllers import ui
 
 # path -> {method: (controller, action)}
 ROUTES = {
@@ -54,6 +55,8 @@ ROUTES = {
     '/v1/groups': {'GET': ('groups', 'index')},
     '/v1/groups/{name}': {'GET': ('groups', 'show')},
     '/v1/events': {'GET': ('events', 'index')},
+    '/ui/': {'GET': ('ui', 'index')},
+    '/ui/{asset}': {'GET': ('ui', 'asset')},
 }
 
 # Domain exception -> (status, code). Checked in order: subclasses first.
@@ -92,7 +95,8 @@ _UUID_PARAMS = ('host_id', 'schedule_id')
 
 def _mapper():
     mapper = routes.Mapper()
-    requirements = dict.fromkeys(_UUID_PARAMS, _UUID_REQUIREMENT)
+    requirements = dict(dict.fromkeys(_UUID_PARAMS, _UUID_REQUIREMENT),
+                        asset=ui.ASSET)
     for path, methods in ROUTES.items():
         for method, (controller, action) in methods.items():
             mapper.connect(path, controller=controller, action=action,
@@ -115,6 +119,7 @@ class Application:
         self.controllers = {
             'root': root.RootController(services),
             'events': events.EventsController(services),
+            'ui': ui.UiController(services),
             'hosts': hosts.HostsController(services),
             'metrics': metrics.MetricsController(services),
             'schedules': schedules.SchedulesController(services),
