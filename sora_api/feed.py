@@ -33,6 +33,11 @@ class Feed:
         self._counter_at = None
         self._checked_at = None
         self._pruned_at = None
+        self._stopping = False
+
+    def stop(self):
+        """The process is shutting down: answer waiting long polls now."""
+        self._stopping = True
 
     def _latest(self, fresh=False):
         """``(newest number, newest pruned)``, read once an interval."""
@@ -77,7 +82,9 @@ class Feed:
                 # was read: none of them is for this caller.
                 scan = seq + 1
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            # NOTE: a graceful shutdown waits for in-flight requests; a
+            # long poll answered empty now is as true as one 30 s later.
+            if remaining <= 0 or self._stopping:
                 return Page([], since, truncated)
             time.sleep(min(self.conf.events.poll_interval, remaining))
             self.housekeeping()

@@ -381,6 +381,9 @@ async function start() {
   show(location.hash.slice(1));
   $('#live').textContent = 'Live';
   document.body.dataset.loaded = 'true';
+  // Milliseconds from navigation to the first full view: the browser
+  // tests report it.
+  document.body.dataset.loadedMs = String(Math.round(performance.now()));
   follow(session, since);
 }
 

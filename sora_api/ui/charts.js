@@ -48,7 +48,7 @@ export function usageBars(rows, title) {
 // One square per host, shaded by usage in tenths.
 export function heatMap(cells) {
   const size = 12;
-  const columns = Math.max(10, Math.ceil(Math.sqrt(cells.length * 3)));
+  const columns = Math.max(60, Math.ceil(Math.sqrt(cells.length * 4)));
   const rows = Math.ceil(cells.length / columns) || 1;
   const chart = svg('svg', {
     viewBox: `0 0 ${columns * size} ${rows * size}`, role: 'img',
