@@ -76,6 +76,7 @@ async function loadSchedules() {
 }
 
 // The `next` past every event so far: where following the feed starts.
+// The newest of those events become the Events view's history.
 async function feedHead() {
   let since = null;
   for (;;) {
@@ -83,6 +84,8 @@ async function feedHead() {
       + (since === null ? '' : `&since=${since}`));
     since = page.next;
     if (page.events.length === 0) return since;
+    state.events = page.events.slice(-200).reverse()
+      .concat(state.events).slice(0, 200);
   }
 }
 
@@ -233,9 +236,10 @@ function renderSchedules(section) {
     const placed = s.allocations
       .map((a) => `#${a.instance_index} → ${a.host_name}`).join(', ');
     for (const text of [s.id.slice(0, 8), s.project_id, s.status,
-      `${resources} × ${s.num_instances}`, placed, s.created_at]) {
+      `${resources} × ${s.num_instances}`]) {
       row.append(el('td', text));
     }
+    row.append(el('td', placed, 'wrap'), el('td', s.created_at));
     body.append(row);
   }
 }
