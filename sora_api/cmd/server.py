@@ -2,8 +2,9 @@
 
 SIGTERM stops accepting connections, lets in-flight requests finish (up to
 ``[api] graceful_shutdown_timeout``) and exits 0. With ``[api] workers`` > 1
-the parent forks that many workers sharing the listening socket, replaces
-any that dies, and on SIGTERM passes the signal on and waits for them.
+the parent forks that many workers, each listening on the port with a socket
+of its own (``SO_REUSEPORT``), replaces any that dies, and on SIGTERM passes
+the signal on and waits for them.
 """
 
 import ctypes
