@@ -2,16 +2,57 @@
 
 Waiting clients share one look at the event counter per ``[events]
 poll_interval``; between looks they sleep without a database connection
-(``time.sleep``, green under eventlet). The liveness check and the pruning
-run at most once per interval, whoever reads the feed first.
+(``time.sleep``, green under eventlet). New events are read once per look
+into a tail kept in memory, from which every waiter picks its own, so a
+thousand waiters cost one query per interval, not a thousand. The liveness
+check and the pruning run at most once per interval, whoever reads the feed
+first.
 """
 
+import bisect
+import threading
 import time
 
 from sora_api.db import events as db_events
 
 # Seconds between two prunings by one process: retention is coarse.
 _PRUNE_INTERVAL = 60
+# Events one process keeps in memory for its waiting clients.
+_TAIL_SIZE = 10000
+
+
+class _Tail:
+    """The newest events, every number in ``(start, end]``, in order."""
+
+    def __init__(self, end):
+        self.start = self.end = end
+        self.ids = []
+        self.rows = []
+
+    def extend(self, rows, end):
+        """Append the events numbered ``(self.end, end]``."""
+        self.rows.extend(rows)
+        self.ids.extend(row['id'] for row in rows)
+        self.end = end
+        excess = len(self.rows) - _TAIL_SIZE
+        if excess > 0:
+            self.start = self.ids[excess - 1]
+            del self.rows[:excess]
+            del self.ids[:excess]
+
+    def covers(self, since):
+        return since > self.start
+
+    def read(self, since, limit, project_id):
+        found = []
+        for index in range(bisect.bisect_left(self.ids, since),
+                           len(self.rows)):
+            row = self.rows[index]
+            if project_id is None or row['project_id'] == project_id:
+                found.append(row)
+                if len(found) == limit:
+                    break
+        return found
 
 
 class Page:
@@ -34,6 +75,8 @@ class Feed:
         self._checked_at = None
         self._pruned_at = None
         self._stopping = False
+        self._tail = None
+        self._lock = threading.Lock()
 
     def stop(self):
         """The process is shutting down: answer waiting long polls now."""
@@ -44,9 +87,19 @@ class Feed:
         now = time.monotonic()
         if (fresh or self._counter_at is None
                 or now - self._counter_at >= self.conf.events.poll_interval):
-            self._counter = db_events.counter(self.db)
-            self._counter_at = now
+            with self._lock:
+                self._counter = db_events.counter(self.db)
+                self._counter_at = now
+                self._advance(self._counter[0])
         return self._counter
+
+    def _advance(self, seq):
+        """Bring the tail up to event ``seq``, in one query."""
+        if self._tail is None or seq - self._tail.end > _TAIL_SIZE:
+            self._tail = _Tail(seq)
+        elif seq > self._tail.end:
+            self._tail.extend(db_events.read(
+                self.db, self._tail.end + 1, seq - self._tail.end), seq)
 
     def housekeeping(self):
         """Note hosts that went down, and prune, when their time has come."""
@@ -75,7 +128,10 @@ class Feed:
         scan = since
         while True:
             if limit and seq >= scan:
-                rows = db_events.read(self.db, scan, limit, project_id)
+                if self._tail.covers(scan):
+                    rows = self._tail.read(scan, limit, project_id)
+                else:
+                    rows = db_events.read(self.db, scan, limit, project_id)
                 if rows:
                     return Page(rows, rows[-1]['id'] + 1, truncated)
                 # Every event up to ``seq`` had committed when the counter

@@ -76,3 +76,16 @@ def test_a_limit_of_zero_answers_no_events_and_keeps_since(db, feed):
     db_hosts.create(db, dict(HOST, name='x'))
     page = feed.read(since=1, limit=0, wait=0)
     assert page.events == [] and page.next == 1
+
+
+def test_waiters_read_new_events_from_the_tail_as_the_database_has_them(
+        conf, db, feed):
+    feed.read(since=None, limit=10, wait=0)
+    for name in ('t1', 't2', 't3'):
+        db_hosts.create(db, dict(HOST, name=name))
+    page = feed.read(since=1, limit=2, wait=0)
+    assert feed._tail.covers(1)
+    assert [dict(e) for e in page.events] == [
+        dict(e) for e in db_events.read(db, 1, 2)]
+    assert page.next == 3
+    assert feed.read(since=1, limit=10, wait=0, project_id='p').events == []
