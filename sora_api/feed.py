@@ -77,21 +77,45 @@ class Feed:
         self._stopping = False
         self._tail = None
         self._lock = threading.Lock()
+        # One waiter at a time (the ticker) sleeps and looks; the others
+        # wait here until the counter moves or the ticker leaves.
+        self._moved = threading.Condition()
+        self._ticker = False
 
     def stop(self):
         """The process is shutting down: answer waiting long polls now."""
         self._stopping = True
+        with self._moved:
+            self._moved.notify_all()
 
-    def _latest(self, fresh=False):
-        """``(newest number, newest pruned)``, read once an interval."""
-        now = time.monotonic()
-        if (fresh or self._counter_at is None
-                or now - self._counter_at >= self.conf.events.poll_interval):
-            with self._lock:
-                self._counter = db_events.counter(self.db)
-                self._counter_at = now
-                self._advance(self._counter[0])
+    def _latest(self, read_after=None):
+        """``(newest number, newest pruned)``, read once an interval.
+
+        ``read_after`` (a ``time.monotonic()``) asks for a value read after
+        that moment: what a new request needs to see the writes that came
+        before it. Requests arriving together share one read.
+        """
+        if read_after is None and not self._stale():
+            return self._counter
+        with self._lock:
+            if read_after is None and not self._stale():
+                return self._counter
+            if (read_after is not None and self._counter_at is not None
+                    and self._counter_at >= read_after):
+                return self._counter
+            started = time.monotonic()
+            before = self._counter
+            self._counter = db_events.counter(self.db)
+            self._counter_at = started
+            self._advance(self._counter[0])
+        if before is not None and before[0] != self._counter[0]:
+            with self._moved:
+                self._moved.notify_all()
         return self._counter
+
+    def _stale(self):
+        return (self._counter_at is None or time.monotonic()
+                - self._counter_at >= self.conf.events.poll_interval)
 
     def _advance(self, seq):
         """Bring the tail up to event ``seq``, in one query."""
@@ -100,6 +124,33 @@ class Feed:
         elif seq > self._tail.end:
             self._tail.extend(db_events.read(
                 self.db, self._tail.end + 1, seq - self._tail.end), seq)
+
+    def _wait(self, remaining):
+        """Until the counter may have moved, or ``remaining`` seconds.
+
+        NOTE: a thousand waiters each waking every interval cost a worker
+        more than the one look they share; so one of them ticks and wakes
+        the others only when there is something new (or when it leaves,
+        so another takes over).
+        """
+        with self._moved:
+            if self._ticker:
+                self._moved.wait(remaining)
+                return
+            self._ticker = True
+        try:
+            time.sleep(min(self.conf.events.poll_interval, remaining))
+            self.housekeeping()
+            self._latest()
+        finally:
+            with self._moved:
+                self._ticker = False
+
+    def _hand_over(self):
+        """A waiter leaves: if nobody ticks now, wake one to take over."""
+        with self._moved:
+            if not self._ticker:
+                self._moved.notify()
 
     def housekeeping(self):
         """Note hosts that went down, and prune, when their time has come."""
@@ -119,8 +170,16 @@ class Feed:
         With ``wait`` seconds and nothing to answer yet, looks again every
         poll interval until an event arrives or the time is up.
         """
+        try:
+            return self._read(since, limit, wait, project_id)
+        finally:
+            if wait:
+                self._hand_over()
+
+    def _read(self, since, limit, wait, project_id):
+        arrived = time.monotonic()
         self.housekeeping()
-        seq, pruned = self._latest(fresh=True)
+        seq, pruned = self._latest(read_after=arrived)
         truncated = since is not None and since <= pruned
         if since is None:
             since = pruned + 1
@@ -142,6 +201,5 @@ class Feed:
             # long poll answered empty now is as true as one 30 s later.
             if remaining <= 0 or self._stopping:
                 return Page([], since, truncated)
-            time.sleep(min(self.conf.events.poll_interval, remaining))
-            self.housekeeping()
+            self._wait(remaining)
             seq, _ = self._latest()
