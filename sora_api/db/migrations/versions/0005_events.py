@@ -15,9 +15,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('hosts') as batch:
-        batch.add_column(sa.Column('seen_down', sa.Boolean, nullable=False,
-                                   server_default=sa.false()))
+    # NOTE: a plain ADD COLUMN, not a batch: on SQLite a batch copies and
+    # drops ``hosts``, which the foreign keys of live allocations forbid.
+    op.add_column('hosts', sa.Column('seen_down', sa.Boolean, nullable=False,
+                                     server_default=sa.false()))
     op.create_table(
         'events',
         sa.Column('id', sa.BigInteger, primary_key=True, autoincrement=False),
