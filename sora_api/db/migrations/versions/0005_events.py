@@ -1,7 +1,7 @@
 """The change feed: events, their counter, and each host's noted liveness.
 
 Revision ID: 0005_events
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-30
 """
 
@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0005_events'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
