@@ -324,6 +324,7 @@ def delete(db, host_id):
         if by_xid(conn):
             # The trigger stamps the tombstone's transaction id.
             conn.execute(_TOMBSTONE, {'host_id': host_id, 'change_seq': 0})
+            events.hosts(conn, 'host.deleted', [host_id])
             return
         seq = next_change(conn)
         conn.execute(_TOMBSTONE, {'host_id': host_id, 'change_seq': seq})
