@@ -327,12 +327,20 @@ class Event(Base):
 
     __tablename__ = 'events'
     __table_args__ = (
+        sa.Index('ix_events_id', 'id', unique=True),
         sa.Index('ix_events_project_id', 'project_id', 'id'),
     )
 
-    # Handed out by ``event_counter`` in commit order, never autoincrement:
-    # a reader that sees number N has seen every number below it.
-    id = sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
+    # The row's own key, from a sequence: not what clients see (its gaps
+    # and commit order do not matter), only the order unnumbered events
+    # are numbered in.
+    pk = sa.Column(sa.BigInteger().with_variant(sa.Integer, 'sqlite'),
+                   primary_key=True, autoincrement=True)
+    # The public number, in commit order: a reader that sees number N has
+    # seen every number below it. SQLite and MariaDB writers take it from
+    # ``event_counter``; PostgreSQL writers leave it NULL and the feed's
+    # reader numbers committed events (db/events.py).
+    id = sa.Column(sa.BigInteger)
     time = sa.Column(sa.DateTime, nullable=False, index=True)
     type = sa.Column(sa.String(32), nullable=False)
     host_id = sa.Column(sa.String(36))

@@ -21,13 +21,16 @@ def upgrade():
                                      server_default=sa.false()))
     op.create_table(
         'events',
-        sa.Column('id', sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column('pk', sa.BigInteger().with_variant(sa.Integer, 'sqlite'),
+                  primary_key=True, autoincrement=True),
+        sa.Column('id', sa.BigInteger),
         sa.Column('time', sa.DateTime, nullable=False),
         sa.Column('type', sa.String(32), nullable=False),
         sa.Column('host_id', sa.String(36)),
         sa.Column('schedule_id', sa.String(36)),
         sa.Column('project_id', sa.String(255)),
     )
+    op.create_index('ix_events_id', 'events', ['id'], unique=True)
     op.create_index('ix_events_time', 'events', ['time'])
     op.create_index('ix_events_project_id', 'events', ['project_id', 'id'])
     table = op.create_table(
