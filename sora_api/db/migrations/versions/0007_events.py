@@ -1,15 +1,15 @@
 """The change feed: events, their counter, and each host's noted liveness.
 
-Revision ID: 0005_events
-Revises: 0004
+Revision ID: 0007_events
+Revises: 0006_changes
 Create Date: 2026-11-30
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0005_events'
-down_revision = '0004'
+revision = '0007_events'
+down_revision = '0006_changes'
 branch_labels = None
 depends_on = None
 
