@@ -84,7 +84,9 @@ def hosts(conn, type_, host_ids):
 
 
 def schedule(conn, type_, schedule_id, project_id):
-    """``schedule.created|deleted`` of one schedule."""
+    """``schedule.created|updated|deleted|expired`` of one schedule: last in
+    the change's transaction (on SQLite and MariaDB it locks the counter
+    row until commit)."""
     _write(conn, type_, [{'schedule_id': schedule_id,
                           'project_id': project_id}])
 

@@ -72,6 +72,53 @@ def test_every_change_of_hosts_and_schedules_is_in_the_feed(api, make_host):
                for e in mine)
 
 
+def test_confirms_moves_resizes_drains_and_expiries_are_in_the_feed(
+        start_server):
+    srv = start_server({'scheduler': {'hold_expiry_interval': 1}})
+    first, second = (srv.request('POST', '/v1/hosts', as_='admin', json={
+        'name': name, 'vcpus': 4, 'memory_mb': 4096, 'disk_gb': 10,
+        'cpu_allocation_ratio': 1.0}).json()['host']
+        for name in ('first', 'second'))
+    since = _head(srv)
+
+    def post(path, as_='member', **body):
+        response = srv.request('POST', path, as_=as_, json=body)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    held = post('/v1/schedules', resources={'vcpus': 1},
+                hold_seconds=600)['schedule']
+    path = '/v1/schedules/%s' % held['id']
+    post(path + '/confirm')
+    moved = post(path + '/move')['schedule']
+    post(path + '/resize', resources={'vcpus': 2})
+    # Every other host ignored: nothing fits, nothing is written.
+    nowhere = srv.request('POST', path + '/move', as_='member', json={
+        'ignore_hosts': ['first', 'second']})
+    assert nowhere.status_code == 409, nowhere.text
+    on = moved['allocations'][0]['host_id']
+    drained = post('/v1/hosts/%s/drain' % on, as_='admin')
+    assert len(drained['moves']) == 1, drained
+    expiring = post('/v1/schedules', resources={'vcpus': 1},
+                    hold_seconds=1)['schedule']
+    sora_server.wait_for(lambda: 'schedule.expired' in _about(
+        _drain(srv, since=since)['events'], 'schedule_id', expiring['id']),
+        timeout=30)
+
+    events = _drain(srv, since=since)['events']
+    assert _about(events, 'schedule_id', held['id']) == [
+        'schedule.created', 'schedule.updated', 'schedule.updated',
+        'schedule.updated', 'schedule.updated']
+    assert _about(events, 'schedule_id', expiring['id']) == [
+        'schedule.created', 'schedule.expired']
+    assert _about(events, 'host_id', on) == ['host.updated']
+    assert _about(events, 'host_id', ({first['id'], second['id']} - {on})
+                  .pop()) == []
+    # Members read their project's: the same schedule events.
+    assert _drain(srv, 'member', since)['events'] == [
+        e for e in events if 'schedule_id' in e]
+
+
 def test_members_see_only_their_projects_schedule_events(api, make_host):
     make_host()
     since = _head(api)
