@@ -4,12 +4,15 @@ Waiting clients share one look at the event counter per ``[events]
 poll_interval``; between looks they sleep without a database connection
 (``time.sleep``, green under eventlet). New events are read once per look
 into a tail kept in memory, from which every waiter picks its own, so a
-thousand waiters cost one query per interval, not a thousand. The liveness
+thousand waiters cost one query per interval, not a thousand; and only the
+waiters that may see one of the new events are woken, so a thousand
+watching another project cost nothing while the fleet changes. The liveness
 check and the pruning run at most once per interval, whoever reads the feed
 first.
 """
 
 import bisect
+import collections
 import threading
 import time
 
@@ -39,6 +42,12 @@ class _Tail:
             self.start = self.ids[excess - 1]
             del self.rows[:excess]
             del self.ids[:excess]
+
+    def projects(self, since):
+        """The projects of the events numbered ``since`` or more (None for
+        host events)."""
+        return {row['project_id'] for row in
+                self.rows[bisect.bisect_left(self.ids, since):]}
 
     def covers(self, since):
         return since > self.start
@@ -78,15 +87,17 @@ class Feed:
         self._tail = None
         self._lock = threading.Lock()
         # One waiter at a time (the ticker) sleeps and looks; the others
-        # wait here until the counter moves or the ticker leaves.
-        self._moved = threading.Condition()
+        # wait on an event of their own, filed by the project whose events
+        # they may see (None: every event), until one of those arrives or
+        # the ticker leaves.
+        self._waiting_lock = threading.Lock()
+        self._waiting = collections.defaultdict(set)
         self._ticker = False
 
     def stop(self):
         """The process is shutting down: answer waiting long polls now."""
         self._stopping = True
-        with self._moved:
-            self._moved.notify_all()
+        self._wake(None)
 
     def _latest(self, read_after=None):
         """``(newest number, newest pruned)``, read once an interval.
@@ -104,13 +115,16 @@ class Feed:
                     and self._counter_at >= read_after):
                 return self._counter
             started = time.monotonic()
-            before = self._counter
-            self._counter = db_events.counter(self.db)
+            before = self._tail.end if self._tail else None
+            counter = db_events.counter(self.db)
+            self._advance(counter[0])
+            self._counter = counter
             self._counter_at = started
-            self._advance(self._counter[0])
-        if before is not None and before[0] != self._counter[0]:
-            with self._moved:
-                self._moved.notify_all()
+            if before is not None and counter[0] != before:
+                # NOTE: after the counter moved, so a waiter that saw the
+                # old one is either filed here already or sees the new one.
+                self._wake(self._tail.projects(before + 1)
+                           if self._tail.covers(before + 1) else None)
         return self._counter
 
     def _stale(self):
@@ -125,32 +139,63 @@ class Feed:
             self._tail.extend(db_events.read(
                 self.db, self._tail.end + 1, seq - self._tail.end), seq)
 
-    def _wait(self, remaining):
-        """Until the counter may have moved, or ``remaining`` seconds.
+    def _wake(self, projects):
+        """Wake the waiters who may see an event of ``projects`` (None:
+        every waiter)."""
+        with self._waiting_lock:
+            if projects is None:
+                keys = list(self._waiting)
+            else:
+                keys = [None] + [p for p in projects if p is not None]
+            for key in keys:
+                for waiter in self._waiting.get(key, ()):
+                    waiter.set()
 
-        NOTE: a thousand waiters each waking every interval cost a worker
-        more than the one look they share; so one of them ticks and wakes
-        the others only when there is something new (or when it leaves,
-        so another takes over).
+    def _wait(self, remaining, seen, project_id):
+        """Until an event ``project_id`` may see arrives past event
+        ``seen``, or ``remaining`` seconds.
+
+        NOTE: a thousand waiters each waking every interval, or at every
+        event, cost a worker more than the one look they share; so one of
+        them ticks and wakes only those with something new (and one other
+        when it leaves, to take over).
         """
-        with self._moved:
-            if self._ticker:
-                self._moved.wait(remaining)
+        with self._waiting_lock:
+            if self._counter[0] != seen:
                 return
-            self._ticker = True
+            if self._ticker:
+                waiter = threading.Event()
+                self._waiting[project_id].add(waiter)
+            else:
+                self._ticker = True
+                waiter = None
+        if waiter is not None:
+            try:
+                waiter.wait(remaining)
+            finally:
+                with self._waiting_lock:
+                    waiters = self._waiting[project_id]
+                    waiters.discard(waiter)
+                    if not waiters:
+                        del self._waiting[project_id]
+            return
         try:
             time.sleep(min(self.conf.events.poll_interval, remaining))
             self.housekeeping()
             self._latest()
         finally:
-            with self._moved:
+            with self._waiting_lock:
                 self._ticker = False
 
     def _hand_over(self):
         """A waiter leaves: if nobody ticks now, wake one to take over."""
-        with self._moved:
-            if not self._ticker:
-                self._moved.notify()
+        with self._waiting_lock:
+            if self._ticker:
+                return
+            for waiters in self._waiting.values():
+                for waiter in waiters:
+                    waiter.set()
+                    return
 
     def housekeeping(self):
         """Note hosts that went down, and prune, when their time has come."""
@@ -201,5 +246,5 @@ class Feed:
             # long poll answered empty now is as true as one 30 s later.
             if remaining <= 0 or self._stopping:
                 return Page([], since, truncated)
-            self._wait(remaining)
+            self._wait(remaining, seq, project_id)
             seq, _ = self._latest()

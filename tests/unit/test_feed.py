@@ -1,6 +1,8 @@
 """The event feed of one process (``sora_api.feed``) on a real SQLite file."""
 
+import concurrent.futures
 import datetime
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -89,3 +91,38 @@ def test_waiters_read_new_events_from_the_tail_as_the_database_has_them(
         dict(e) for e in db_events.read(db, 1, 2)]
     assert page.next == 3
     assert feed.read(since=1, limit=10, wait=0, project_id='p').events == []
+
+
+def _write_schedule_event(db, project_id):
+    with db.connection(writer=True) as conn:
+        db_events.schedule(conn, 'schedule.created', 'sid-' + project_id,
+                           project_id)
+
+
+def test_an_event_wakes_only_the_waiters_who_may_see_it(db, feed):
+    since = feed.read(since=None, limit=10, wait=0).next
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        # The first to wait ticks; the others are filed by project.
+        ticker = pool.submit(feed.read, since, 10, 30, 'admin-ticks')
+        _wait_until(lambda: feed._ticker)
+        mine = pool.submit(feed.read, since, 10, 30, 'q')
+        theirs = pool.submit(feed.read, since, 10, 30, 'p')
+        _wait_until(lambda: set(feed._waiting) == {'q', 'p'})
+
+        _write_schedule_event(db, 'q')
+
+        assert [e['project_id'] for e in mine.result(timeout=10).events] \
+            == ['q']
+        # Project p's waiter was never woken: still filed, its event unset.
+        assert not theirs.done()
+        assert [w.is_set() for w in feed._waiting['p']] == [False]
+        feed.stop()
+        assert theirs.result(timeout=10).events == []
+        assert ticker.result(timeout=10).events == []
+
+
+def _wait_until(predicate, timeout=10):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
