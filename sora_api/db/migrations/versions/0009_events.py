@@ -1,15 +1,15 @@
 """The change feed: events, their counter, and each host's noted liveness.
 
-Revision ID: 0007_events
-Revises: 0006_changes
+Revision ID: 0009_events
+Revises: 0008_group_policies
 Create Date: 2026-11-30
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0007_events'
-down_revision = '0006_changes'
+revision = '0009_events'
+down_revision = '0008_group_policies'
 branch_labels = None
 depends_on = None
 
