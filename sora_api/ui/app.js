@@ -11,7 +11,7 @@ const ROWS_SHOWN = 200;
 
 const state = {
   hosts: new Map(), hostsError: null,
-  schedules: [], schedulesError: null,
+  schedules: [], schedulesError: null, classes: [],
   session: 0, view: 'fleet', events: [],
 };
 
@@ -72,6 +72,18 @@ async function loadSchedules() {
     state.schedulesError = null;
   } catch (e) {
     state.schedulesError = e;
+  }
+}
+
+// Every resource class, so one without inventory yet shows in the fleet.
+async function loadClasses() {
+  try {
+    state.classes = (await all('/v1/resource_classes?limit=1000',
+      'resource_classes')).map((c) => c.name);
+    state.classesError = null;
+  } catch (e) {
+    state.classes = [];
+    state.classesError = e;
   }
 }
 
@@ -157,7 +169,7 @@ async function apply(event) {
 // -- views ---------------------------------------------------------------
 
 function renderFleet(section) {
-  showError(section, state.hostsError);
+  showError(section, state.hostsError || state.classesError);
   const hosts = [...state.hosts.values()];
   const cards = $('#fleet-cards');
   cards.replaceChildren();
@@ -177,7 +189,8 @@ function renderFleet(section) {
     cards.append(card);
   }
   const zones = new Map();
-  const perClass = new Map();
+  const perClass = new Map(state.classes.map(
+    (name) => [name, { label: name, used: 0, usable: 0 }]));
   for (const host of hosts) {
     for (const [name, c] of Object.entries(classes(host))) {
       const key = `${host.availability_zone} · ${name}`;
@@ -309,6 +322,47 @@ async function renderQuotas(section) {
   }
 }
 
+// The caller's project's groups (the API lists no other project's), each
+// with whether its policy holds now, from its own detail.
+async function renderGroups(section) {
+  const body = $('#groups-table tbody');
+  try {
+    const groups = await all('/v1/groups?limit=1000', 'groups');
+    const details = await Promise.all(groups.slice(0, ROWS_SHOWN).map(
+      (g) => api('GET', `/v1/groups/${encodeURIComponent(g.name)}`).then(
+        (answer) => answer.group, (error) => ({ ...g, error }))));
+    showError(section, null);
+    $('#groups-summary').textContent = groups.length > ROWS_SHOWN
+      ? `${groups.length} groups; the first ${ROWS_SHOWN} are shown.`
+      : `${groups.length} groups with live instances.`;
+    body.replaceChildren(...details.map(groupRow));
+  } catch (e) {
+    body.replaceChildren();
+    $('#groups-summary').textContent = '';
+    showError(section, e);
+  }
+}
+
+function groupRow(group) {
+  const row = el('tr');
+  row.dataset.group = group.name;
+  const members = Array.isArray(group.members) ? group.members.length
+    : group.members;
+  const domains = Object.entries(group.domains || {})
+    .map(([domain, n]) => `${domain} ${n}`).join(', ');
+  const problems = group.error ? group.error.message
+    : (group.violations || []).map((v) => v.detail).join('; ');
+  for (const text of [group.name, group.policy || 'none',
+    group.topology_key || '', group.max_per_domain ?? '', members, domains,
+    group.largest_domain_share ?? '',
+    group.error ? '' : (group.policy_holds ? 'yes' : 'no')]) {
+    row.append(el('td', String(text)));
+  }
+  row.append(el('td', problems, 'wrap'));
+  if (!group.error && !group.policy_holds) row.className = 'down';
+  return row;
+}
+
 function renderEvents() {
   $('#events-list').replaceChildren(...state.events.slice(0, 100).map(
     (e) => el('li', `${e.time} #${e.id} ${e.type} `
@@ -317,7 +371,8 @@ function renderEvents() {
 }
 
 const RENDER = { fleet: renderFleet, hosts: renderHosts,
-  schedules: renderSchedules, quotas: renderQuotas, whatif: () => {},
+  schedules: renderSchedules, quotas: renderQuotas, groups: renderGroups,
+  whatif: () => {},
   events: renderEvents };
 
 function render() {
@@ -408,7 +463,7 @@ async function start() {
   // Hosts are admin-only: a 403 here is shown on the views that need them.
   await loadHosts();
   state.admin = !state.hostsError;
-  await Promise.all([loadSchedules(), history]);
+  await Promise.all([loadSchedules(), loadClasses(), history]);
   // Milliseconds from navigation to the data of the first view, then to
   // the view drawn: the browser tests report both.
   document.body.dataset.dataMs = String(Math.round(performance.now()));
@@ -439,6 +494,7 @@ function signOut() {
   state.session += 1;
   state.hosts = new Map();
   state.schedules = [];
+  state.classes = [];
   state.events = [];
   document.body.dataset.loaded = 'false';
   for (const section of document.querySelectorAll('.view')) {

@@ -124,6 +124,39 @@ def test_a_what_if_draws_the_funnel_the_api_computes(start_server, chromium):
         'host_name']
 
 
+def test_groups_show_whether_their_policy_holds(start_server, chromium):
+    srv = start_server({'scheduler': {'service_down_time': 1}})
+    _register(srv, 3)
+    web = {'group': 'web', 'group_policy': 'anti-affinity'}
+    for hints in (web, web, {'group': 'db', 'group_policy': 'affinity'}):
+        placed = srv.request('POST', '/v1/schedules', as_='member', json={
+            'resources': {'vcpus': 1}, 'hints': hints})
+        assert placed.status_code == 201, placed.text
+    # The anti-affine group's hosts beat once, then fall silent: down.
+    web = srv.request('GET', '/v1/groups/web', as_='member').json()['group']
+    for member in web['members']:
+        assert srv.request('POST', '/v1/hosts/%s/heartbeat'
+                           % member['host_id'], as_='admin').status_code == 204
+    sora_server.wait_for(lambda: not srv.request(
+        'GET', '/v1/groups/web', as_='member').json()['group']['policy_holds'])
+    driver = chromium()
+    _sign_in(driver, srv, 'member', 'groups')
+    _wait(driver, "return document.querySelectorAll('#groups-table tbody tr')"
+                  ".length === 2")
+
+    for name in ('web', 'db'):
+        group = srv.request('GET', '/v1/groups/' + name,
+                            as_='member').json()['group']
+        cells = [td.text for td in driver.find_elements(
+            'css selector', '#groups-table tr[data-group=%s] td' % name)]
+        assert cells[:2] == [name, group['policy']]
+        assert cells[4] == str(len(group['members']))
+        assert cells[7] == ('yes' if group['policy_holds'] else 'no')
+        assert cells[8] == '; '.join(v['detail'] for v in group['violations'])
+    assert _text(driver, '#groups-table tr[data-group=web] td:nth-child(8)') \
+        == 'no'
+
+
 def test_a_reader_sees_the_403_of_an_admin_view(start_server, chromium):
     srv = start_server()
     expected = srv.request('GET', '/v1/hosts', as_='reader')
@@ -162,11 +195,11 @@ def test_the_views_are_reached_with_the_keyboard(start_server, chromium):
     # From the top of the page, Tab reaches the views' links in order.
     driver.find_element('css selector', 'h1').click()
     seen = []
-    for _ in range(6):
+    for _ in range(7):
         driver.switch_to.active_element.send_keys(Keys.TAB)
         seen.append(driver.switch_to.active_element.text)
-    assert seen == ['Fleet', 'Hosts', 'Schedules', 'Quotas', 'What if',
-                    'Events']
+    assert seen == ['Fleet', 'Hosts', 'Schedules', 'Quotas', 'Groups',
+                    'What if', 'Events']
     driver.switch_to.active_element.send_keys(Keys.ENTER)
     _wait(driver, "return !document.getElementById('view-events').hidden")
     assert not driver.find_element('id', 'view-fleet').is_displayed()
@@ -203,9 +236,11 @@ def test_the_first_view_against_10k_hosts_loads_in_the_browser(
     assert _text(driver, '#count-hosts') == '10000'
     in_page = int(driver.execute_script(
         'return document.body.dataset.loadedMs'))
+    data = int(driver.execute_script('return document.body.dataset.dataMs'))
     # Reported, never asserted: the machine decides the number.
     print('\ndashboard first view, 10000 hosts: %d ms from navigation '
-          '(%.2f s seen by the test)' % (in_page, waited))
+          '(data loaded at %d ms; %.2f s seen by the test; load average '
+          '%.1f)' % (in_page, data, waited, os.getloadavg()[0]))
 
 
 @pytest.mark.skipif(os.environ.get('SORA_SCREENSHOTS') != '1',
@@ -223,8 +258,8 @@ def test_screenshots_of_each_view(start_server, chromium):
             'num_instances': size})
     driver = chromium(1280, 800)
     _sign_in(driver, srv, 'admin')
-    for view in ('fleet', 'hosts', 'schedules', 'quotas', 'whatif',
-                 'events'):
+    for view in ('fleet', 'hosts', 'schedules', 'quotas', 'groups',
+                 'whatif', 'events'):
         driver.get(srv.url + '/ui/#' + view)
         _wait(driver, "return document.body.dataset.loaded === 'true'")
         if view == 'whatif':
