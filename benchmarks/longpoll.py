@@ -7,7 +7,9 @@ Three runs on one ``sora-api`` worker (SQLite, 1,000 hosts), each driving
 clients long-polling ``GET /v1/events?wait=30`` who see none of the new
 events (another project's member: the feed's usual case); and as many
 admin watchers, whom every schedule wakes (each answer, then a new poll).
-Prints one row per run; numbers from a shared machine are indicative.
+Prints one row per run, with the server's CPU time per schedule (from
+/proc: steadier than the rate on a machine others load too) and the load
+average; numbers from a shared machine are indicative.
 """
 
 import argparse
@@ -89,6 +91,13 @@ class Watchers:
         self.thread.start()
 
 
+def _cpu_seconds(pid):
+    """User and system CPU seconds the process ``pid`` has used."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def _drive(srv, seconds):
     request = httpload.json_request('POST', '/v1/schedules', SCHEDULE,
                                     srv.tokens['admin'])
@@ -107,8 +116,8 @@ def main():
     try:
         _register(srv, args.hosts)
         print('| watchers | schedules/s | p50 ms | p99 ms | non-2xx | '
-              'watcher answers |')
-        print('| --- | --- | --- | --- | --- | --- |')
+              'watcher answers | server CPU ms/schedule | load average |')
+        print('| --- | --- | --- | --- | --- | --- | --- | --- |')
         runs = [('none', None), ('%d, see nothing' % args.watchers,
                                  srv.tokens['member']),
                 ('%d, woken by each' % args.watchers, srv.tokens['admin'])]
@@ -118,11 +127,15 @@ def main():
                 watchers = Watchers(srv, args.watchers, token)
                 watchers.start()
                 _drive(srv, 2)  # let every watcher connect and wait
+            cpu = _cpu_seconds(srv.process.pid)
             outcome = _drive(srv, args.seconds)
-            print('| %s | %.0f | %.1f | %.1f | %d | %s |' % (
+            cpu = _cpu_seconds(srv.process.pid) - cpu
+            print('| %s | %.0f | %.1f | %.1f | %d | %s | %.2f | %.1f |' % (
                 label, outcome.rate, outcome.percentile(50),
                 outcome.percentile(99), outcome.non_2xx,
-                watchers.answers if watchers else '-'), flush=True)
+                watchers.answers if watchers else '-',
+                1000 * cpu / max(1, len(outcome.latencies)),
+                os.getloadavg()[0]), flush=True)
             if watchers:
                 watchers.stopping = True
     finally:
