@@ -353,11 +353,13 @@ function groupRow(group) {
   const problems = group.error ? group.error.message
     : (group.violations || []).map((v) => v.detail).join('; ');
   for (const text of [group.name, group.policy || 'none',
-    group.topology_key || '', group.max_per_domain ?? '', members, domains,
-    group.largest_domain_share ?? '',
-    group.error ? '' : (group.policy_holds ? 'yes' : 'no')]) {
+    group.topology_key || '', group.max_per_domain ?? '', members]) {
     row.append(el('td', String(text)));
   }
+  row.append(el('td', domains, 'wrap'));
+  row.append(el('td', String(group.largest_domain_share ?? '')));
+  row.append(el('td', group.error ? ''
+    : (group.policy_holds ? 'yes' : 'no')));
   row.append(el('td', problems, 'wrap'));
   if (!group.error && !group.policy_holds) row.className = 'down';
   return row;

@@ -256,6 +256,12 @@ def test_screenshots_of_each_view(start_server, chromium):
         srv.request('POST', '/v1/schedules', as_=project, json={
             'resources': {'vcpus': 4, 'memory_mb': 8192, 'disk_gb': 40},
             'num_instances': size})
+    for hints in ({'group': 'web', 'group_policy': 'anti-affinity',
+                   'group_topology_key': 'availability_zone'},
+                  {'group': 'cache', 'group_policy': 'soft-affinity'}):
+        srv.request('POST', '/v1/schedules', as_='admin', json={
+            'resources': {'vcpus': 2, 'memory_mb': 4096}, 'num_instances': 3,
+            'hints': hints})
     driver = chromium(1280, 800)
     _sign_in(driver, srv, 'admin')
     for view in ('fleet', 'hosts', 'schedules', 'quotas', 'groups',
