@@ -13,6 +13,7 @@ from sora_api import exception
 from sora_api.api import deploy
 from sora_api.api import errors
 from sora_api.api import wsgi
+from sora_api.api.controllers import events
 from sora_api.api.controllers import groups
 from sora_api.api.controllers import hosts
 from sora_api.api.controllers import metrics
@@ -20,6 +21,7 @@ from sora_api.api.controllers import quotas
 from sora_api.api.controllers import resource_classes
 from sora_api.api.controllers import root
 from sora_api.api.controllers import schedules
+from sora_api.api.controllers import ui
 
 # path -> {method: (controller, action)}
 ROUTES = {
@@ -52,6 +54,9 @@ ROUTES = {
     '/v1/usages': {'GET': ('usages', 'show')},
     '/v1/groups': {'GET': ('groups', 'index')},
     '/v1/groups/{name}': {'GET': ('groups', 'show')},
+    '/v1/events': {'GET': ('events', 'index')},
+    '/ui/': {'GET': ('ui', 'index')},
+    '/ui/{asset}': {'GET': ('ui', 'asset')},
 }
 
 # Domain exception -> (status, code). Checked in order: subclasses first.
@@ -87,8 +92,10 @@ _UUID_REQUIREMENT = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-' \
 
 _UUID_PARAMS = ('host_id', 'schedule_id')
 # A group's name may hold any character, "/" too (sent as %2F, which the
-# server decodes before routing): it is the rest of the path.
-_PATH_REQUIREMENTS = {'/v1/groups/{name}': {'name': '.+'}}
+# server decodes before routing): it is the rest of the path. A dashboard
+# asset is one of the files the dashboard serves.
+_PATH_REQUIREMENTS = {'/v1/groups/{name}': {'name': '.+'},
+                      '/ui/{asset}': {'asset': ui.ASSET}}
 
 
 def _mapper():
@@ -116,6 +123,8 @@ class Application:
         self.public_endpoint = endpoint.rstrip('/') if endpoint else None
         self.controllers = {
             'root': root.RootController(services),
+            'events': events.EventsController(services),
+            'ui': ui.UiController(services),
             'hosts': hosts.HostsController(services),
             'metrics': metrics.MetricsController(services),
             'schedules': schedules.SchedulesController(services),
