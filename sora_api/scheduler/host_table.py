@@ -68,6 +68,7 @@ class HostTable:
         self.inventories = {}
         # False: the usage arrays are shared, and ``consume`` copies them.
         self._own_usage = True
+        self.changes = ChangeLog()
         self._reindex()
 
     # -- building -----------------------------------------------------------
@@ -113,6 +114,8 @@ class HostTable:
             # for every batch of new hosts cost 100k hosts ~50 ms a batch.
             self.position[row['id']] = start + offset
             self.name_position[row['name']] = start + offset
+        # Every column is a new array: nothing the old log speaks of.
+        self.changes = ChangeLog()
         self._changed()
 
     def _changed(self):
@@ -200,6 +203,7 @@ class HostTable:
             self._patch_free(known)
         else:
             self._free = {}
+        self.changes.record(known)
         self._states = {}
         if fresh:
             self.append(fresh)
@@ -231,6 +235,7 @@ class HostTable:
         for columns in self.inventories.values():
             for column, values in columns.items():
                 columns[column] = values[keep]
+        self.changes = ChangeLog()
         self._reindex()
 
     def _reindex(self):
@@ -264,6 +269,15 @@ class HostTable:
 
     def __len__(self):
         return len(self.ids)
+
+    def owns(self, values):
+        """True when ``values`` is one of this table's numeric columns or
+        cached free amounts: changed in place only where ``changes`` says.
+        """
+        if any(values is free for free in self._free.values()):
+            return True
+        return any(values is self.__dict__[column]
+                   for column in INT_COLUMNS + RATIO_COLUMNS)
 
     # -- what filters and weighers read ------------------------------------
 
@@ -377,6 +391,8 @@ class HostTable:
             self._free = {resource: free.copy()
                           for resource, free in self._free.items()}
             self._own_usage = True
+            # Its own arrays now: changes to them are its own too.
+            self.changes = ChangeLog()
         self.vcpus_used[i] += spec.vcpus
         self.memory_mb_used[i] += spec.memory_mb
         self.disk_gb_used[i] += spec.disk_gb
@@ -386,6 +402,7 @@ class HostTable:
             self.inventories[name]['used'][i] += amount
         # NOTE: patched in place: they are this view's own (copied above).
         self._patch_free([i])
+        self.changes.record([i])
         self._states.pop(i, None)
 
     def host_state(self, i):
@@ -415,6 +432,42 @@ class HostTable:
             up=bool(self.up[i]), traits=self.traits[i],
             metadata=self.metadata[i], inventories=inventories,
             taints=self.taints[i], projects=self.projects[i], **values)
+
+
+class ChangeLog:
+    """The rows a table changed in place, numbered, so a reader that saw
+    its arrays at one number learns which rows differ now (``since``).
+
+    A table whose arrays are replaced rather than changed (hosts added or
+    removed, a view copying its usage) starts a new log: a reader holding
+    the old one knows nothing of the new arrays. Only the last
+    ``KEEP`` changes are kept; an older number gets None (unknown).
+    """
+
+    KEEP = 64
+
+    def __init__(self):
+        self.number = 0
+        self._entries = []
+
+    def record(self, rows):
+        if not len(rows):
+            return
+        self.number += 1
+        self._entries.append((self.number, rows))
+        if len(self._entries) > self.KEEP:
+            del self._entries[0]
+
+    def since(self, number):
+        """Sorted positions changed after ``number``, or None if
+        forgotten."""
+        if number == self.number:
+            return np.zeros(0, dtype=np.intp)
+        newer = [rows for n, rows in self._entries if n > number]
+        if len(newer) != self.number - number:
+            return None
+        return np.unique(np.concatenate(
+            [np.asarray(rows, dtype=np.intp) for rows in newer]))
 
 
 # NOTE: most hosts share their zone, traits and metadata with many others;
