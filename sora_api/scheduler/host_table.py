@@ -69,6 +69,8 @@ class HostTable:
         # False: the usage arrays are shared, and ``consume`` copies them.
         self._own_usage = True
         self.changes = ChangeLog()
+        # ``(up, cutoff, earliest)`` of ``live_at``.
+        self._liveness = None
         self._reindex()
 
     # -- building -----------------------------------------------------------
@@ -116,6 +118,7 @@ class HostTable:
             self.name_position[row['name']] = start + offset
         # Every column is a new array: nothing the old log speaks of.
         self.changes = ChangeLog()
+        self._liveness = None
         self._changed()
 
     def _changed(self):
@@ -204,6 +207,7 @@ class HostTable:
         else:
             self._free = {}
         self.changes.record(known)
+        self._patch_liveness(known)
         self._states = {}
         if fresh:
             self.append(fresh)
@@ -217,6 +221,35 @@ class HostTable:
         for resource, free in self._free.items():
             free[rows] = (self.usable(resource)[rows]
                           - self.used(resource)[rows])
+
+    def live_at(self, cutoff):
+        """``liveness(self.heartbeat, cutoff)``, kept between calls.
+
+        NOTE: the answer changes only when a heartbeat does (``update``
+        patches it) or when the cutoff passes the earliest heartbeat of a
+        live host (that host goes down): until then the kept mask is
+        exact, and 100k hosts cost no pass. A cutoff earlier than the
+        kept one (the clock went back) computes it again. The mask is
+        never changed in place: views may hold it.
+        """
+        kept = self._liveness
+        if kept is None or not kept[1] <= cutoff <= kept[2]:
+            up = liveness(self.heartbeat, cutoff)
+            kept = self._liveness = (up, cutoff,
+                                     _earliest(self.heartbeat, up))
+        return kept[0]
+
+    def _patch_liveness(self, rows):
+        """Rows ``rows`` got new heartbeats: the kept mask follows."""
+        if self._liveness is None or not len(rows):
+            return
+        up, cutoff, earliest = self._liveness
+        beats = self.heartbeat[rows]
+        patched = liveness(beats, cutoff)
+        up = up.copy()
+        up[rows] = patched
+        self._liveness = (up, cutoff, min(earliest,
+                                          _earliest(beats, patched)))
 
     def remove(self, ids):
         """Drop the hosts with these ids."""
@@ -236,6 +269,7 @@ class HostTable:
             for column, values in columns.items():
                 columns[column] = values[keep]
         self.changes = ChangeLog()
+        self._liveness = None
         self._reindex()
 
     def _reindex(self):
@@ -521,6 +555,13 @@ def _state_values(host):
                   inventories=host.inventories, taints=host.taints,
                   projects=host.projects)
     return values
+
+
+def _earliest(heartbeats, up):
+    """The earliest heartbeat of the live hosts (+inf: none tracked)."""
+    beats = heartbeats[up]
+    beats = beats[~np.isnan(beats)]
+    return float(beats.min()) if len(beats) else np.inf
 
 
 def liveness(last_heartbeats, cutoff):
