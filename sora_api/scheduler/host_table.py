@@ -384,6 +384,22 @@ class HostTable:
             found = self._masks[key] = (codes, list(index), index)
         return found
 
+    def spread(self, slot, codes, values):
+        """``values[codes]``: each row's value from one value per code (of
+        ``factorized``).
+
+        NOTE: the last answer of each ``slot`` is kept, like the masks,
+        until a host's attributes change: requests asking the same values
+        (most ask alike) then cost no pass over the rows.
+        """
+        key = ('spread',) + slot
+        kept = self._masks.get(key)
+        if kept is not None and np.array_equal(kept[0], values):
+            return kept[1]
+        rows = values[codes] if len(codes) else np.zeros(0, values.dtype)
+        self._masks[key] = (values, rows)
+        return rows
+
     def _cached(self, key, compute):
         mask = self._masks.get(key)
         if mask is None:

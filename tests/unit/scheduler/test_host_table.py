@@ -269,3 +269,21 @@ def test_taints_and_projects_are_kept_through_updates(make_host):
     assert codes.tolist() == [0, 0]
     table.remove(['id-a'])
     assert table.projects == [{'p1'}]
+
+
+def test_spread_keeps_its_last_answer_until_attributes_change(make_host):
+    table = host_table.HostTable.from_host_states(
+        [make_host('a', availability_zone='az1'),
+         make_host('b', availability_zone='az2'),
+         make_host('c', availability_zone='az1')])
+    codes, distinct, _ = table.factorized(('zones',), lambda: table.zones)
+    first = table.spread(('zone',), codes, np.array([5, 7]))
+    assert first.tolist() == [5, 7, 5]
+    assert table.spread(('zone',), codes, np.array([5, 7])) is first
+    assert table.spread(('zone',), codes, np.array([1, 2])).tolist() == [
+        1, 2, 1]
+    moved = host_table._state_values(make_host('c', availability_zone='az2'))
+    table.update([moved])
+    codes, distinct, _ = table.factorized(('zones',), lambda: table.zones)
+    assert table.spread(('zone',), codes, np.array([1, 2])).tolist() == [
+        1, 2, 2]
