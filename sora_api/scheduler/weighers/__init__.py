@@ -105,11 +105,15 @@ def weigh_rows(weighers, table, rows, spec, last=None):
                    for weigher in weighers}
 
 
-def _share(raw, low, high, multiplier):
-    """One weigher's raw metrics normalised to [0, 1], times multiplier."""
+def _share(raw, low, high, multiplier, out=None):
+    """One weigher's raw metrics normalised to [0, 1], times multiplier
+    (into ``out`` if given)."""
     if low == high:
-        return np.zeros(len(raw))
-    share = raw - low
+        if out is None:
+            return np.zeros(len(raw))
+        out.fill(0.0)
+        return out
+    share = np.subtract(raw, low, out=out)
     share /= high - low
     share *= multiplier
     # ``+ 0.0`` turns the -0.0 of a negative multiplier into 0.0.
@@ -122,43 +126,61 @@ class _Metric:
 
     ``raw`` is its own copy; ``source`` the array the weigher handed back
     (a table column changes in place: the table's ``changes`` tell where).
-    ``low`` and ``high`` are kept with how many rows hold each, so a change
-    of a few rows finds the new bounds without a pass over all of them
-    unless the last row holding one moved away from it.
+    ``low`` and ``high`` are kept with how many rows hold each, counted
+    only once a row leaves one (None: not counted yet), so a change of a
+    few rows finds the new bounds without a pass over all of them unless
+    the last row holding one moved away from it, and a first weighing
+    costs no more than the bounds themselves.
     """
 
-    __slots__ = ('source', 'raw', 'low', 'high', 'at_low', 'at_high',
-                 'share')
+    __slots__ = ('source', 'raw', 'share', 'low', 'high', 'at_low',
+                 'at_high')
 
-    def __init__(self, source, raw, multiplier):
-        self.source = source
+    def __init__(self, raw, share):
         self.raw = raw
+        self.share = share
+
+    def fill(self, source, multiplier):
+        """Weigh ``source`` afresh, into this metric's own arrays."""
+        self.source = source
+        self.raw[...] = source
         self._bounds()
-        self.share = _share(raw, self.low, self.high, multiplier)
+        _share(self.raw, self.low, self.high, multiplier, out=self.share)
 
     def _bounds(self):
-        raw = self.raw
-        self.low, self.high = raw.min(), raw.max()
-        self.at_low = int(np.count_nonzero(raw == self.low))
-        self.at_high = int(np.count_nonzero(raw == self.high))
+        self.low, self.high = self.raw.min(), self.raw.max()
+        self.at_low = self.at_high = None
+
+    def _held(self, count, bound, before, values):
+        """How many rows hold ``bound`` now (``count`` before the change),
+        or None when still not counted and no row left it."""
+        leaving = int(np.count_nonzero(before == bound))
+        if count is None:
+            if not leaving:
+                return None
+            return int(np.count_nonzero(self.raw == bound))
+        return count - leaving + int(np.count_nonzero(values == bound))
 
     def patch(self, where, values):
         """Rows ``where`` now hold ``values``; False when a bound moved
         (every share must then be computed again)."""
+        if not len(values):
+            return True
         before = self.raw[where]
         self.raw[where] = values
         low, high = self.low, self.high
-        if len(values):
-            self.at_low -= int(np.count_nonzero(before == low))
-            self.at_high -= int(np.count_nonzero(before == high))
-            least, most = values.min(), values.max()
-            if least < low or most > high or not self.at_low or (
-                    not self.at_high):
+        if values.min() < low or values.max() > high:
+            self._bounds()
+        else:
+            self.at_low = self._held(self.at_low, low, before, values)
+            self.at_high = self._held(self.at_high, high, before, values)
+            if self.at_low == 0 or self.at_high == 0:
                 self._bounds()
-            else:
-                self.at_low += int(np.count_nonzero(values == low))
-                self.at_high += int(np.count_nonzero(values == high))
         return self.low == low and self.high == high
+
+
+# Past one row in this many changed, a weigher's shares are computed anew.
+_PATCHED_AT_MOST = 8
 
 
 class LastWeights:
@@ -176,6 +198,16 @@ class LastWeights:
 
     def __init__(self):
         self._last = None
+        # NOTE: arrays kept from one full weighing to the next: on a busy
+        # worker a fresh 100k-row array costs more in page faults (each
+        # new page touched) than the arithmetic done in it.
+        self._buffers = {}
+
+    def _buffer(self, slot, count):
+        buffer = self._buffers.get(slot)
+        if buffer is None or len(buffer) < count:
+            buffer = self._buffers[slot] = np.empty(count + count // 16)
+        return buffer[:count]
 
     def weigh(self, table, rows, active):
         """``(shares, total)`` of the ``(name, multiplier, raw)`` weighers
@@ -191,7 +223,8 @@ class LastWeights:
         metrics = last['metrics']
         changed = []
         bounds_moved = False
-        for (_, multiplier, source), metric in zip(active, metrics):
+        for j, (_, multiplier, source) in enumerate(active):
+            metric = metrics[j]
             if (logged is not None and source is metric.source
                     and table.owns(source)):
                 where = logged
@@ -202,14 +235,20 @@ class LastWeights:
                 values = raw[where]
             if np.isnan(values).any():
                 return self._full(table, rows, key, active)
+            if len(where) > len(rows) // _PATCHED_AT_MOST:
+                # Most rows differ (the candidates shifted, a capacity
+                # changed everywhere): patching would cost more than this.
+                metric.fill(source, multiplier)
+                bounds_moved = True
+                continue
             metric.source = source
             if metric.patch(where, values):
                 metric.share[where] = _share(values, metric.low, metric.high,
                                              multiplier)
             else:
                 bounds_moved = True
-                metric.share = _share(metric.raw, metric.low, metric.high,
-                                      multiplier)
+                _share(metric.raw, metric.low, metric.high, multiplier,
+                       out=metric.share)
             changed.append(where)
         self._remember(table, last)
         shares = [metric.share for metric in metrics]
@@ -226,13 +265,18 @@ class LastWeights:
         return shares, total
 
     def _full(self, table, rows, key, active):
-        metrics = [_Metric(source, np.array(source, dtype=np.float64),
-                           multiplier)
-                   for _, multiplier, source in active]
-        total = np.zeros(len(rows))
+        count = len(rows)
+        metrics = []
+        for j, (_, multiplier, source) in enumerate(active):
+            metric = _Metric(self._buffer(('raw', j), count),
+                             self._buffer(('share', j), count))
+            metric.fill(source, multiplier)
+            metrics.append(metric)
+        total = self._buffer('total', count)
+        total.fill(0.0)
         for metric in metrics:
             total += metric.share
-        last = {'key': key, 'count': len(rows), 'metrics': metrics,
+        last = {'key': key, 'count': count, 'metrics': metrics,
                 'total': total}
         if any(np.isnan(m.low) or np.isnan(m.high) for m in metrics):
             # NaN compares unequal to itself: never patched.

@@ -190,3 +190,41 @@ def test_a_change_log_names_the_rows_changed_since_a_number():
     for _ in range(host_table.ChangeLog.KEEP):
         log.record([1])
     assert log.since(0) is None
+
+
+def test_weights_stay_those_of_a_full_pass_as_the_last_host_leaves_a_bound(
+        conf, make_host, make_spec):
+    # Equal hosts claimed on one at a time, the best first (as the
+    # scheduler does): every claim takes a host off the highest free RAM
+    # and vCPUs, the last one moves those bounds; a released claim brings
+    # a host back to them.
+    conf.set_override('io_ops_weight_multiplier', -1.0,
+                      group='filter_scheduler')
+    table = host_table.as_table([make_host('h%02d' % i, memory_mb=4096,
+                                           vcpus=8) for i in range(12)])
+    chain = plugins.load_weighers(conf)
+    last = weighers.LastWeights()
+    rng = random.Random(4)
+    for step in range(80):
+        view = table.for_request()
+        everything = np.arange(len(view))
+        patched = weighers.weigh_rows(chain, view, everything, make_spec(),
+                                      last)
+        full = weighers.weigh_rows(chain, view, everything, make_spec())
+        assert patched[0].tobytes() == full[0].tobytes(), step
+        assert {k: v.tobytes() for k, v in patched[1].items()} == {
+            k: v.tobytes() for k, v in full[1].items()}, step
+        claimed = [i for i in range(len(view)) if view.memory_mb_used[i]]
+        release = claimed and rng.random() < 0.2
+        i = rng.choice(claimed) if release else int(np.argmax(full[0]))
+        row = host_table._state_values(view.host_state(i))
+        del row['traits'], row['metadata']
+        if release:
+            row.update(memory_mb_used=row['memory_mb_used'] - 512,
+                       vcpus_used=row['vcpus_used'] - 1,
+                       io_ops=row['io_ops'] - 1)
+        else:
+            row.update(memory_mb_used=row['memory_mb_used'] + 512,
+                       vcpus_used=row['vcpus_used'] + 1,
+                       io_ops=row['io_ops'] + 1)
+        table.update([row])
