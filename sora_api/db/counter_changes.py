@@ -17,15 +17,24 @@ _COUNTER = models.HostChanges.__table__
 _TOMBSTONES = models.HostTombstone.__table__
 _WITNESS = sa.bindparam('witness', type_=sa.String)
 _HEAD = sa.select(
-    _COUNTER.c.seq, _COUNTER.c.deleted_seq,
-    sa.select(models.DatabaseIdentity.uuid).scalar_subquery(),
+    _COUNTER.c.seq.label('head_seq'),
+    _COUNTER.c.deleted_seq.label('head_deleted_seq'),
+    sa.select(models.DatabaseIdentity.uuid).scalar_subquery().label(
+        'head_identity'),
     sa.func.coalesce(
         sa.select(H.c.change_seq).where(H.c.id == _WITNESS)
         .scalar_subquery(),
         sa.select(_TOMBSTONES.c.change_seq).where(
-            _TOMBSTONES.c.host_id == _WITNESS).scalar_subquery()),
-).where(_COUNTER.c.id == 1)
-_CHANGED = sa.select(H).where(H.c.change_seq > sa.bindparam('seq'))
+            _TOMBSTONES.c.host_id == _WITNESS).scalar_subquery(),
+    ).label('head_witness_seq'),
+).where(_COUNTER.c.id == 1).subquery('head')
+# NOTE: the head and the hosts changed after the reader's number in one
+# statement (a row of NULL hosts when none did): the usual catch-up, one
+# round trip. The head tells whether that number still holds; when it
+# does not, every host is read (``_ALL``).
+_SINCE = sa.select(_HEAD, H).select_from(
+    _HEAD.outerjoin(H, H.c.change_seq > sa.bindparam('seq')))
+_ALL = sa.select(_HEAD, H).select_from(_HEAD.outerjoin(H, sa.true()))
 _DELETED = sa.select(models.HostTombstone.host_id).where(
     models.HostTombstone.change_seq > sa.bindparam('seq'))
 
@@ -40,17 +49,26 @@ def read(conn, cursor):
     counter has since passed the cursor's again) reads every host again,
     with ``reload`` true.
     """
+    if cursor == -1:
+        rows = conn.execute(_ALL, {'witness': None}).mappings().all()
+    else:
+        rows = conn.execute(_SINCE, {'witness': cursor[2],
+                                     'seq': cursor[1]}).mappings().all()
+    head = rows[0]
+    current, identity = head['head_seq'], head['head_identity']
     witness = None if cursor == -1 else cursor[2]
-    current, deleted_seq, identity, witness_seq = conn.execute(
-        _HEAD, {'witness': witness}).one()
+    witness_seq = head['head_witness_seq']
     reload = (cursor == -1 or cursor[0] != identity or cursor[1] > current
               or (witness is not None
                   and (witness_seq is None or witness_seq < cursor[3])))
+    if reload and cursor != -1:
+        rows = conn.execute(_ALL, {'witness': None}).mappings().all()
     seq = -1 if reload else cursor[1]
     if seq == current:
         return None
-    rows = conn.execute(_CHANGED, {'seq': seq}).mappings().all()
+    rows = [r for r in rows if r['id'] is not None]
     fresh = [r['id'] for r in rows if r['attrs_seq'] > seq]
+    deleted_seq = head['head_deleted_seq']
     deleted = [] if seq < 0 or deleted_seq <= seq else list(
         conn.scalars(_DELETED, {'seq': seq}))
     newest = max(rows, key=lambda r: r['change_seq'], default=None)

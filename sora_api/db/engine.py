@@ -177,20 +177,24 @@ class Database:
             yield session
 
     @contextlib.contextmanager
-    def connection(self, writer=False):
+    def connection(self, writer=False, autocommit=False):
         """A Core connection in one transaction, committed at the end.
 
         The hot paths (token checks, host-cache refreshes, claims) use it:
         it skips the ORM session's bookkeeping, which costs more than the
-        statements themselves.
+        statements themselves. ``autocommit`` (PostgreSQL; ignored
+        elsewhere): no transaction, each statement commits on its own,
+        which spares the round trips of BEGIN and COMMIT around reads that
+        need no shared snapshot.
         """
         self._after_fault()
         with _unavailable_as_503():
             with self.engine.connect() as conn:
                 if writer and self.is_sqlite:
                     conn = conn.execution_options(sora_writer=True)
-                with conn.begin():
-                    yield conn
+                with _autocommit(conn, autocommit and self.is_postgresql):
+                    with conn.begin():
+                        yield conn
         if writer:
             self.storage_fault = None
 
@@ -257,6 +261,29 @@ class Database:
 # whole pool (SQLAlchemy), so a restarted database costs at most one 503
 # per worker.
 _IDLE_BEFORE_PING = 5.0
+
+
+@contextlib.contextmanager
+def _autocommit(conn, wanted):
+    """psycopg2's own autocommit on ``conn`` for the block, if ``wanted``.
+
+    NOTE: not SQLAlchemy's isolation_level AUTOCOMMIT: that one resets
+    the level when the connection returns to the pool with one more
+    statement (``SET default_transaction_isolation``), a round trip as
+    dear as the BEGIN and COMMIT it spares. psycopg2 switches its flag
+    without a word to the server, and then sends no BEGIN; SQLAlchemy's
+    commit and the pool's rollback find no transaction and send nothing.
+    """
+    if not wanted:
+        yield
+        return
+    dbapi_conn = conn.connection.dbapi_connection
+    dbapi_conn.autocommit = True
+    try:
+        yield
+    finally:
+        if not dbapi_conn.closed:
+            dbapi_conn.autocommit = False
 
 
 def _ping_when_idle(engine):

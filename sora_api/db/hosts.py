@@ -444,23 +444,37 @@ def changes_since(db, seq):
     to its inventories; ``deleted`` lists deleted host ids; ``seq`` is the
     cursor to ask with next time.
     """
+    if db.is_postgresql and seq != -1:
+        with db.connection(autocommit=True) as conn:
+            found = xid_changes.read_since(conn, seq)
+            if found is None:
+                return None
+            if found is not xid_changes.RELOAD:
+                return _changes(conn, *found)
+    # NOTE: on SQLite and MariaDB the counter's reads must share one
+    # snapshot (a transaction); a full read on PostgreSQL streams, which
+    # needs one too.
     with db.connection() as conn:
         read = (xid_changes.read if db.is_postgresql
                 else counter_changes.read)
         found = read(conn, seq)
         if found is None:
             return None
-        rows, fresh, deleted, cursor, reload = found
-        every = reload or len(fresh) > _ATTRIBUTES_IN_LIST
-        all_traits = _traits(conn, None if every else fresh)
-        all_metadata = _metadata(conn, None if every else fresh)
-        all_taints = _taints(conn, None if every else fresh)
-        all_projects = _projects(conn, None if every else fresh)
-        changed_attributes = set(fresh)
-        stocked = [r['id'] for r in rows if r['custom_inventories']
-                   or r['id'] in changed_attributes]
-        inventories = _inventories(conn, None if (
-            every or len(stocked) > _ATTRIBUTES_IN_LIST) else stocked)
+        return _changes(conn, *found)
+
+
+def _changes(conn, rows, fresh, deleted, cursor, reload):
+    """``Changes`` of what a reader found, attributes read on ``conn``."""
+    every = reload or len(fresh) > _ATTRIBUTES_IN_LIST
+    all_traits = _traits(conn, None if every else fresh)
+    all_metadata = _metadata(conn, None if every else fresh)
+    all_taints = _taints(conn, None if every else fresh)
+    all_projects = _projects(conn, None if every else fresh)
+    changed_attributes = set(fresh)
+    stocked = [r['id'] for r in rows if r['custom_inventories']
+               or r['id'] in changed_attributes]
+    inventories = _inventories(conn, None if (
+        every or len(stocked) > _ATTRIBUTES_IN_LIST) else stocked)
     traits = {h: all_traits.get(h, []) for h in fresh}
     metadata = {h: all_metadata.get(h, {}) for h in fresh}
     inventories = {h: inventories.get(h, {}) for h in stocked}

@@ -82,26 +82,46 @@ class Cursor:
     snapshot: str
 
 
+# What ``read_since`` answers when every host must be read (``read``).
+RELOAD = object()
+
+
 def read(conn, cursor):
     """``(rows, fresh ids, deleted ids, cursor, reload)`` or None.
 
     ``cursor`` -1 (or one from another database, or from before the
     transaction ids went back: a restored cluster) reads every host, with
     ``reload`` true. ``fresh`` are the hosts whose attributes changed.
+    ``conn`` must be in a transaction (a full read streams).
     """
-    if cursor != -1:
-        result = conn.execute(_SINCE, {'previous': cursor.snapshot})
-        rows = result.mappings().all()
-        head = rows[0]
-        if _same_history(cursor, head):
-            changed = [r for r in rows if r['id'] is not None]
-            if not changed and not head['deleted']:
-                return None
-            deleted = list(conn.scalars(
-                _DELETED, {'previous': cursor.snapshot})) if head[
-                    'deleted'] else []
-            return (changed, [r['id'] for r in changed if r['attrs_changed']],
-                    deleted, _cursor(head), False)
+    found = RELOAD if cursor == -1 else read_since(conn, cursor)
+    return read_all(conn) if found is RELOAD else found
+
+
+def read_since(conn, cursor):
+    """``read`` of what changed after ``cursor``, or ``RELOAD``.
+
+    NOTE: it never streams, so ``conn`` may be in autocommit mode: each
+    statement reads its own snapshot, as it would in a READ COMMITTED
+    transaction, and a catch-up costs one round trip, not three (BEGIN
+    and COMMIT around it).
+    """
+    result = conn.execute(_SINCE, {'previous': cursor.snapshot})
+    rows = result.mappings().all()
+    head = rows[0]
+    if not _same_history(cursor, head):
+        return RELOAD
+    changed = [r for r in rows if r['id'] is not None]
+    if not changed and not head['deleted']:
+        return None
+    deleted = list(conn.scalars(
+        _DELETED, {'previous': cursor.snapshot})) if head['deleted'] else []
+    return (changed, [r['id'] for r in changed if r['attrs_changed']],
+            deleted, _cursor(head), False)
+
+
+def read_all(conn):
+    """``read`` of every host, ``reload`` true; ``conn`` in a transaction."""
     # NOTE: streamed (a server-side cursor, 2,000 rows at a time): libpq
     # keeps a connection's receive buffer at the size of the largest result
     # it got, which for every host at once is 12 MB at 10k hosts.

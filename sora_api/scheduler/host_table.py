@@ -68,6 +68,9 @@ class HostTable:
         self.inventories = {}
         # False: the usage arrays are shared, and ``consume`` copies them.
         self._own_usage = True
+        self.changes = ChangeLog()
+        # ``(up, cutoff, earliest)`` of ``live_at``.
+        self._liveness = None
         self._reindex()
 
     # -- building -----------------------------------------------------------
@@ -113,6 +116,9 @@ class HostTable:
             # for every batch of new hosts cost 100k hosts ~50 ms a batch.
             self.position[row['id']] = start + offset
             self.name_position[row['name']] = start + offset
+        # Every column is a new array: nothing the old log speaks of.
+        self.changes = ChangeLog()
+        self._liveness = None
         self._changed()
 
     def _changed(self):
@@ -200,6 +206,8 @@ class HostTable:
             self._patch_free(known)
         else:
             self._free = {}
+        self.changes.record(known)
+        self._patch_liveness(known)
         self._states = {}
         if fresh:
             self.append(fresh)
@@ -213,6 +221,35 @@ class HostTable:
         for resource, free in self._free.items():
             free[rows] = (self.usable(resource)[rows]
                           - self.used(resource)[rows])
+
+    def live_at(self, cutoff):
+        """``liveness(self.heartbeat, cutoff)``, kept between calls.
+
+        NOTE: the answer changes only when a heartbeat does (``update``
+        patches it) or when the cutoff passes the earliest heartbeat of a
+        live host (that host goes down): until then the kept mask is
+        exact, and 100k hosts cost no pass. A cutoff earlier than the
+        kept one (the clock went back) computes it again. The mask is
+        never changed in place: views may hold it.
+        """
+        kept = self._liveness
+        if kept is None or not kept[1] <= cutoff <= kept[2]:
+            up = liveness(self.heartbeat, cutoff)
+            kept = self._liveness = (up, cutoff,
+                                     _earliest(self.heartbeat, up))
+        return kept[0]
+
+    def _patch_liveness(self, rows):
+        """Rows ``rows`` got new heartbeats: the kept mask follows."""
+        if self._liveness is None or not len(rows):
+            return
+        up, cutoff, earliest = self._liveness
+        beats = self.heartbeat[rows]
+        patched = liveness(beats, cutoff)
+        up = up.copy()
+        up[rows] = patched
+        self._liveness = (up, cutoff, min(earliest,
+                                          _earliest(beats, patched)))
 
     def remove(self, ids):
         """Drop the hosts with these ids."""
@@ -231,6 +268,8 @@ class HostTable:
         for columns in self.inventories.values():
             for column, values in columns.items():
                 columns[column] = values[keep]
+        self.changes = ChangeLog()
+        self._liveness = None
         self._reindex()
 
     def _reindex(self):
@@ -264,6 +303,15 @@ class HostTable:
 
     def __len__(self):
         return len(self.ids)
+
+    def owns(self, values):
+        """True when ``values`` is one of this table's numeric columns or
+        cached free amounts: changed in place only where ``changes`` says.
+        """
+        if any(values is free for free in self._free.values()):
+            return True
+        return any(values is self.__dict__[column]
+                   for column in INT_COLUMNS + RATIO_COLUMNS)
 
     # -- what filters and weighers read ------------------------------------
 
@@ -336,6 +384,22 @@ class HostTable:
             found = self._masks[key] = (codes, list(index), index)
         return found
 
+    def spread(self, slot, codes, values):
+        """``values[codes]``: each row's value from one value per code (of
+        ``factorized``).
+
+        NOTE: the last answer of each ``slot`` is kept, like the masks,
+        until a host's attributes change: requests asking the same values
+        (most ask alike) then cost no pass over the rows.
+        """
+        key = ('spread',) + slot
+        kept = self._masks.get(key)
+        if kept is not None and np.array_equal(kept[0], values):
+            return kept[1]
+        rows = values[codes] if len(codes) else np.zeros(0, values.dtype)
+        self._masks[key] = (values, rows)
+        return rows
+
     def _cached(self, key, compute):
         mask = self._masks.get(key)
         if mask is None:
@@ -377,6 +441,8 @@ class HostTable:
             self._free = {resource: free.copy()
                           for resource, free in self._free.items()}
             self._own_usage = True
+            # Its own arrays now: changes to them are its own too.
+            self.changes = ChangeLog()
         self.vcpus_used[i] += spec.vcpus
         self.memory_mb_used[i] += spec.memory_mb
         self.disk_gb_used[i] += spec.disk_gb
@@ -386,6 +452,7 @@ class HostTable:
             self.inventories[name]['used'][i] += amount
         # NOTE: patched in place: they are this view's own (copied above).
         self._patch_free([i])
+        self.changes.record([i])
         self._states.pop(i, None)
 
     def host_state(self, i):
@@ -415,6 +482,42 @@ class HostTable:
             up=bool(self.up[i]), traits=self.traits[i],
             metadata=self.metadata[i], inventories=inventories,
             taints=self.taints[i], projects=self.projects[i], **values)
+
+
+class ChangeLog:
+    """The rows a table changed in place, numbered, so a reader that saw
+    its arrays at one number learns which rows differ now (``since``).
+
+    A table whose arrays are replaced rather than changed (hosts added or
+    removed, a view copying its usage) starts a new log: a reader holding
+    the old one knows nothing of the new arrays. Only the last
+    ``KEEP`` changes are kept; an older number gets None (unknown).
+    """
+
+    KEEP = 64
+
+    def __init__(self):
+        self.number = 0
+        self._entries = []
+
+    def record(self, rows):
+        if not len(rows):
+            return
+        self.number += 1
+        self._entries.append((self.number, rows))
+        if len(self._entries) > self.KEEP:
+            del self._entries[0]
+
+    def since(self, number):
+        """Sorted positions changed after ``number``, or None if
+        forgotten."""
+        if number == self.number:
+            return np.zeros(0, dtype=np.intp)
+        newer = [rows for n, rows in self._entries if n > number]
+        if len(newer) != self.number - number:
+            return None
+        return np.unique(np.concatenate(
+            [np.asarray(rows, dtype=np.intp) for rows in newer]))
 
 
 # NOTE: most hosts share their zone, traits and metadata with many others;
@@ -468,6 +571,13 @@ def _state_values(host):
                   inventories=host.inventories, taints=host.taints,
                   projects=host.projects)
     return values
+
+
+def _earliest(heartbeats, up):
+    """The earliest heartbeat of the live hosts (+inf: none tracked)."""
+    beats = heartbeats[up]
+    beats = beats[~np.isnan(beats)]
+    return float(beats.min()) if len(beats) else np.inf
 
 
 def liveness(last_heartbeats, cutoff):

@@ -115,10 +115,11 @@ class SchedulerManager:
         column, never reach the table other requests share. ``own_read``:
         see ``HostCache.table``.
         """
-        table = self.cache.table(own_read).with_own_usage()
+        shared = self.cache.table(own_read)
+        table = shared.with_own_usage()
         cutoff = _epoch(liveness.down_cutoff(
             timeutils.utcnow(), self.conf.scheduler.service_down_time))
-        table.up = host_table.liveness(table.heartbeat, cutoff)
+        table.up = shared.live_at(cutoff)
         return table
 
     def _live_schedule(self, schedule_id):

@@ -74,4 +74,4 @@ def untolerated_counts(table, tolerations, effect):
     codes, distinct, _ = table.factorized(('taints',), lambda: table.taints)
     counts = np.array([len(untolerated(taints, tolerations, effect))
                        for taints in distinct], dtype=np.int64)
-    return counts[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+    return table.spread(('untolerated', effect), codes, counts)

@@ -97,20 +97,23 @@ def weigh_rows(weighers, table, rows, spec, last=None):
     for weigher in weighers:
         multiplier = weigher.weight_multiplier()
         if multiplier and len(rows) and weigher.applies(spec):
-            # A copy: a weigher may hand back a column that changes later.
-            active.append((weigher.name, multiplier, np.array(
-                weigher.weigh_rows(table, rows, spec), dtype=np.float64)))
-    parts, total = (last or LastWeights()).weigh(rows, active)
+            active.append((weigher.name, multiplier,
+                           weigher.weigh_rows(table, rows, spec)))
+    parts, total = (last or LastWeights()).weigh(table, rows, active)
     shares = dict(zip((name for name, _, _ in active), parts))
     return total, {weigher.name: shares.get(weigher.name, zeros)
                    for weigher in weighers}
 
 
-def _share(raw, low, high, multiplier):
-    """One weigher's raw metrics normalised to [0, 1], times multiplier."""
+def _share(raw, low, high, multiplier, out=None):
+    """One weigher's raw metrics normalised to [0, 1], times multiplier
+    (into ``out`` if given)."""
     if low == high:
-        return np.zeros(len(raw))
-    share = raw - low
+        if out is None:
+            return np.zeros(len(raw))
+        out.fill(0.0)
+        return out
+    share = np.subtract(raw, low, out=out)
     share /= high - low
     share *= multiplier
     # ``+ 0.0`` turns the -0.0 of a negative multiplier into 0.0.
@@ -118,47 +121,175 @@ def _share(raw, low, high, multiplier):
     return share
 
 
+class _Metric:
+    """One weigher's raw metrics as last weighed, and their bounds.
+
+    ``raw`` is its own copy; ``source`` the array the weigher handed back
+    (a table column changes in place: the table's ``changes`` tell where).
+    ``low`` and ``high`` are kept with how many rows hold each, counted
+    only once a row leaves one (None: not counted yet), so a change of a
+    few rows finds the new bounds without a pass over all of them unless
+    the last row holding one moved away from it, and a first weighing
+    costs no more than the bounds themselves.
+    """
+
+    __slots__ = ('source', 'raw', 'share', 'low', 'high', 'at_low',
+                 'at_high')
+
+    def __init__(self, raw, share):
+        self.raw = raw
+        self.share = share
+
+    def fill(self, source, multiplier):
+        """Weigh ``source`` afresh, into this metric's own arrays."""
+        self.source = source
+        self.raw[...] = source
+        self._bounds()
+        _share(self.raw, self.low, self.high, multiplier, out=self.share)
+
+    def _bounds(self):
+        self.low, self.high = self.raw.min(), self.raw.max()
+        self.at_low = self.at_high = None
+
+    def _held(self, count, bound, before, values):
+        """How many rows hold ``bound`` now (``count`` before the change),
+        or None when still not counted and no row left it."""
+        leaving = int(np.count_nonzero(before == bound))
+        if count is None:
+            if not leaving:
+                return None
+            return int(np.count_nonzero(self.raw == bound))
+        return count - leaving + int(np.count_nonzero(values == bound))
+
+    def patch(self, where, values):
+        """Rows ``where`` now hold ``values``; False when a bound moved
+        (every share must then be computed again)."""
+        if not len(values):
+            return True
+        before = self.raw[where]
+        self.raw[where] = values
+        low, high = self.low, self.high
+        if values.min() < low or values.max() > high:
+            self._bounds()
+        else:
+            self.at_low = self._held(self.at_low, low, before, values)
+            self.at_high = self._held(self.at_high, high, before, values)
+            if self.at_low == 0 or self.at_high == 0:
+                self._bounds()
+        return self.low == low and self.high == high
+
+
+# Past one row in this many changed, a weigher's shares are computed anew.
+_PATCHED_AT_MOST = 8
+
+
 class LastWeights:
     """A driver's last weighing, patched where the raw metrics changed.
 
     NOTE: between two requests only the hosts that changed (a claim, a
-    new instance) weigh differently. When the candidates and every
-    weigher's minimum and maximum are unchanged, only the changed hosts'
-    shares are recomputed, by the same arithmetic, so the weights are
-    exactly those of a full pass at a fraction of its cost.
+    new instance) weigh differently. When the candidates are as many and
+    every weigher's minimum and maximum are unchanged, only the changed
+    rows' shares are recomputed, by the same arithmetic, so the weights
+    are exactly those of a full pass at a fraction of its cost. Which rows
+    changed is found by comparing each weigher's metrics with the last
+    ones, or, for a table column the weigher hands back as it is (every
+    row a candidate), read from the table's ``changes``: no pass at all.
     """
 
     def __init__(self):
         self._last = None
+        # NOTE: arrays kept from one full weighing to the next: on a busy
+        # worker a fresh 100k-row array costs more in page faults (each
+        # new page touched) than the arithmetic done in it.
+        self._buffers = {}
 
-    def weigh(self, rows, active):
-        """``(shares, total)`` of the ``(name, multiplier, raw)`` weighers."""
+    def _buffer(self, slot, count):
+        buffer = self._buffers.get(slot)
+        if buffer is None or len(buffer) < count:
+            buffer = self._buffers[slot] = np.empty(count + count // 16)
+        return buffer[:count]
+
+    def weigh(self, table, rows, active):
+        """``(shares, total)`` of the ``(name, multiplier, raw)`` weighers
+        over ``rows`` of ``table``."""
         key = [(name, multiplier) for name, multiplier, _ in active]
-        raws = [raw for _, _, raw in active]
-        bounds = [(raw.min(), raw.max()) for raw in raws]
         last = self._last
-        if (last is None or last['key'] != key or last['bounds'] != bounds
-                or not np.array_equal(last['rows'], rows)):
-            shares = [_share(raw, low, high, multiplier) for
-                      (_, multiplier, raw), (low, high) in zip(active, bounds)]
-            total = np.zeros(len(rows))
+        if (last is None or last['key'] != key
+                or last['count'] != len(rows)):
+            return self._full(table, rows, key, active)
+        logged = None
+        if last['changes'] is table.changes and len(rows) == len(table):
+            logged = table.changes.since(last['number'])
+        metrics = last['metrics']
+        changed = []
+        bounds_moved = False
+        for j, (_, multiplier, source) in enumerate(active):
+            metric = metrics[j]
+            if (logged is not None and source is metric.source
+                    and table.owns(source)):
+                where = logged
+                values = np.asarray(source[where], dtype=np.float64)
+            else:
+                raw = np.asarray(source, dtype=np.float64)
+                where = np.flatnonzero(raw != metric.raw)
+                values = raw[where]
+            if np.isnan(values).any():
+                return self._full(table, rows, key, active)
+            if len(where) > len(rows) // _PATCHED_AT_MOST:
+                # Most rows differ (the candidates shifted, a capacity
+                # changed everywhere): patching would cost more than this.
+                metric.fill(source, multiplier)
+                bounds_moved = True
+                continue
+            metric.source = source
+            if metric.patch(where, values):
+                metric.share[where] = _share(values, metric.low, metric.high,
+                                             multiplier)
+            else:
+                bounds_moved = True
+                _share(metric.raw, metric.low, metric.high, multiplier,
+                       out=metric.share)
+            changed.append(where)
+        self._remember(table, last)
+        shares = [metric.share for metric in metrics]
+        total = last['total']
+        if bounds_moved:
+            total[:] = 0.0
             for share in shares:
                 total += share
-            self._last = {'key': key, 'bounds': bounds, 'rows': rows,
-                          'raws': raws, 'shares': shares, 'total': total}
             return shares, total
-        changed = np.zeros(len(rows), dtype=bool)
-        for raw, before in zip(raws, last['raws']):
-            changed |= raw != before
-        where = np.flatnonzero(changed)
-        total, shares = last['total'], last['shares']
+        where = np.unique(np.concatenate(changed)) if changed else changed
         total[where] = 0.0
-        for (_, multiplier, raw), (low, high), share in zip(active, bounds,
-                                                            shares):
-            share[where] = _share(raw[where], low, high, multiplier)
+        for share in shares:
             total[where] += share[where]
-        last['raws'] = raws
         return shares, total
+
+    def _full(self, table, rows, key, active):
+        count = len(rows)
+        metrics = []
+        for j, (_, multiplier, source) in enumerate(active):
+            metric = _Metric(self._buffer(('raw', j), count),
+                             self._buffer(('share', j), count))
+            metric.fill(source, multiplier)
+            metrics.append(metric)
+        total = self._buffer('total', count)
+        total.fill(0.0)
+        for metric in metrics:
+            total += metric.share
+        last = {'key': key, 'count': count, 'metrics': metrics,
+                'total': total}
+        if any(np.isnan(m.low) or np.isnan(m.high) for m in metrics):
+            # NaN compares unequal to itself: never patched.
+            last = None
+        else:
+            self._remember(table, last)
+        self._last = last
+        return [metric.share for metric in metrics], total
+
+    @staticmethod
+    def _remember(table, last):
+        last['changes'] = table.changes
+        last['number'] = table.changes.number
 
 
 def ranking(weights, limit=None):

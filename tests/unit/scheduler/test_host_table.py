@@ -47,6 +47,66 @@ def test_liveness_counts_untracked_hosts_as_up():
     assert up.tolist() == [True, True, False]
 
 
+def _beating(make_host, name, heartbeat):
+    row = host_table._state_values(make_host(name))
+    row['heartbeat'] = heartbeat
+    return row
+
+
+def test_kept_liveness_turns_a_host_down_exactly_past_its_heartbeat(
+        make_host):
+    table = host_table.HostTable()
+    table.update([_beating(make_host, 'a', 100.0),
+                  _beating(make_host, 'b', 50.0),
+                  _beating(make_host, 'c', np.nan)])
+    assert table.live_at(40.0).tolist() == [True, True, True]
+    # At its heartbeat a host is still up; a moment later it is down.
+    assert table.live_at(50.0).tolist() == [True, True, True]
+    assert table.live_at(50.001).tolist() == [True, False, True]
+    assert table.live_at(100.0).tolist() == [True, False, True]
+    assert table.live_at(100.5).tolist() == [False, False, True]
+    # A heartbeat brings a host back at once, and sets when it goes.
+    table.update([_beating(make_host, 'b', 200.0)])
+    assert table.live_at(100.5).tolist() == [False, True, True]
+    assert table.live_at(200.0).tolist() == [False, True, True]
+    assert table.live_at(200.5).tolist() == [False, False, True]
+    # A clock that went back sees the hosts as that time would.
+    assert table.live_at(99.0).tolist() == [True, True, True]
+
+
+def test_kept_liveness_is_that_of_every_heartbeat_at_every_cutoff(
+        make_host):
+    rng = np.random.default_rng(3)
+    table = host_table.HostTable()
+    table.update([_beating(make_host, 'h%d' % i, float(rng.integers(0, 50)))
+                  for i in range(40)])
+    cutoff, added = 0.0, 40
+    for _ in range(300):
+        cutoff += float(rng.choice([0.0, 0.5, 1.0, 3.0, -2.0]))
+        rows = [_beating(make_host, table.names[i],
+                         float(rng.choice([np.nan, cutoff - 1, cutoff,
+                                           cutoff + rng.integers(0, 20)])))
+                for i in rng.choice(len(table), rng.integers(0, 4))]
+        if rng.random() < 0.05:
+            rows.append(_beating(make_host, 'h%d' % added, cutoff + 5))
+            added += 1
+        table.update(rows)
+        if rng.random() < 0.05:
+            table.remove([table.ids[0]])
+        before = table.live_at(cutoff)
+        assert before.tolist() == host_table.liveness(
+            table.heartbeat, cutoff).tolist()
+
+
+def test_kept_liveness_is_never_changed_under_a_view(make_host):
+    table = host_table.HostTable()
+    table.update([_beating(make_host, 'a', 100.0)])
+    held = table.live_at(90.0)
+    table.update([_beating(make_host, 'a', 10.0)])
+    assert held.tolist() == [True]
+    assert table.live_at(90.0).tolist() == [False]
+
+
 def test_free_follows_consumption_and_updates(make_host, make_spec):
     table = host_table.HostTable.from_host_states(
         [make_host('a', vcpus=8, cpu_allocation_ratio=1.0)])
@@ -209,3 +269,21 @@ def test_taints_and_projects_are_kept_through_updates(make_host):
     assert codes.tolist() == [0, 0]
     table.remove(['id-a'])
     assert table.projects == [{'p1'}]
+
+
+def test_spread_keeps_its_last_answer_until_attributes_change(make_host):
+    table = host_table.HostTable.from_host_states(
+        [make_host('a', availability_zone='az1'),
+         make_host('b', availability_zone='az2'),
+         make_host('c', availability_zone='az1')])
+    codes, distinct, _ = table.factorized(('zones',), lambda: table.zones)
+    first = table.spread(('zone',), codes, np.array([5, 7]))
+    assert first.tolist() == [5, 7, 5]
+    assert table.spread(('zone',), codes, np.array([5, 7])) is first
+    assert table.spread(('zone',), codes, np.array([1, 2])).tolist() == [
+        1, 2, 1]
+    moved = host_table._state_values(make_host('c', availability_zone='az2'))
+    table.update([moved])
+    codes, distinct, _ = table.factorized(('zones',), lambda: table.zones)
+    assert table.spread(('zone',), codes, np.array([1, 2])).tolist() == [
+        1, 2, 2]

@@ -128,3 +128,103 @@ def test_patched_weights_are_those_of_a_full_pass(conf, make_host,
         assert patched[0].tobytes() == full[0].tobytes()
         assert {k: v.tobytes() for k, v in patched[1].items()} == {
             k: v.tobytes() for k, v in full[1].items()}
+
+
+def test_weights_patched_from_the_tables_changes_are_those_of_a_full_pass(
+        conf, make_host, make_spec):
+    # A worker's table as the host cache keeps it: claims and capacity
+    # changes applied in place (known rows), hosts added and removed, and
+    # each request weighing every row of its own view, some of them
+    # consuming several instances on it.
+    conf.set_override('io_ops_weight_multiplier', -1.5,
+                      group='filter_scheduler')
+    rng = random.Random(11)
+
+    def host(name):
+        return make_host(name, memory_mb=rng.choice([2048, 4096]),
+                         vcpus=rng.choice([4, 8]), io_ops=rng.randint(0, 3))
+
+    table = host_table.as_table([host('h%d' % i) for i in range(120)])
+    chain = plugins.load_weighers(conf)
+    last = weighers.LastWeights()
+    added = 120
+    for step in range(150):
+        rows = []
+        for i in rng.sample(range(len(table)), rng.choice([0, 1, 2, 5])):
+            row = host_table._state_values(table.host_state(i))
+            del row['traits'], row['metadata']
+            row['memory_mb_used'] += rng.choice([0, 512, -512])
+            row['io_ops'] = rng.randint(0, 4)
+            if rng.random() < 0.1:
+                row['memory_mb'] = rng.choice([2048, 4096, 8192])
+            rows.append(row)
+        table.update(rows)
+        if rng.random() < 0.05:
+            table.update([host_table._state_values(host('h%d' % added))])
+            added += 1
+        if rng.random() < 0.05:
+            table.remove([table.ids[rng.randrange(len(table))]])
+        view = table.for_request()
+        for _ in range(rng.choice([1, 1, 3])):
+            everything = np.arange(len(view))
+            patched = weighers.weigh_rows(chain, view, everything,
+                                          make_spec(), last)
+            full = weighers.weigh_rows(chain, view, everything, make_spec())
+            assert patched[0].tobytes() == full[0].tobytes(), step
+            assert {k: v.tobytes() for k, v in patched[1].items()} == {
+                k: v.tobytes() for k, v in full[1].items()}
+            view.consume(int(np.argmax(full[0])),
+                         make_spec(memory_mb=512, vcpus=1))
+
+
+def test_a_change_log_names_the_rows_changed_since_a_number():
+    log = host_table.ChangeLog()
+    assert log.since(0).tolist() == []
+    log.record([5, 2])
+    log.record([])
+    log.record([2, 9])
+    assert log.number == 2
+    assert log.since(0).tolist() == [2, 5, 9]
+    assert log.since(1).tolist() == [2, 9]
+    assert log.since(2).tolist() == []
+    for _ in range(host_table.ChangeLog.KEEP):
+        log.record([1])
+    assert log.since(0) is None
+
+
+def test_weights_stay_those_of_a_full_pass_as_the_last_host_leaves_a_bound(
+        conf, make_host, make_spec):
+    # Equal hosts claimed on one at a time, the best first (as the
+    # scheduler does): every claim takes a host off the highest free RAM
+    # and vCPUs, the last one moves those bounds; a released claim brings
+    # a host back to them.
+    conf.set_override('io_ops_weight_multiplier', -1.0,
+                      group='filter_scheduler')
+    table = host_table.as_table([make_host('h%02d' % i, memory_mb=4096,
+                                           vcpus=8) for i in range(12)])
+    chain = plugins.load_weighers(conf)
+    last = weighers.LastWeights()
+    rng = random.Random(4)
+    for step in range(80):
+        view = table.for_request()
+        everything = np.arange(len(view))
+        patched = weighers.weigh_rows(chain, view, everything, make_spec(),
+                                      last)
+        full = weighers.weigh_rows(chain, view, everything, make_spec())
+        assert patched[0].tobytes() == full[0].tobytes(), step
+        assert {k: v.tobytes() for k, v in patched[1].items()} == {
+            k: v.tobytes() for k, v in full[1].items()}, step
+        claimed = [i for i in range(len(view)) if view.memory_mb_used[i]]
+        release = claimed and rng.random() < 0.2
+        i = rng.choice(claimed) if release else int(np.argmax(full[0]))
+        row = host_table._state_values(view.host_state(i))
+        del row['traits'], row['metadata']
+        if release:
+            row.update(memory_mb_used=row['memory_mb_used'] - 512,
+                       vcpus_used=row['vcpus_used'] - 1,
+                       io_ops=row['io_ops'] - 1)
+        else:
+            row.update(memory_mb_used=row['memory_mb_used'] + 512,
+                       vcpus_used=row['vcpus_used'] + 1,
+                       io_ops=row['io_ops'] + 1)
+        table.update([row])
