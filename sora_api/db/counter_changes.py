@@ -32,9 +32,13 @@ _HEAD = sa.select(
 # statement (a row of NULL hosts when none did): the usual catch-up, one
 # round trip. The head tells whether that number still holds; when it
 # does not, every host is read (``_ALL``).
+# Hosts come in the order they were created, so a host table that appends
+# them keeps that order: equally weighed hosts rank oldest first.
 _SINCE = sa.select(_HEAD, H).select_from(
-    _HEAD.outerjoin(H, H.c.change_seq > sa.bindparam('seq')))
-_ALL = sa.select(_HEAD, H).select_from(_HEAD.outerjoin(H, sa.true()))
+    _HEAD.outerjoin(H, H.c.change_seq > sa.bindparam('seq'))).order_by(
+        H.c.created_at, H.c.id)
+_ALL = sa.select(_HEAD, H).select_from(
+    _HEAD.outerjoin(H, sa.true())).order_by(H.c.created_at, H.c.id)
 _DELETED = sa.select(models.HostTombstone.host_id).where(
     models.HostTombstone.change_seq > sa.bindparam('seq'))
 

@@ -63,13 +63,16 @@ def _head(deleted):
 
 
 _HEAD_ALL = _head(sa.false())
+# Hosts come in the order they were created, so a host table that appends
+# them keeps that order: equally weighed hosts rank oldest first.
 _ALL = sa.select(_HEAD_ALL, H, sa.true().label('attrs_changed')).select_from(
-    _HEAD_ALL.outerjoin(H, sa.true()))
+    _HEAD_ALL.outerjoin(H, sa.true())).order_by(H.c.created_at, H.c.id)
 _HEAD_SINCE = _head(sa.exists().where(_unseen(_TOMBSTONES.c.change_xid)))
 _SINCE = sa.select(
     _HEAD_SINCE, H,
     sa.func.coalesce(_unseen(H.c.attrs_xid), False).label('attrs_changed'),
-).select_from(_HEAD_SINCE.outerjoin(H, _unseen(H.c.change_xid)))
+).select_from(_HEAD_SINCE.outerjoin(H, _unseen(H.c.change_xid))).order_by(
+    H.c.created_at, H.c.id)
 _DELETED = sa.select(_TOMBSTONES.c.host_id).where(
     _unseen(_TOMBSTONES.c.change_xid))
 

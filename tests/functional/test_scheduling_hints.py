@@ -375,3 +375,23 @@ def test_ram_weigher_spreads_when_positive_and_stacks_when_negative(
     third = placed(srv, resources={'memory_mb': 1024})
     used = first + second + third
     assert len(set(used)) == (3 if spread else 1)
+
+
+def test_equally_weighed_hosts_rank_oldest_first(start_server):
+    """Hosts registered one by one, identical: a dry run lists them in the
+    order they were created, whatever their ids, on a server that caught
+    up with them in one read and on one that loaded them at start."""
+    srv = start_server()
+    names = ['tie-%02d' % i for i in range(24)]
+    for name in names:
+        assert srv.request('POST', '/v1/hosts', as_='admin', json={
+            'name': name, 'vcpus': 8, 'memory_mb': 8192,
+            'disk_gb': 80}).status_code == 201
+    for _ in range(2):
+        response = srv.request('POST', '/v1/schedules', as_='member', json={
+            'resources': {'vcpus': 1}, 'dry_run': True})
+        assert response.status_code == 200, response.text
+        assert [c['host_name'] for c in response.json()['candidates']] == \
+            names[:len(response.json()['candidates'])]
+        srv.stop()
+        srv.start()
