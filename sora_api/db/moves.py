@@ -39,7 +39,8 @@ _REPOINT_CUSTOM = sa.update(CA).where(
 @engine.retry_on_deadlock
 def move(db, schedule, targets, group=None, group_state=None):
     """Move instance ``i`` of ``schedule`` (a ``ScheduleRecord`` as read)
-    to host ``targets[i]``; returns the schedule as stored after.
+    to host ``targets[i]``, a ``(host_id, host_name)`` pair; returns the
+    schedule as stored after.
     ``group_state`` is the ``(generation, members)`` the group was read at.
 
     Raises ``ClaimConflict`` when the schedule changed since it was read,
@@ -57,15 +58,17 @@ def move(db, schedule, targets, group=None, group_state=None):
         if group and not groups.bump_group(
                 conn, schedule.project_id, group, *group_state):
             raise exception.ClaimConflict(reason='group %s changed' % group)
-        changed = _swap_hosts(conn, schedule, targets, now)
+        host_ids = {index: host_id
+                    for index, (host_id, _) in targets.items()}
+        changed = _swap_hosts(conn, schedule, host_ids, now)
         params = [{'sid': schedule.id, 'index': index, 'target': target}
-                  for index, target in sorted(targets.items())]
+                  for index, target in sorted(host_ids.items())]
         conn.execute(_REPOINT, params)
         conn.execute(_REPOINT_CUSTOM, params)
         db_hosts.mark_changed(conn, changed)
         events.schedule(conn, 'schedule.updated', schedule.id,
                         schedule.project_id)
-    return schedules.get(db, schedule.id)
+    return schedules.changed(schedule, now, targets)
 
 
 def _swap_hosts(conn, schedule, targets, now):
