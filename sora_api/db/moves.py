@@ -26,6 +26,13 @@ A = models.Allocation.__table__
 CA = models.CustomAllocation.__table__
 MOVABLE = ('active', 'held')
 
+# Compare-and-swap of the schedule's generation; built once, so SQLAlchemy
+# compiles it once.
+_BUMP = sa.update(S).where(
+    S.c.id == sa.bindparam('sid'),
+    S.c.generation == sa.bindparam('read_generation'),
+    S.c.status.in_(MOVABLE),
+).values(generation=S.c.generation + 1, updated_at=sa.bindparam('now'))
 _REPOINT = sa.update(A).where(
     A.c.schedule_id == sa.bindparam('sid'),
     A.c.instance_index == sa.bindparam('index'),
@@ -48,10 +55,9 @@ def move(db, schedule, targets, group=None, group_state=None):
     """
     now = timeutils.utcnow()
     with db.connection(writer=True) as conn:
-        bumped = conn.execute(sa.update(S).where(
-            S.c.id == schedule.id, S.c.generation == schedule.generation,
-            S.c.status.in_(MOVABLE),
-        ).values(generation=S.c.generation + 1, updated_at=now)).rowcount
+        bumped = conn.execute(_BUMP, {
+            'sid': schedule.id, 'read_generation': schedule.generation,
+            'now': now}).rowcount
         if not bumped:
             raise exception.ClaimConflict(
                 reason='schedule %s changed' % schedule.id)
