@@ -408,7 +408,6 @@ def markdown(info, rows, command):
 
 def write(args, info, rows, command):
     """Merge ``rows`` into the table of earlier runs; the paths written."""
-    os.makedirs(args.output_dir, exist_ok=True)
     json_path = os.path.join(args.output_dir, 'results-changes.json')
     if not args.fresh and os.path.exists(json_path):
         with open(json_path) as f:
@@ -433,6 +432,7 @@ def main(argv=None):
     log('Sora API changes benchmark: %d hosts, %.0f s per run, '
         'connections %s, tool %s, sora_api from %s' % (
             args.hosts, args.duration, args.connections, tool, source))
+    os.makedirs(args.output_dir, exist_ok=True)
     parent = args.workdir or tempfile.mkdtemp(prefix='sora-bench-')
     os.makedirs(parent, exist_ok=True)
     workdir = tempfile.mkdtemp(prefix='changes-%d-' % args.hosts,
