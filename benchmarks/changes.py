@@ -132,8 +132,9 @@ def parse_args(argv):
     if args.schedules % 2 or args.schedules <= 2 * max(args.connections):
         p.error('--schedules must be even and more than twice the most '
                 'connections, so no two requests move one schedule at once')
-    # What run.py's registration reads.
+    # What run.py's registration reads: the plain fleet.
     args.gpu_fraction = 0.0
+    args.policies = False
     return args
 
 
