@@ -118,6 +118,8 @@ def parse_args(argv):
     p.add_argument('--output-dir', default=HERE,
                    help='where RESULTS-changes.md and results-changes.json '
                         'go')
+    p.add_argument('--note', action='append', default=[],
+                   help='a line added to the notes of RESULTS-changes.md')
     p.add_argument('--fresh', action='store_true',
                    help='start the results table anew instead of merging '
                         'into the rows of earlier runs')
@@ -344,7 +346,7 @@ def _vs_schedule(r, key):
     return '%.2f× %s' % (value, '✓' if value <= MAX_RATIO else '✗')
 
 
-def markdown(info, rows, command):
+def markdown(info, rows, command, notes=()):
     lines = [
         '# Changing placements: move, resize, drain (issue 13)', '',
         'Written by `benchmarks/changes.py`; the last run: `%s`.' % command,
@@ -400,7 +402,7 @@ def markdown(info, rows, command):
                              else '✗', d['server_cpu_ms'], d['moves'],
                              d['stuck'], d['instances_after'],
                              'yes' if d['all_moved'] else 'NO', _load(d)))
-    notes = [n for row in rows for n in row['notes']]
+    notes = list(notes) + [n for row in rows for n in row['notes']]
     if notes:
         lines += ['', 'Notes:', ''] + ['- %s' % n for n in
                                        dict.fromkeys(notes)]
@@ -408,17 +410,22 @@ def markdown(info, rows, command):
 
 
 def write(args, info, rows, command):
-    """Merge ``rows`` into the table of earlier runs; the paths written."""
+    """Merge ``rows`` (and ``--note``s) into the table of earlier runs;
+    the paths written."""
     json_path = os.path.join(args.output_dir, 'results-changes.json')
+    notes = list(args.note)
     if not args.fresh and os.path.exists(json_path):
         with open(json_path) as f:
-            rows = results.merge_rows(json.load(f)['rows'], rows)
+            earlier = json.load(f)
+        rows = results.merge_rows(earlier['rows'], rows)
+        notes = earlier.get('notes', []) + [
+            n for n in notes if n not in earlier.get('notes', [])]
     md = os.path.join(args.output_dir, 'RESULTS-changes.md')
     with open(md, 'w') as f:
-        f.write(markdown(info, rows, command))
+        f.write(markdown(info, rows, command, notes))
     with open(json_path, 'w') as f:
-        json.dump({'machine': info, 'rows': rows}, f, indent=1,
-                  default=str)
+        json.dump({'machine': info, 'rows': rows, 'notes': notes}, f,
+                  indent=1, default=str)
     return [md, json_path]
 
 
