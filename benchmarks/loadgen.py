@@ -1,10 +1,14 @@
 """Drive one request for a bounded time with ``wrk``, or in pure Python.
 
 ``body`` is one JSON body, or a list of them that each connection sends
-in turn (a mix). Both drivers return the same summary (a dict): ``tool``,
-``requests``, ``seconds``, ``rate`` (req/s), ``p50``/``p95``/``p99``/``max``
-(ms), ``errors`` (socket errors and timeouts), ``non_2xx`` and
-``statuses``.
+in turn (a mix). ``path`` is one path, or a list of them sent in turn,
+each pass over the list with the next body: a request on each of many
+resources (``/v1/schedules/{id}/move``), never two at once on the same
+one while the list is longer than the connections (and, for wrk, a
+multiple of its two threads). Both drivers return the same summary (a
+dict): ``tool``, ``requests``, ``seconds``, ``rate`` (req/s),
+``p50``/``p95``/``p99``/``max`` (ms), ``errors`` (socket errors and
+timeouts), ``non_2xx`` and ``statuses``.
 """
 
 import itertools
@@ -43,15 +47,23 @@ def run(tool, host, port, method, path, body=None, token=None,
                       seconds)
 
 
-def run_wrk(host, port, method, path, body, token, connections, seconds):
+def _entries(path, body):
+    """``(paths, bodies)``, each a list."""
     bodies = body if isinstance(body, list) else [body]
+    return (path if isinstance(path, list) else [path]), bodies
+
+
+def run_wrk(host, port, method, path, body, token, connections, seconds):
+    paths, bodies = _entries(path, body)
+    threads = max(1, min(2, connections))
     env = dict(os.environ, SORA_METHOD=method, SORA_TOKEN=token or '',
                SORA_BODIES='\n'.join(json.dumps(b) for b in bodies
-                                     if b is not None))
-    threads = max(1, min(2, connections))
+                                     if b is not None),
+               SORA_PATHS='\n'.join(paths) if len(paths) > 1 else '',
+               SORA_THREADS=str(threads))
     command = ['wrk', '-t%d' % threads, '-c%d' % connections,
                '-d%ds' % max(1, round(seconds)), '--timeout', WRK_TIMEOUT,
-               '-s', LUA, 'http://%s:%d%s' % (host, port, path)]
+               '-s', LUA, 'http://%s:%d%s' % (host, port, paths[0])]
     done = subprocess.run(command, env=env, capture_output=True, text=True,
                           timeout=seconds + 120, check=False)
     line = next((ln for ln in done.stdout.splitlines()
@@ -88,9 +100,9 @@ def _ms(microseconds):
 
 def run_python(host, port, method, path, body, token, connections,
                seconds):
-    bodies = body if isinstance(body, list) else [body]
-    requests = itertools.cycle([httpload.json_request(method, path, b, token)
-                                for b in bodies])
+    paths, bodies = _entries(path, body)
+    requests = itertools.cycle([httpload.json_request(method, p, b, token)
+                                for b in bodies for p in paths])
     outcome = httpload.drive(host, port, lambda: next(requests),
                              connections=connections, seconds=seconds)
     return {

@@ -2,7 +2,11 @@
 --
 -- The request comes from the environment: SORA_METHOD (GET), SORA_BODIES
 -- (JSON bodies, one a line, optional: each connection sends them in turn)
--- and SORA_TOKEN (an X-Auth-Token, optional).
+-- and SORA_TOKEN (an X-Auth-Token, optional). SORA_PATHS (paths, one a
+-- line, optional): request k goes to path k mod #paths with body
+-- floor(k / #paths) mod #bodies (each pass over the paths sends the next
+-- body); thread t of SORA_THREADS sends requests t, t + SORA_THREADS, ...
+-- so with #paths a multiple of the threads no two threads share a path.
 -- done() prints one line "SORA_WRK {json}" with the request count, the
 -- duration, wrk's socket errors, the latency percentiles (microseconds)
 -- and the count of each HTTP status seen by every thread.
@@ -13,6 +17,11 @@ local bodies = {}
 for line in string.gmatch(os.getenv("SORA_BODIES") or "", "[^\n]+") do
    table.insert(bodies, line)
 end
+local paths = {}
+for line in string.gmatch(os.getenv("SORA_PATHS") or "", "[^\n]+") do
+   table.insert(paths, line)
+end
+local nthreads = tonumber(os.getenv("SORA_THREADS") or "1")
 
 wrk.method = method
 wrk.headers["Accept"] = "application/json"
@@ -25,7 +34,19 @@ if token ~= nil and token ~= "" then
 end
 
 -- One body: wrk's prebuilt request. Several: format each in turn.
-if #bodies > 1 then
+if #paths > 0 then
+   local sent = 0
+   function request()
+      -- tid: this thread's number from 0, set by setup().
+      local k = sent * nthreads + tid
+      sent = sent + 1
+      local body = nil
+      if #bodies > 0 then
+         body = bodies[math.floor(k / #paths) % #bodies + 1]
+      end
+      return wrk.format(nil, paths[k % #paths + 1], nil, body)
+   end
+elseif #bodies > 1 then
    local sent = 0
    function request()
       sent = sent + 1
@@ -36,6 +57,7 @@ end
 local threads = {}
 
 function setup(thread)
+   thread:set("tid", #threads)
    table.insert(threads, thread)
 end
 

@@ -39,7 +39,8 @@ class NoRoomInPlace(exception.ClaimConflict):
 def resize(db, schedule, resources, targets, quota_limits=None, group=None,
            group_state=None):
     """Give every instance of ``schedule`` (as read) ``resources``; those in
-    ``targets`` (index -> host id) move there, under the ``group_state``
+    ``targets`` (index -> ``(host_id, host_name)``) move there, under the
+    ``group_state``
     ``(generation, members)`` of ``group`` read when they were placed.
     Returns the schedule after.
 
@@ -54,6 +55,8 @@ def resize(db, schedule, resources, targets, quota_limits=None, group=None,
     difference.subtract(usage.project_amounts(
         schedule.request['resources'], count))
     grown = {r: n for r, n in difference.items() if n > 0}
+    host_ids = {index: host_id for index, (host_id, _) in targets.items()}
+    request = dict(schedule.request, resources=resources)
     try:
         with db.connection(writer=True) as conn:
             bumped = conn.execute(sa.update(S).where(
@@ -61,8 +64,7 @@ def resize(db, schedule, resources, targets, quota_limits=None, group=None,
                 S.c.generation == schedule.generation,
                 S.c.status.in_(moves.MOVABLE),
             ).values(generation=S.c.generation + 1, updated_at=now,
-                     request=dict(schedule.request, resources=resources))
-            ).rowcount
+                     request=request)).rowcount
             if not bumped:
                 raise exception.ClaimConflict(
                     reason='schedule %s changed' % schedule.id)
@@ -70,18 +72,19 @@ def resize(db, schedule, resources, targets, quota_limits=None, group=None,
                     conn, schedule.project_id, group, *group_state):
                 raise exception.ClaimConflict(
                     reason='group %s changed' % group)
-            changed = _change_hosts(conn, schedule, resources, targets, now)
+            changed = _change_hosts(conn, schedule, resources, host_ids,
+                                    now)
             quotas.consume(conn, schedule.project_id, grown,
                            quota_limits or {})
             quotas.release(conn, schedule.project_id,
                            {r: -n for r, n in difference.items() if n < 0})
-            _rewrite_allocations(conn, schedule, resources, targets)
+            _rewrite_allocations(conn, schedule, resources, host_ids)
             db_hosts.mark_changed(conn, changed)
             events.schedule(conn, 'schedule.updated', schedule.id,
                             schedule.project_id)
     except quotas.Exceeded:
         quotas.explain(db, schedule.project_id, grown, quota_limits or {})
-    return schedules.get(db, schedule.id)
+    return schedules.changed(schedule, now, targets, request)
 
 
 def _change_hosts(conn, schedule, resources, targets, now):

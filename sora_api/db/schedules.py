@@ -42,6 +42,19 @@ class ScheduleRecord:
     expires_at: object = None
 
 
+def changed(schedule, now, targets, request=None):
+    """``schedule`` (as read) as a change at ``now`` stores it: the next
+    generation, instance ``i`` on ``targets[i]`` (a ``(host_id,
+    host_name)`` pair), ``request`` if given."""
+    allocations = [
+        Allocation(a.instance_index, *targets[a.instance_index])
+        if a.instance_index in targets else a
+        for a in schedule.allocations]
+    return dataclasses.replace(
+        schedule, generation=schedule.generation + 1, updated_at=now,
+        allocations=allocations, request=request or schedule.request)
+
+
 def _records(conn, schedule_rows):
     """``ScheduleRecord``s of schedule rows, allocations in one query."""
     if not schedule_rows:

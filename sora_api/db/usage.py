@@ -150,14 +150,19 @@ def _release_custom(conn, schedule_id):
     return released
 
 
+# Built once, with bound parameters, so SQLAlchemy compiles it once.
+_RELEASE_HOST = sa.update(H).where(H.c.id == sa.bindparam('host_id')).values(
+    dict({resource + '_used': H.c[resource + '_used']
+          - sa.bindparam('freed_' + resource) for resource in RESOURCES},
+         instances=H.c.instances - sa.bindparam('count'),
+         generation=H.c.generation + 1, updated_at=sa.bindparam('now')))
+
+
 def release_host(conn, host_id, freed, instances, now):
     """Take ``freed`` (v1 field -> amount) and ``instances`` off a host."""
-    conn.execute(sa.update(H).where(H.c.id == host_id).values(
-        vcpus_used=H.c.vcpus_used - freed['vcpus'],
-        memory_mb_used=H.c.memory_mb_used - freed['memory_mb'],
-        disk_gb_used=H.c.disk_gb_used - freed['disk_gb'],
-        instances=H.c.instances - instances,
-        generation=H.c.generation + 1, updated_at=now))
+    params = {'freed_' + r: freed[r] for r in RESOURCES}
+    params.update(host_id=host_id, count=instances, now=now)
+    conn.execute(_RELEASE_HOST, params)
 
 
 def release_inventory(conn, host_id, name, amount):

@@ -38,7 +38,9 @@ def _drain_one(manager, schedule, host_id, indexes, dry_run, moved, stuck):
         if dry_run:
             targets = manager.plan_move(schedule, indexes)
         else:
-            after = manager.move(schedule.id, indexes)
+            # The schedule as listed: a move of one changed since is a
+            # lost race, and its next attempt reads it again.
+            after = manager.move(schedule.id, indexes, read=schedule)
             targets = {a.instance_index: a.host_name
                        for a in after.allocations
                        if a.instance_index in indexes}

@@ -122,24 +122,26 @@ class SchedulerManager:
         table.up = shared.live_at(cutoff)
         return table
 
-    def _live_schedule(self, schedule_id):
-        """The schedule to move or resize, as read now.
+    def _live_schedule(self, schedule_id, read=None):
+        """The schedule to move or resize: ``read`` (a record the caller
+        has just read), else as read now.
 
         NOTE: on a server database a read sees each statement's own
         snapshot, so one that meets a concurrent delete between the
         schedule row and its allocations reads a schedule without any:
         it is being deleted, and is as good as gone (404).
         """
-        schedule = db_schedules.get(self.db, schedule_id)
+        schedule = read or db_schedules.get(self.db, schedule_id)
         if not schedule.allocations and schedule.status != 'expired':
             raise exception.ScheduleNotFound(schedule_id=schedule_id)
         return schedule
 
-    def _movable_schedule(self, schedule_id, generations):
-        """The schedule to move or resize, as read now: at one of the
-        ``generations`` (None: any), else ``ScheduleGenerationConflict``;
-        live, else ``ScheduleStatusConflict``."""
-        schedule = self._live_schedule(schedule_id)
+    def _movable_schedule(self, schedule_id, generations, read=None):
+        """The schedule to move or resize (``_live_schedule``): at one of
+        the ``generations`` (None: any), else
+        ``ScheduleGenerationConflict``; live, else
+        ``ScheduleStatusConflict``."""
+        schedule = self._live_schedule(schedule_id, read)
         db_schedules.check_generation(schedule_id, schedule.generation,
                                       generations)
         if schedule.status not in moves.MOVABLE:
@@ -296,9 +298,12 @@ class SchedulerManager:
             reason='Every claim lost a race with concurrent requests after '
                    '%d attempts.' % attempts)
 
-    def move(self, schedule_id, indexes, ignore_hosts=(), generations=None):
+    def move(self, schedule_id, indexes, ignore_hosts=(), generations=None,
+             read=None):
         """Move the instances ``indexes`` (None: all) of a schedule to other
         hosts chosen under its own request; returns the schedule after.
+        ``read``: the schedule as the caller has just read it (after
+        expiring due holds), which the first attempt starts from.
 
         Raises ``NoValidHost`` when they do not all fit elsewhere (nothing
         moves), ``ScheduleStatusConflict`` for an expired hold.
@@ -306,9 +311,10 @@ class SchedulerManager:
         holds.expire_due(self.db)
         attempts = self.conf.scheduler.max_claim_attempts
         for attempt in range(1, attempts + 1):
-            # Read again on each attempt: a lost race may have been a
-            # concurrent move of this very schedule.
-            schedule = self._movable_schedule(schedule_id, generations)
+            # Read again on each later attempt: a lost race may have been
+            # a concurrent move of this very schedule.
+            schedule = self._movable_schedule(
+                schedule_id, generations, read if attempt == 1 else None)
             moving = [a for a in schedule.allocations
                       if indexes is None or a.instance_index in indexes]
             spec, group_state = self._move_spec(schedule, moving,
@@ -316,7 +322,7 @@ class SchedulerManager:
             with self._table_lock:
                 chosen = self.driver.select_destinations(
                     spec, self._table_for(schedule.request))
-            targets = {a.instance_index: host.id
+            targets = {a.instance_index: (host.id, host.name)
                        for a, host in zip(moving, chosen)}
             try:
                 moved = moves.move(self.db, schedule, targets,
@@ -347,22 +353,27 @@ class SchedulerManager:
         return {a.instance_index: host.name
                 for a, host in zip(moving, chosen)}
 
-    def resize(self, schedule_id, resources, generations=None):
+    def resize(self, schedule_id, resources, generations=None, read=None):
         """Give every instance of a schedule ``resources``: in place where
         its host has room for the difference, else on another host chosen
         under the schedule's own request. Returns the schedule after.
+        ``read``: as for ``move``.
 
         The same resources change nothing. Raises ``NoValidHost`` when an
         instance fits nowhere (nothing changes), ``OverQuota``.
         """
         holds.expire_due(self.db)
-        # An unknown class is a 400 before anything is tried.
-        with self._table_lock:
-            self._table_for({'resources': resources})
+        # An unknown class is a 400 before anything is tried (the standard
+        # classes always exist: no table to catch up for them).
+        if set(resources) - set(db_usage.RESOURCES):
+            with self._table_lock:
+                self._table_for({'resources': resources})
         full = set()
         attempt = 0
         while True:
-            schedule = self._movable_schedule(schedule_id, generations)
+            schedule = self._movable_schedule(schedule_id, generations, read)
+            # Later tries read again.
+            read = None
             if (db_usage.split_resources(resources)
                     == db_usage.split_resources(
                         schedule.request['resources'])):
@@ -395,7 +406,7 @@ class SchedulerManager:
             with self._table_lock:
                 chosen = self.driver.select_destinations(
                     spec, self._table_for(resized.request))
-            targets = {a.instance_index: host.id
+            targets = {a.instance_index: (host.id, host.name)
                        for a, host in zip(moving, chosen)}
         schedule = resizes.resize(self.db, schedule, resources, targets,
                                   quota_limits=quotas.defaults(self.conf),

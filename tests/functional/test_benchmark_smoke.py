@@ -78,3 +78,26 @@ def test_python_driver_counts_statuses(tmp_path):
     assert refused['requests'] > 0
     assert refused['non_2xx'] == refused['requests']
     assert set(refused['statuses']) == {401}
+
+
+def test_changes_benchmark_smoke_run(tmp_path):
+    """``benchmarks/changes.py`` at 1k hosts, a second a run: every move,
+    resize and drain answered 2xx, and the drained host emptied."""
+    from benchmarks import changes
+
+    rows = changes.main([
+        '--hosts', '1000', '--duration', '1', '--connections', '8',
+        '--schedules', '100', '--drains', '1', '--drain-instances', '20',
+        '--output-dir', str(tmp_path / 'out'),
+        '--workdir', str(tmp_path / 'state')])
+
+    [row, drains] = rows
+    assert row['registration']['hosts_created'] == 1000, row
+    for name in changes.OPERATIONS:
+        _assert_clean(name, row[name])
+        assert row[name]['requests'] > 0, row[name]
+    [drain] = drains['drains']
+    assert drain['instances_before'] == 20, drain
+    assert drain['all_moved'], drain
+    assert not [n for n in row['notes'] if 'exited with status' in n], row
+    assert (tmp_path / 'out' / 'RESULTS-changes.md').exists()

@@ -174,3 +174,28 @@ def test_an_admin_moves_a_members_schedule(api, hosts, zone):
     assert response.status_code == 200, response.text
     assert placed(response.json()['schedule']) != placed(schedule)
     invariants.check(api.database())
+
+
+def test_a_custom_class_moves_with_its_instance(api, make_host, unique,
+                                                zone):
+    name = 'CUSTOM_' + unique('mv').upper().replace('-', '_')
+    response = api.request('PUT', '/v1/resource_classes/' + name,
+                           as_='admin')
+    assert response.status_code == 201, response.text
+    made = [make_host(availability_zone=zone, inventories={name: {
+        'total': 2}}) for _ in range(2)]
+    schedule = create(api, zone, num_instances=1, resources={
+        'vcpus': 1, name: 2})
+    response = move(api, schedule, {'instance_index': 0})
+    assert response.status_code == 200, response.text
+    moved = response.json()['schedule']
+    assert moved == show(api, schedule)
+    [source] = [h for h in made if h['name'] == placed(schedule)[0]]
+    [target] = [h for h in made if h['name'] == placed(moved)[0]]
+    assert source != target
+
+    def used(host):
+        return api.request('GET', '/v1/hosts/' + host['id'], as_='admin'
+                           ).json()['host']['inventories'][name]['used']
+    assert (used(source), used(target)) == (0, 2)
+    invariants.check(api.database())

@@ -136,7 +136,8 @@ class SchedulesController(controllers.Controller):
                     'instance of the schedule (0 to %d).' % (index, count - 1))
             indexes = {index}
         moved = self.services.scheduler.move(
-            schedule_id, indexes, body.get('ignore_hosts', ()), generations)
+            schedule_id, indexes, body.get('ignore_hosts', ()), generations,
+            read=schedule)
         return _response(moved)
 
     def resize(self, req, schedule_id):
@@ -153,7 +154,7 @@ class SchedulesController(controllers.Controller):
         generations = wsgi.if_match(req, 'schedule')
         resources = _checked_resources(body['resources'])
         resized = self.services.scheduler.resize(schedule_id, resources,
-                                                 generations)
+                                                 generations, read=schedule)
         return _response(resized)
 
 
