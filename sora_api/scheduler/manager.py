@@ -33,6 +33,7 @@ from sora_api.db import schedules as db_schedules
 from sora_api.db import usage as db_usage
 from sora_api.scheduler import host_cache
 from sora_api.scheduler import host_table
+from sora_api.scheduler import planning
 from sora_api.scheduler import plugins
 from sora_api.scheduler import request_spec
 
@@ -236,13 +237,33 @@ class SchedulerManager:
         return db_schedules.hosts_of(self.db, project_id, schedule_ids)
 
     def dry_run(self, project_id, request):
-        """Ranked candidates and the filter funnel; nothing is claimed."""
+        """``(candidates, funnel, nearest, relaxations)``: the ranked
+        candidates, the filter funnel, the hosts that came closest and
+        the single changes that would let every instance fit (none when
+        they fit already); nothing is claimed."""
         holds.expire_due(self.db)
         spec, _ = self.build_spec(project_id, request)
         with self._table_lock:
-            return self.driver.rank(
-                spec, self._table_for(request),
+            table = self._table_for(request)
+            candidates, funnel = self.driver.rank(
+                spec, table,
                 limit=self.conf.filter_scheduler.max_dry_run_candidates)
+            closest, relaxations = self.driver.explain(spec, table)
+        return candidates, funnel, closest, relaxations
+
+    def capacity(self, project_id, request):
+        """How many more instances of ``request`` fit now (``planning``);
+        nothing is claimed."""
+        holds.expire_due(self.db)
+        spec, _ = self.build_spec(project_id, dict(request, num_instances=1))
+        with self._table_lock:
+            table, candidates, counts = self.driver.placeable(
+                spec, self._table_for(request))
+        limits, usage = quotas.get(self.db, project_id,
+                                   quotas.defaults(self.conf))
+        return planning.capacity(table, spec, candidates, counts,
+                                 planning.quota_remaining(spec, limits,
+                                                          usage))
 
     def schedule(self, project_id, user_id, request, idempotency_key=None):
         """Place and claim every instance, or raise ``NoValidHost``.
@@ -265,7 +286,8 @@ class SchedulerManager:
                 project_id, request)
             with self._table_lock:
                 chosen = self.driver.select_destinations(
-                    spec, self._table_for(request, own_read=attempt > 1))
+                    spec, self._table_for(request, own_read=attempt > 1),
+                    relax=True)
             try:
                 schedule = db_claims.claim(
                     self.db, project_id, user_id, request,

@@ -7,11 +7,15 @@ work on a ``HostTable`` (a list of ``HostState`` is converted), so the
 built-in filters and weighers run over all hosts at once.
 """
 
+import dataclasses
+
 from oslo_log import log as logging
 
 from sora_api import exception
 from sora_api import metrics
+from sora_api.scheduler import explain
 from sora_api.scheduler import filters
+from sora_api.scheduler import fit
 from sora_api.scheduler import host_table
 from sora_api.scheduler import weighers
 
@@ -62,7 +66,47 @@ class Scheduler:
         return weighers.weighed_hosts(table, rows, weights, contributions,
                                       order), funnel
 
-    def select_destinations(self, spec, hosts):
+    def explain(self, spec, hosts, failed_spec=None, failed_table=None,
+                relax=True):
+        """``(nearest, relaxations)`` of ``spec`` on ``hosts`` (see
+        ``explain``): ``nearest`` for the instance that found no host
+        (``failed_spec`` on ``failed_table``, by default the first);
+        ``relaxations`` when ``relax`` and not every instance of ``spec``
+        fits. Nothing changes.
+        """
+        table = host_table.as_table(hosts).for_request()
+        with metrics.scheduler_timer('filter'):
+            closest = explain.nearest(
+                self._filters(spec),
+                table if failed_table is None else failed_table,
+                spec if failed_spec is None else failed_spec)
+            relaxer = self._relaxer(spec, table)
+            if not relax or (failed_spec is None and relaxer.fits(spec)[1]):
+                return closest, []
+            return closest, relaxer.relaxations()
+
+    def _relaxer(self, spec, table):
+        return explain.Relaxer(self._filters(spec), table, spec,
+                               lambda relaxed: self.first_pick(relaxed, table))
+
+    def first_pick(self, spec, table):
+        """The row the best-ranked candidate of ``spec`` is on."""
+        best = self.rank(spec, table, limit=1)[0]
+        return table.position[best[0].host.id]
+
+    def placeable(self, spec, hosts):
+        """``(table, candidates, per-row counts)``: how many instances of
+        ``spec`` the driver would place on each host, one request after
+        another, under its filters and the group's hard policy (``fit``).
+        """
+        table = host_table.as_table(hosts).for_request()
+        candidates, counts = fit.placeable(
+            self._filters(spec), table, spec,
+            lambda relaxed: self.first_pick(relaxed, table),
+            one_request=False)
+        return table, candidates, counts
+
+    def select_destinations(self, spec, hosts, relax=False):
         """Return one ``HostState`` per instance of ``spec``, in order.
 
         Each chosen host consumes its instance before the next is placed,
@@ -75,6 +119,8 @@ class Scheduler:
         Raises NoValidHost, whose explanation is the funnel of the first
         instance that found no host; nothing is to be claimed then.
         """
+        original = dataclasses.replace(spec,
+                                       group_hosts=dict(spec.group_hosts))
         table = host_table.as_table(hosts).with_own_usage()
         chosen = []
         for index in range(spec.num_instances):
@@ -82,8 +128,12 @@ class Scheduler:
                 rows, funnel = filters.filter_table(self._filters(spec),
                                                     table, spec)
             if not len(rows):
+                closest, relaxations = self.explain(
+                    original, hosts, failed_spec=spec, failed_table=table,
+                    relax=relax)
                 raise exception.NoValidHost(
-                    explanation=funnel,
+                    explanation=funnel, nearest=closest,
+                    relaxations=relaxations,
                     reason=self._reason(spec, index, funnel))
             with metrics.scheduler_timer('weigh'):
                 weights, _ = self._weigh(spec, table, rows)
