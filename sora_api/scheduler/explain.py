@@ -168,14 +168,17 @@ class Relaxer:
             return None
         if self.fits(self._with_amount(name, bound))[1]:
             return bound
-        low, high = 0, bound - 1
+        if bound == 1 or not self.fits(self._with_amount(name, 1))[1]:
+            # Not even the least amount: something else stands in the way.
+            return None
+        low, high = 1, bound - 1
         while low < high:
             middle = (low + high + 1) // 2
             if self.fits(self._with_amount(name, middle))[1]:
                 low = middle
             else:
                 high = middle - 1
-        return low or None
+        return low
 
     def _other_zones(self):
         """Each other zone that has a host passing the other filters."""

@@ -68,18 +68,20 @@ def resource_bound(table, spec):
     return bound
 
 
-def per_host(filters, table, spec, candidates, one_request=True):
-    """Per row, how many instances in a row the host takes: 0 off
-    ``candidates`` (the rows that pass for the first instance); as
-    instances of one request (``one_request``) or each its own request
-    (``HostTable.consumed``'s ``io_ops``).
+def per_host(filters, table, spec, candidates, one_request=True, most=None):
+    """Per row, how many instances in a row the host takes (at most
+    ``most``): 0 off ``candidates`` (the rows that pass for the first
+    instance); as instances of one request (``one_request``) or each its
+    own request (``HostTable.consumed``'s ``io_ops``).
 
     The search starts at the resource bound; a host that passes there
     (the usual case) needs no more asking.
     """
     low = candidates.astype(np.int64)
-    high = np.where(candidates, np.maximum(resource_bound(table, spec), low),
-                    0)
+    high = np.maximum(resource_bound(table, spec), low)
+    if most is not None:
+        np.minimum(high, max(most, 1), out=high)
+    high = np.where(candidates, high, 0)
     probe = high
     while True:
         open_ = low < high
@@ -114,11 +116,15 @@ def group_caps(table, spec, counts, first_pick):
 
 
 def placeable(filters, table, spec, first_pick, candidates=None,
-              one_request=True):
-    """``(candidates, per-row placeable counts)`` of ``spec``."""
+              one_request=True, most=None):
+    """``(candidates, per-row placeable counts)`` of ``spec``, each at
+    most ``most``."""
     if candidates is None:
         candidates = passing(filters, table, spec)
-    counts = per_host(filters, table, spec, candidates, one_request)
+    if spec.group_policy == 'anti-affinity':
+        # One per host whatever the resources: nothing to search.
+        most = 1
+    counts = per_host(filters, table, spec, candidates, one_request, most)
     return candidates, group_caps(table, spec, counts, first_pick)
 
 
@@ -129,5 +135,7 @@ def fits(filters, table, spec, num_instances, first_pick):
     hosts = int(np.count_nonzero(candidates))
     if not hosts or num_instances == 1:
         return hosts, bool(hosts)
-    _, counts = placeable(filters, table, spec, first_pick, candidates)
+    # No host needs to take more than all of them.
+    _, counts = placeable(filters, table, spec, first_pick, candidates,
+                          most=num_instances)
     return hosts, int(counts.sum()) >= num_instances
