@@ -285,9 +285,8 @@ class SchedulerManager:
             spec, (group_generation, group_members) = self.build_spec(
                 project_id, request)
             with self._table_lock:
-                chosen = self.driver.select_destinations(
-                    spec, self._table_for(request, own_read=attempt > 1),
-                    relax=True)
+                chosen = self._placed_or_explained(
+                    spec, self._table_for(request, own_read=attempt > 1))
             try:
                 schedule = db_claims.claim(
                     self.db, project_id, user_id, request,
@@ -310,6 +309,16 @@ class SchedulerManager:
         raise exception.NoValidHost(
             reason='Every claim lost a race with concurrent requests after '
                    '%d attempts.' % attempts)
+
+    def _placed_or_explained(self, spec, table):
+        """``select_destinations``; its ``NoValidHost`` also carries the
+        relaxations of the whole request."""
+        whole = dataclasses.replace(spec, group_hosts=dict(spec.group_hosts))
+        try:
+            return self.driver.select_destinations(spec, table)
+        except exception.NoValidHost as e:
+            e.relaxations = self.driver.relaxations(whole, table)
+            raise
 
     def move(self, schedule_id, indexes, ignore_hosts=(), generations=None):
         """Move the instances ``indexes`` (None: all) of a schedule to other

@@ -7,8 +7,6 @@ work on a ``HostTable`` (a list of ``HostState`` is converted), so the
 built-in filters and weighers run over all hosts at once.
 """
 
-import dataclasses
-
 from oslo_log import log as logging
 
 from sora_api import exception
@@ -66,24 +64,24 @@ class Scheduler:
         return weighers.weighed_hosts(table, rows, weights, contributions,
                                       order), funnel
 
-    def explain(self, spec, hosts, failed_spec=None, failed_table=None,
-                relax=True):
-        """``(nearest, relaxations)`` of ``spec`` on ``hosts`` (see
-        ``explain``): ``nearest`` for the instance that found no host
-        (``failed_spec`` on ``failed_table``, by default the first);
-        ``relaxations`` when ``relax`` and not every instance of ``spec``
-        fits. Nothing changes.
-        """
+    def explain(self, spec, hosts):
+        """``(nearest, relaxations)`` of ``spec`` on ``hosts`` for a dry
+        run (see ``explain``): no relaxations when every instance fits.
+        Nothing changes."""
         table = host_table.as_table(hosts).for_request()
         with metrics.scheduler_timer('filter'):
-            closest = explain.nearest(
-                self._filters(spec),
-                table if failed_table is None else failed_table,
-                spec if failed_spec is None else failed_spec)
+            closest = explain.nearest(self._filters(spec), table, spec)
             relaxer = self._relaxer(spec, table)
-            if not relax or (failed_spec is None and relaxer.fits(spec)[1]):
+            if relaxer.fits(spec)[1]:
                 return closest, []
             return closest, relaxer.relaxations()
+
+    def relaxations(self, spec, hosts):
+        """The single changes with which every instance of ``spec`` would
+        be placed on ``hosts`` (``explain.Relaxer``)."""
+        table = host_table.as_table(hosts).for_request()
+        with metrics.scheduler_timer('filter'):
+            return self._relaxer(spec, table).relaxations()
 
     def _relaxer(self, spec, table):
         return explain.Relaxer(self._filters(spec), table, spec,
@@ -106,7 +104,7 @@ class Scheduler:
             one_request=False)
         return table, candidates, counts
 
-    def select_destinations(self, spec, hosts, relax=False):
+    def select_destinations(self, spec, hosts):
         """Return one ``HostState`` per instance of ``spec``, in order.
 
         Each chosen host consumes its instance before the next is placed,
@@ -119,8 +117,6 @@ class Scheduler:
         Raises NoValidHost, whose explanation is the funnel of the first
         instance that found no host; nothing is to be claimed then.
         """
-        original = dataclasses.replace(spec,
-                                       group_hosts=dict(spec.group_hosts))
         table = host_table.as_table(hosts).with_own_usage()
         chosen = []
         for index in range(spec.num_instances):
@@ -128,12 +124,11 @@ class Scheduler:
                 rows, funnel = filters.filter_table(self._filters(spec),
                                                     table, spec)
             if not len(rows):
-                closest, relaxations = self.explain(
-                    original, hosts, failed_spec=spec, failed_table=table,
-                    relax=relax)
+                with metrics.scheduler_timer('filter'):
+                    closest = explain.nearest(self._filters(spec), table,
+                                              spec)
                 raise exception.NoValidHost(
                     explanation=funnel, nearest=closest,
-                    relaxations=relaxations,
                     reason=self._reason(spec, index, funnel))
             with metrics.scheduler_timer('weigh'):
                 weights, _ = self._weigh(spec, table, rows)
