@@ -173,6 +173,30 @@ def test_no_valid_host_carries_the_filter_funnel(member, make_host, zone):
     assert 'RamFilter' in str(error)
 
 
+def test_no_valid_host_carries_nearest_hosts_and_relaxations(
+        member, make_host, zone):
+    host = make_host(availability_zone=zone, memory_mb=1024,
+                     ram_allocation_ratio=1.0)
+    with pytest.raises(exceptions.NoValidHost) as caught:
+        member.schedules.create({'memory_mb': 2048}, availability_zone=zone)
+    error = caught.value
+    near = next(n for n in error.nearest if n['host_id'] == host['id'])
+    assert near['failed_filters'] == ['RamFilter']
+    assert near['shortfall'] == {'MEMORY_MB': 1024}
+    assert {'field': 'resources.MEMORY_MB', 'to': 1024,
+            'hosts': 1} in error.relaxations
+
+
+def test_capacity_counts_and_claims_nothing(admin, member, make_host, zone):
+    host = make_host(availability_zone=zone, vcpus=4, memory_mb=65536,
+                     cpu_allocation_ratio=1.0)
+    found = member.schedules.capacity({'vcpus': 2}, availability_zone=zone)
+    assert found['instances'] == 2
+    assert found['by_availability_zone'][zone] == 2
+    assert found['limited_by'] == {'VCPU': 1}
+    assert admin.hosts.get(host['id'])['vcpus_used'] == 0
+
+
 def test_a_host_with_allocations_is_in_use(admin, member, make_host, zone):
     host = make_host(availability_zone=zone)
     member.schedules.create({'vcpus': 1}, availability_zone=zone)
