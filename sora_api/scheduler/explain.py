@@ -3,11 +3,12 @@
 ``nearest`` asks every filter about every host once and ranks the hosts
 that failed by how many filters failed them, then by how much they lack.
 ``relaxations`` changes one thing of the request at a time (a smaller
-amount of a class, another zone, one trait or metadata pair less, a soft
-group policy, one hint less) and re-runs the driver's filters over the
-host table with it (``fit``): only changes with which every instance of
-the request would be placed are offered. Both are free of HTTP; the
-request paths they name are the contract's (``resources.MEMORY_MB``).
+amount of a class, another zone, one trait or metadata pair less, one
+more toleration, a soft group policy, one hint less) and re-runs the
+driver's filters over the host table with it (``fit``): only changes with
+which every instance of the request would be placed are offered. Both are
+free of HTTP; the request paths they name are the contract's
+(``resources.MEMORY_MB``).
 """
 
 import dataclasses
@@ -18,6 +19,7 @@ import numpy as np
 from sora_api import capacity
 from sora_api.scheduler import fit
 from sora_api.scheduler import request_spec
+from sora_api.scheduler import taints
 
 NEAREST = 5
 # Hints whose spec attribute has the hint's name: dropping one resets the
@@ -112,6 +114,7 @@ class Relaxer:
         for key in sorted(spec.metadata):
             rest = {k: v for k, v in spec.metadata.items() if k != key}
             yield f'metadata.{key}', None, self._with(metadata=rest)
+        yield from self._tolerations()
         if spec.group_policy in _SOFT:
             soft = _SOFT[spec.group_policy]
             yield 'hints.group_policy', soft, self._with(group_policy=soft)
@@ -180,6 +183,25 @@ class Relaxer:
                 high = middle - 1
         return low
 
+    def _tolerations(self):
+        """One more toleration, for each ``NoSchedule`` taint left
+        untolerated on a host that passes every other filter."""
+        spec = self.spec
+        anything = taints.Toleration(None, taints.EXISTS, '', None)
+        anywhere = fit.passing(self.filters, self.table,
+                               self._with(tolerations=(anything,)))
+        codes, distinct, _ = self.table.factorized(
+            ('taints',), lambda: self.table.taints)
+        left = {taint for code in np.unique(codes[anywhere])
+                for taint in taints.untolerated(
+                    distinct[code], spec.tolerations, taints.NO_SCHEDULE)}
+        shown = [_toleration_view(t) for t in spec.tolerations]
+        for taint in sorted(left):
+            added = taints.Toleration(taint.key, taints.EQUAL, taint.value,
+                                      taint.effect)
+            yield ('tolerations', shown + [_toleration_view(added)],
+                   self._with(tolerations=spec.tolerations + (added,)))
+
     def _other_zones(self):
         """Each other zone that has a host passing the other filters."""
         zone = self.spec.availability_zone
@@ -197,3 +219,15 @@ class Relaxer:
 def zone_codes(table):
     """``HostTable.factorized`` of the zones (JsonFilter's key, so shared)."""
     return table.factorized(('zones',), lambda: table.zones)
+
+
+def _toleration_view(toleration):
+    """A ``taints.Toleration`` as the request spells it."""
+    view = {'operator': toleration.operator}
+    if toleration.key is not None:
+        view['key'] = toleration.key
+    if toleration.operator == taints.EQUAL:
+        view['value'] = toleration.value
+    if toleration.effect is not None:
+        view['effect'] = toleration.effect
+    return view

@@ -12,6 +12,7 @@ from tests.functional.server import assert_error
 ZONES = ['az1', 'az2', 'az3']
 TRAITS = ['CUSTOM_SSD', 'CUSTOM_NVME', 'CUSTOM_GPU']
 TIERS = ['gold', 'silver']
+EFFECTS = ['NoSchedule', 'NoSchedule', 'PreferNoSchedule']
 FIELDS = {'VCPU': 'vcpus', 'MEMORY_MB': 'memory_mb', 'DISK_GB': 'disk_gb'}
 POLICY_GROUPS = {'anti-affinity': 'spread', 'affinity': 'together'}
 
@@ -32,6 +33,13 @@ def fleet(srv, rng, count):
         if rng.random() < 0.4:
             body['inventories'] = {'CUSTOM_FPGA': {
                 'total': rng.choice([1, 2, 4])}}
+        if rng.random() < 0.3:
+            body['taints'] = [{'key': rng.choice(['gpu', 'maint']),
+                               'value': 'yes',
+                               'effect': rng.choice(EFFECTS)}]
+        if rng.random() < 0.1:
+            # Dedicated to another project: never the member's.
+            body['projects'] = ['project-b']
         response = srv.request('POST', '/v1/hosts', as_='admin', json=body)
         assert response.status_code == 201, response.text
         names.append(body['name'])
@@ -57,6 +65,15 @@ def random_request(rng, names, big=True):
         body['forbidden_traits'] = rng.sample(TRAITS, 1)
     if rng.random() < 0.3:
         body['metadata'] = {'tier': rng.choice(TIERS)}
+    if rng.random() < 0.2:
+        body['tolerations'] = [{'key': 'maint', 'operator': 'Exists'}]
+    hints = random_hints(rng, names)
+    if hints:
+        body['hints'] = hints
+    return body
+
+
+def random_hints(rng, names):
     hints = {}
     if rng.random() < 0.35:
         policy = rng.choice(sorted(POLICY_GROUPS))
@@ -67,9 +84,7 @@ def random_request(rng, names, big=True):
         hints['force_hosts'] = rng.sample(names, 2)
     if rng.random() < 0.15:
         hints['query'] = ['>=', '$free_ram_mb', rng.choice([2048, 6000])]
-    if hints:
-        body['hints'] = hints
-    return body
+    return hints
 
 
 def post(srv, body, as_='member'):
@@ -192,6 +207,8 @@ def capacity_request(rng, names):
     """A small request, fitting many times, under some constraints."""
     body = {'resources': {'vcpus': rng.choice([1, 2]),
                           'memory_mb': rng.choice([256, 512, 1024])}}
+    if rng.random() < 0.3:
+        body['tolerations'] = [{'key': 'gpu', 'value': 'yes'}]
     if rng.random() < 0.2:
         body['resources']['CUSTOM_FPGA'] = 1
     if rng.random() < 0.3:
