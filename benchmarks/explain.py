@@ -72,7 +72,7 @@ def measure(conf, hosts, repetitions):
     def refused(body):
         def run():
             try:
-                manager._placed_or_explained(spec_of(body), table)
+                manager._placed_or_explained(body, spec_of(body), table)
             except exception.NoValidHost as e:
                 return e
             raise AssertionError('the request fitted')

@@ -25,7 +25,7 @@ NEAREST = 5
 # Hints whose spec attribute has the hint's name: dropping one resets the
 # attribute to its default (a new hint joins by being named here).
 HINTS = ('same_host', 'different_host', 'query', 'ignore_hosts',
-         'force_hosts')
+         'force_hosts', 'spread')
 _SOFT = {'affinity': 'soft-affinity', 'anti-affinity': 'soft-anti-affinity'}
 _DEFAULTS = {
     f.name: (f.default if f.default_factory is dataclasses.MISSING
@@ -115,9 +115,15 @@ class Relaxer:
             rest = {k: v for k, v in spec.metadata.items() if k != key}
             yield f'metadata.{key}', None, self._with(metadata=rest)
         yield from self._tolerations()
-        if spec.group_policy in _SOFT:
+        # NOTE: a group's first live schedule fixes its policy (another is
+        # a 409): only a group without members may change it.
+        if spec.group_policy in _SOFT and not spec.group_hosts:
             soft = _SOFT[spec.group_policy]
-            yield 'hints.group_policy', soft, self._with(group_policy=soft)
+            if spec.max_per_domain == 1:
+                # A soft policy takes no max_per_domain.
+                yield ('hints.group_policy', soft,
+                       self._with(group_policy=soft))
+            yield from self._more_per_domain()
         for hint in HINTS:
             if getattr(spec, hint) != _DEFAULTS[hint]:
                 yield f'hints.{hint}', None, self._with(
@@ -202,6 +208,23 @@ class Relaxer:
             yield ('tolerations', shown + [_toleration_view(added)],
                    self._with(tolerations=spec.tolerations + (added,)))
 
+    def _more_per_domain(self):
+        """Anti-affinity: the fewest members per domain that fit."""
+        spec = self.spec
+        if spec.group_policy != 'anti-affinity':
+            return
+        low, high = spec.max_per_domain + 1, spec.num_instances
+        if low > high or not self.fits(self._with(max_per_domain=high))[1]:
+            return
+        while low < high:
+            middle = (low + high) // 2
+            if self.fits(self._with(max_per_domain=middle))[1]:
+                high = middle
+            else:
+                low = middle + 1
+        yield ('hints.max_per_domain', low,
+               self._with(max_per_domain=low))
+
     def _other_zones(self):
         """Each other zone that has a host passing the other filters."""
         zone = self.spec.availability_zone
@@ -231,3 +254,12 @@ def _toleration_view(toleration):
     if toleration.effect is not None:
         view['effect'] = toleration.effect
     return view
+
+
+def offerable(request, relaxations):
+    """``relaxations`` a client can apply to ``request`` as they are: a
+    soft policy is not one when the request names ``max_per_domain``
+    (which only ``anti-affinity`` takes), even at 1."""
+    if 'max_per_domain' not in request.get('hints', {}):
+        return relaxations
+    return [r for r in relaxations if r['field'] != 'hints.group_policy']

@@ -12,38 +12,78 @@ has any left.
 
 NOTE: a filter is assumed to keep failing a host once it failed it after
 some instances: true of every built-in one (more usage never makes room),
-and of any query on free amounts that asks for "at least".
+and of any query on free amounts that asks for "at least". A filter that
+``runs_last`` judges a host against the others (``TopologySpreadFilter``
+keeps domains within a skew of the least loaded one that has room): it
+decides where the next instance may go, not how many fit, since the least
+loaded domain with room can always take one. It counts for the first
+instance; for the counting it is asked as if the group had no members
+yet, which leaves out only the hosts it never takes (those without a
+domain).
 """
 
+import dataclasses
+
 import numpy as np
+
+from sora_api.scheduler import domains
 
 # More instances than any host takes: the bound of a request whose every
 # class is unbounded (never, as one class is > 0, but safe).
 _UNBOUNDED = np.iinfo(np.int64).max // 4
 
 
-def applying(filters, spec):
-    """The filters that run for ``spec``, in the driver's order."""
-    return [f for f in filters if f.applies(spec)]
+def applying(filters, spec, counting=False):
+    """The filters that run for ``spec``, in the driver's order (those
+    that ``runs_last`` after the others; none of them when ``counting``).
+    """
+    return ([f for f in filters if not f.runs_last and f.applies(spec)]
+            + [f for f in filters if f.runs_last and f.applies(spec)
+               and not counting])
 
 
-def passing(filters, table, spec, alive=None):
+def passing(filters, table, spec, alive=None, counting=False):
     """Rows every filter passes, asked in order as the driver asks them
     (each filter sees the rows the earlier ones left)."""
     mask = np.ones(len(table), dtype=bool) if alive is None else alive.copy()
-    for host_filter in applying(filters, spec):
+    for host_filter in applying(filters, spec, counting):
         if not mask.any():
             break
         mask &= host_filter.filter_mask(table, mask, spec)
     return mask
 
 
+def counted(filters, table, spec):
+    """The rows the counting starts from: those every filter passes, the
+    ones that ``runs_last`` asked as if the group had no members."""
+    rows = passing(filters, table, spec, counting=True)
+    last = [f for f in filters if f.runs_last and f.applies(spec)]
+    if last and rows.any():
+        empty = dataclasses.replace(spec, group_hosts={})
+        for host_filter in last:
+            rows &= host_filter.filter_mask(table, rows, empty)
+    return rows
+
+
 def masks(filters, table, spec):
     """``{filter name: mask}`` of every filter that applies, each asked
-    about every row (so a host failing several filters shows them all)."""
+    about every row (so a host failing several filters shows them all).
+
+    One that ``runs_last`` is asked about the rows every other filter
+    keeps, and fails no other row.
+    """
     everyone = np.ones(len(table), dtype=bool)
-    return {f.name: f.filter_mask(table, everyone, spec)
-            for f in applying(filters, spec)}
+    others = everyone.copy()
+    found = {}
+    for host_filter in applying(filters, spec):
+        if host_filter.runs_last:
+            found[host_filter.name] = (
+                host_filter.filter_mask(table, others, spec) | ~others)
+        else:
+            found[host_filter.name] = host_filter.filter_mask(
+                table, everyone, spec)
+            others &= found[host_filter.name]
+    return found
 
 
 def class_bounds(table, spec):
@@ -90,7 +130,7 @@ def per_host(filters, table, spec, candidates, one_request=True, most=None):
         # Does instance number ``probe`` fit, after ``probe - 1``?
         probe = np.where(open_, probe, 1)
         fits = passing(filters, table.consumed(probe - 1, spec, one_request),
-                       spec, alive=open_)
+                       spec, alive=open_, counting=True)
         low = np.where(open_ & fits, probe, low)
         high = np.where(open_ & ~fits, probe - 1, high)
         probe = (low + high + 1) // 2
@@ -100,30 +140,54 @@ def group_caps(table, spec, counts, first_pick):
     """``counts`` with the group's hard policy applied: what the driver
     could place on each host, instance after instance.
 
-    ``first_pick(spec)`` is the row the driver would choose first; it is
-    called only for an ``affinity`` group without members, where every
-    instance follows the first.
+    Anti-affinity: each domain of the topology key takes at most
+    ``max_per_domain`` members, those there already included. Affinity
+    without members: every instance follows the first into its domain;
+    ``first_pick(spec)`` is the row the driver would choose first.
     """
     if spec.group_policy == 'anti-affinity':
-        return np.minimum(counts, 1)
+        row_codes, members = domains.member_counts(
+            table, spec.group_topology_key, spec.group_hosts)
+        room = np.maximum(spec.max_per_domain - members, 0)
+        return _fill(row_codes, np.where(row_codes == domains.NONE, 0,
+                                         counts), room)
     if spec.group_policy == 'affinity' and not spec.group_hosts:
-        capped = np.zeros_like(counts)
-        if counts.any():
-            row = first_pick(spec)
-            capped[row] = counts[row]
-        return capped
+        if not counts.any():
+            return counts
+        row_codes, _ = domains.codes(table, spec.group_topology_key)
+        first = row_codes[first_pick(spec)]
+        return np.where(row_codes == first, counts, 0)
     return counts
+
+
+def _fill(row_codes, counts, room):
+    """``counts`` cut so that each domain holds at most its ``room``,
+    filled in row order (which hosts of a domain take them is the
+    weighers' choice; how many the domain takes is not)."""
+    if not len(room):
+        return counts
+    safe = np.where(row_codes == domains.NONE, 0, row_codes)
+    order = np.lexsort((np.arange(len(counts)), safe))
+    sorted_codes = safe[order]
+    ahead = np.cumsum(counts[order]) - counts[order]
+    starts = np.searchsorted(sorted_codes, sorted_codes)
+    before = ahead - ahead[starts]
+    taken = np.clip(room[sorted_codes] - before, 0, counts[order])
+    capped = np.zeros_like(counts)
+    capped[order] = taken
+    return capped
 
 
 def placeable(filters, table, spec, first_pick, candidates=None,
               one_request=True, most=None):
     """``(candidates, per-row placeable counts)`` of ``spec``, each at
-    most ``most``."""
+    most ``most``; ``candidates`` the rows counted (every filter but
+    those that ``runs_last``)."""
     if candidates is None:
-        candidates = passing(filters, table, spec)
+        candidates = counted(filters, table, spec)
     if spec.group_policy == 'anti-affinity':
-        # One per host whatever the resources: nothing to search.
-        most = 1
+        # No host takes more than its domain: less to search.
+        most = min(most or spec.max_per_domain, spec.max_per_domain)
     counts = per_host(filters, table, spec, candidates, one_request, most)
     return candidates, group_caps(table, spec, counts, first_pick)
 
@@ -131,11 +195,10 @@ def placeable(filters, table, spec, first_pick, candidates=None,
 def fits(filters, table, spec, num_instances, first_pick):
     """``(hosts, fits)``: how many hosts take one instance, and whether the
     driver would place all ``num_instances``."""
-    candidates = passing(filters, table, spec)
-    hosts = int(np.count_nonzero(candidates))
+    hosts = int(np.count_nonzero(passing(filters, table, spec)))
     if not hosts or num_instances == 1:
         return hosts, bool(hosts)
     # No host needs to take more than all of them.
-    _, counts = placeable(filters, table, spec, first_pick, candidates,
+    _, counts = placeable(filters, table, spec, first_pick,
                           most=num_instances)
     return hosts, int(counts.sum()) >= num_instances

@@ -31,6 +31,7 @@ from sora_api.db import resizes
 from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
 from sora_api.db import usage as db_usage
+from sora_api.scheduler import explain
 from sora_api.scheduler import host_cache
 from sora_api.scheduler import host_table
 from sora_api.scheduler import planning
@@ -249,7 +250,8 @@ class SchedulerManager:
                 spec, table,
                 limit=self.conf.filter_scheduler.max_dry_run_candidates)
             closest, relaxations = self.driver.explain(spec, table)
-        return candidates, funnel, closest, relaxations
+        return (candidates, funnel, closest,
+                explain.offerable(request, relaxations))
 
     def capacity(self, project_id, request):
         """How many more instances of ``request`` fit now (``planning``);
@@ -286,7 +288,8 @@ class SchedulerManager:
                 project_id, request)
             with self._table_lock:
                 chosen = self._placed_or_explained(
-                    spec, self._table_for(request, own_read=attempt > 1))
+                    request, spec,
+                    self._table_for(request, own_read=attempt > 1))
             try:
                 schedule = db_claims.claim(
                     self.db, project_id, user_id, request,
@@ -310,14 +313,15 @@ class SchedulerManager:
             reason='Every claim lost a race with concurrent requests after '
                    '%d attempts.' % attempts)
 
-    def _placed_or_explained(self, spec, table):
+    def _placed_or_explained(self, request, spec, table):
         """``select_destinations``; its ``NoValidHost`` also carries the
         relaxations of the whole request."""
         whole = dataclasses.replace(spec, group_hosts=dict(spec.group_hosts))
         try:
             return self.driver.select_destinations(spec, table)
         except exception.NoValidHost as e:
-            e.relaxations = self.driver.relaxations(whole, table)
+            e.relaxations = explain.offerable(
+                request, self.driver.relaxations(whole, table))
             raise
 
     def move(self, schedule_id, indexes, ignore_hosts=(), generations=None):

@@ -14,7 +14,16 @@ TRAITS = ['CUSTOM_SSD', 'CUSTOM_NVME', 'CUSTOM_GPU']
 TIERS = ['gold', 'silver']
 EFFECTS = ['NoSchedule', 'NoSchedule', 'PreferNoSchedule']
 FIELDS = {'VCPU': 'vcpus', 'MEMORY_MB': 'memory_mb', 'DISK_GB': 'disk_gb'}
-POLICY_GROUPS = {'anti-affinity': 'spread', 'affinity': 'together'}
+# Each group keeps one policy (its first live schedule fixes it).
+GROUPS = {
+    'apart': {'group_policy': 'anti-affinity'},
+    'together': {'group_policy': 'affinity'},
+    'zones': {'group_policy': 'anti-affinity',
+              'group_topology_key': 'availability_zone',
+              'max_per_domain': 2},
+    'tiers': {'group_policy': 'affinity',
+              'group_topology_key': 'metadata.tier'},
+}
 
 
 def fleet(srv, rng, count):
@@ -73,11 +82,21 @@ def random_request(rng, names, big=True):
     return body
 
 
+def random_group(rng):
+    """The hints of one of ``GROUPS``; a fresh one now and then."""
+    name = rng.choice(sorted(GROUPS))
+    hints = dict(GROUPS[name], group=name)
+    if rng.random() < 0.3:
+        hints['group'] = 'new-%d' % rng.randrange(10 ** 6)
+    return hints
+
+
 def random_hints(rng, names):
     hints = {}
     if rng.random() < 0.35:
-        policy = rng.choice(sorted(POLICY_GROUPS))
-        hints.update(group=POLICY_GROUPS[policy], group_policy=policy)
+        hints.update(random_group(rng))
+    if rng.random() < 0.1:
+        hints['spread'] = {'key': 'availability_zone', 'max_skew': 1}
     if rng.random() < 0.15:
         hints['ignore_hosts'] = rng.sample(names, 3)
     if rng.random() < 0.1:
@@ -217,8 +236,9 @@ def capacity_request(rng, names):
         body['required_traits'] = rng.sample(TRAITS, 1)
     hints = {}
     if rng.random() < 0.5:
-        policy = rng.choice(sorted(POLICY_GROUPS))
-        hints.update(group=POLICY_GROUPS[policy], group_policy=policy)
+        hints.update(random_group(rng))
+    if rng.random() < 0.15:
+        hints['spread'] = {'key': 'availability_zone', 'max_skew': 1}
     if rng.random() < 0.2:
         hints['ignore_hosts'] = rng.sample(names, 2)
     if hints:

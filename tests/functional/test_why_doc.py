@@ -62,7 +62,8 @@ def test_the_why_guide_runs_against_a_real_server(start_server, tmp_path):
     assert apart['errors'][0]['relaxations'] == [
         {'field': 'availability_zone', 'to': 'az1', 'hosts': 2},
         {'field': 'hints.group_policy', 'to': 'soft-anti-affinity',
-         'hosts': 1}]
+         'hosts': 1},
+        {'field': 'hints.max_per_domain', 'to': 2, 'hosts': 1}]
     assert 'Nearest hosts:' in out and '| resources.MEMORY_MB | 40960 ' in out
     assert 'No valid host was found.' in result.stderr
     assert capacity == {'capacity': {

@@ -9,6 +9,7 @@ from sora_api import capacity
 from sora_api import exception
 from sora_api.scheduler import explain
 from sora_api.scheduler import host_table
+from sora_api.scheduler import request_spec
 from sora_api.scheduler.drivers import filter_scheduler
 
 SOFT = {'affinity': 'soft-affinity', 'anti-affinity': 'soft-anti-affinity'}
@@ -74,7 +75,7 @@ def places(scheduler, spec, hosts):
     return True
 
 
-@pytest.mark.parametrize('seed', range(40))
+@pytest.mark.parametrize('seed', range(80))
 def test_every_relaxation_lets_the_driver_place_the_request(
         scheduler, make_host, make_spec, seed):
     rng = random.Random(seed)
@@ -97,8 +98,12 @@ def test_every_relaxation_lets_the_driver_place_the_request(
         fields['query'] = ['>=', '$free_ram_mb', 5000]
     if rng.random() < .3:
         fields['ignore_hosts'] = ['h0', 'h1', 'h2']
-    if rng.random() < .4:
-        fields.update(group='g', group_policy=rng.choice(sorted(SOFT)))
+    if rng.random() < .5:
+        fields.update(group='g', group_policy=rng.choice(sorted(SOFT)),
+                      group_topology_key=rng.choice(
+                          ['host', 'availability_zone', 'metadata.tier']))
+    if rng.random() < .2:
+        fields['spread'] = request_spec.Spread('metadata.tier', 1)
     spec = make_spec(**fields)
     table = host_table.as_table(hosts)
     _, relaxations = scheduler.explain(spec, table)

@@ -9,6 +9,7 @@ import pytest
 from sora_api import exception
 from sora_api.scheduler import fit
 from sora_api.scheduler import host_table
+from sora_api.scheduler import request_spec
 from sora_api.scheduler.drivers import filter_scheduler
 
 
@@ -28,6 +29,8 @@ def random_fleet(rng, make_host, count=8):
                       io_ops=rng.choice([0, 0, 2]),
                       instances=rng.choice([0, 3]),
                       traits=[t for t in ('SSD', 'GPU') if rng.random() < .5],
+                      metadata={'rack': rng.choice(['r1', 'r2', 'r3'])}
+                      if rng.random() < .8 else {},
                       inventories={'CUSTOM_FPGA': {
                           'total': 2, 'reserved': 0, 'allocation_ratio': 1.0,
                           'max_unit': 2, 'used': 0}}
@@ -47,10 +50,18 @@ def random_spec(rng, make_spec):
     if rng.random() < .3:
         # Depends on what earlier instances took: searched, not computed.
         fields['query'] = ['>=', '$free_ram_mb', rng.choice([1024, 3000])]
-    if rng.random() < .4:
+    if rng.random() < .5:
         policy = rng.choice(['affinity', 'anti-affinity'])
         fields.update(group='g', group_policy=policy,
-                      group_hosts={'id-h1': 1} if rng.random() < .5 else {})
+                      group_hosts={'id-h1': 1} if rng.random() < .5 else {},
+                      group_topology_key=rng.choice(
+                          ['host', 'availability_zone', 'metadata.rack']))
+        if policy == 'anti-affinity':
+            fields['max_per_domain'] = rng.choice([1, 2, 3])
+    if rng.random() < .3:
+        fields['spread'] = request_spec.Spread(
+            rng.choice(['host', 'availability_zone', 'metadata.rack']),
+            rng.choice([1, 2]))
     return make_spec(**fields)
 
 
@@ -69,7 +80,7 @@ def _copy(spec, **changes):
                                **changes)
 
 
-@pytest.mark.parametrize('seed', range(40))
+@pytest.mark.parametrize('seed', range(80))
 def test_counts_are_what_the_driver_places_in_one_request(
         scheduler, make_host, make_spec, seed):
     rng = random.Random(seed)
@@ -112,3 +123,17 @@ def test_anti_affinity_caps_each_host_at_one(scheduler, make_host,
     table = host_table.as_table(hosts)
     _, counts = fit.placeable(scheduler.filters, table, spec, None)
     assert list(counts) == [1, 1, 0]
+
+
+def test_anti_affinity_per_zone_caps_each_zone(scheduler, make_host,
+                                               make_spec):
+    hosts = [make_host('a', availability_zone='z1'),
+             make_host('b', availability_zone='z1'),
+             make_host('c', availability_zone='z2')]
+    spec = make_spec(group='g', group_policy='anti-affinity',
+                     group_topology_key='availability_zone',
+                     max_per_domain=3, group_hosts={'id-c': 2})
+    table = host_table.as_table(hosts)
+    _, counts = fit.placeable(scheduler.filters, table, spec, None)
+    # Three more in z1 (filled in row order), one more in z2.
+    assert list(counts) == [3, 0, 1]
