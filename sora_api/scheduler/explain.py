@@ -193,11 +193,16 @@ class Relaxer:
         """One more toleration, for each ``NoSchedule`` taint left
         untolerated on a host that passes every other filter."""
         spec = self.spec
+        codes, distinct, _ = self.table.factorized(
+            ('taints',), lambda: self.table.taints)
+        if not any(taints.untolerated(found, spec.tolerations,
+                                      taints.NO_SCHEDULE)
+                   for found in distinct):
+            # No host has a taint to tolerate: spare a pass over them.
+            return
         anything = taints.Toleration(None, taints.EXISTS, '', None)
         anywhere = fit.passing(self.filters, self.table,
                                self._with(tolerations=(anything,)))
-        codes, distinct, _ = self.table.factorized(
-            ('taints',), lambda: self.table.taints)
         left = {taint for code in np.unique(codes[anywhere])
                 for taint in taints.untolerated(
                     distinct[code], spec.tolerations, taints.NO_SCHEDULE)}

@@ -86,24 +86,26 @@ def masks(filters, table, spec):
     return found
 
 
-def class_bounds(table, spec):
+def class_bounds(table, spec, rows=None):
     """``{class: per-row instances}``: how many instances each class asked
-    leaves room for on each host (0 where ``max_unit`` is too small)."""
+    leaves room for on each host (0 where ``max_unit`` is too small); on
+    the ``rows`` given only, when given."""
+    every = slice(None) if rows is None else rows
     bounds = {}
     for name, amount in sorted(spec.resources.items()):
         if amount <= 0:
             continue
-        room = np.floor(np.maximum(table.free(name), 0) / amount)
+        room = np.floor(np.maximum(table.free(name)[every], 0) / amount)
         if name in spec.custom_resources:
-            room = np.where(table.max_unit(name) >= amount, room, 0)
+            room = np.where(table.max_unit(name)[every] >= amount, room, 0)
         bounds[name] = room.astype(np.int64)
     return bounds
 
 
-def resource_bound(table, spec):
-    """Per row, the instances every class asked leaves room for."""
-    bound = np.full(len(table), _UNBOUNDED, dtype=np.int64)
-    for room in class_bounds(table, spec).values():
+def resource_bound(table, spec, rows):
+    """On ``rows``, the instances every class asked leaves room for."""
+    bound = np.full(len(rows), _UNBOUNDED, dtype=np.int64)
+    for room in class_bounds(table, spec, rows).values():
         np.minimum(bound, room, out=bound)
     return bound
 
@@ -115,22 +117,30 @@ def per_host(filters, table, spec, candidates, one_request=True, most=None):
     own request (``HostTable.consumed``'s ``io_ops``).
 
     The search starts at the resource bound; a host that passes there
-    (the usual case) needs no more asking.
+    (the usual case) needs no more asking. Only the candidates are
+    searched, but each probe's view is of every host.
     """
-    low = candidates.astype(np.int64)
-    high = np.maximum(resource_bound(table, spec), low)
+    counts = np.zeros(len(table), dtype=np.int64)
+    rows = np.flatnonzero(candidates)
+    if not len(rows):
+        return counts
+    low = np.ones(len(rows), dtype=np.int64)
+    high = np.maximum(resource_bound(table, spec, rows), 1)
     if most is not None:
         np.minimum(high, max(most, 1), out=high)
-    high = np.where(candidates, high, 0)
     probe = high
     while True:
         open_ = low < high
         if not open_.any():
-            return low
+            counts[rows] = low
+            return counts
         # Does instance number ``probe`` fit, after ``probe - 1``?
-        probe = np.where(open_, probe, 1)
-        fits = passing(filters, table.consumed(probe - 1, spec, one_request),
-                       spec, alive=open_, counting=True)
+        taken = np.zeros(len(table), dtype=np.int64)
+        taken[rows] = np.where(open_, probe - 1, 0)
+        alive = np.zeros(len(table), dtype=bool)
+        alive[rows[open_]] = True
+        fits = passing(filters, table.consumed(taken, spec, one_request),
+                       spec, alive=alive, counting=True)[rows]
         low = np.where(open_ & fits, probe, low)
         high = np.where(open_ & ~fits, probe - 1, high)
         probe = (low + high + 1) // 2
@@ -164,17 +174,17 @@ def _fill(row_codes, counts, room):
     """``counts`` cut so that each domain holds at most its ``room``,
     filled in row order (which hosts of a domain take them is the
     weighers' choice; how many the domain takes is not)."""
-    if not len(room):
+    rows = np.flatnonzero(counts)
+    if not len(rows):
         return counts
-    safe = np.where(row_codes == domains.NONE, 0, row_codes)
-    order = np.lexsort((np.arange(len(counts)), safe))
-    sorted_codes = safe[order]
-    ahead = np.cumsum(counts[order]) - counts[order]
-    starts = np.searchsorted(sorted_codes, sorted_codes)
-    before = ahead - ahead[starts]
-    taken = np.clip(room[sorted_codes] - before, 0, counts[order])
+    codes = row_codes[rows]
+    order = np.lexsort((rows, codes))
+    rows, codes = rows[order], codes[order]
+    wanted = counts[rows]
+    ahead = np.cumsum(wanted) - wanted
+    before = ahead - ahead[np.searchsorted(codes, codes)]
     capped = np.zeros_like(counts)
-    capped[order] = taken
+    capped[rows] = np.clip(room[codes] - before, 0, wanted)
     return capped
 
 
@@ -195,10 +205,13 @@ def placeable(filters, table, spec, first_pick, candidates=None,
 def fits(filters, table, spec, num_instances, first_pick):
     """``(hosts, fits)``: how many hosts take one instance, and whether the
     driver would place all ``num_instances``."""
-    hosts = int(np.count_nonzero(passing(filters, table, spec)))
+    every = passing(filters, table, spec)
+    hosts = int(np.count_nonzero(every))
     if not hosts or num_instances == 1:
         return hosts, bool(hosts)
+    if any(f.runs_last for f in applying(filters, spec)):
+        every = None
     # No host needs to take more than all of them.
-    _, counts = placeable(filters, table, spec, first_pick,
+    _, counts = placeable(filters, table, spec, first_pick, every,
                           most=num_instances)
     return hosts, int(counts.sum()) >= num_instances
