@@ -65,7 +65,7 @@ setuptools.setup(
     python_requires='>=3.10',
     packages=setuptools.find_packages(exclude=['tests', 'tests.*']),
     include_package_data=True,
-    package_data={'sora_api': ['etc/*', 'db/migrations/*.mako']},
+    package_data={'sora_api': ['etc/*', 'db/migrations/*.mako', 'ui/*']},
     # NOTE: sora_api/etc is a symlink git tracks as a file; setuptools-scm
     # lists it, and as package data it would be a directory to copy.
     exclude_package_data={'sora_api': ['etc']},

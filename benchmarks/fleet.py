@@ -9,6 +9,11 @@ A GPU fleet (``gpu_fraction`` > 0, issue 9) gives that share of the hosts
 an inventory of one of ``GPU_CLASSES`` (custom resource classes, created
 first with ``PUT /v1/resource_classes/{name}``), and its schedule mix asks
 for one GPU in two requests out of eight.
+
+A policy fleet (``policies=True``, issue 12) taints a share of the hosts
+and dedicates others to a project (``policy_fields``), and
+``policies_body`` is a request using a zone anti-affinity group, a spread,
+a toleration and a preference together.
 """
 
 import random
@@ -23,6 +28,27 @@ DISK_GB = [2000, 4000, 8000]
 GPU_CLASSES = ['CUSTOM_GPU_A100', 'CUSTOM_GPU_T4']
 GPU_TOTALS = [4, 8]
 
+# The benchmark's member project (benchmarks/server.py makes its token),
+# another project, and the policy request's group.
+PROJECT = 'bench-project'
+OTHER_PROJECT = 'bench-other-project'
+GROUP = 'bench-web'
+# The policy request's group: at most this many members per zone.
+GROUP_MAX_PER_ZONE = 2
+# Host numbers of the group's members when a run places them itself
+# (benchmarks/passes.py): two in az1 and az2, one in az3 and az4, each in
+# a rack of its own.
+GROUP_MEMBERS = [i * 41 for i in range(6)]
+# Share of a policy fleet's hosts with each of these, drawn per host.
+GPU_TAINT = {'key': 'gpu', 'value': 'yes', 'effect': 'NoSchedule'}
+SOFT_TAINT = {'key': 'maintenance', 'effect': 'PreferNoSchedule'}
+POLICY_SHARES = (
+    (0.05, {'taints': [GPU_TAINT]}),
+    (0.05, {'taints': [SOFT_TAINT]}),
+    (0.05, {'projects': [OTHER_PROJECT]}),
+    (0.05, {'projects': [PROJECT], 'taints': [GPU_TAINT]}),
+)
+
 # One instance of every schedule request the benchmark sends.
 SCHEDULE_RESOURCES = {'vcpus': 1, 'memory_mb': 256, 'disk_gb': 1}
 # Smallest host: 32 vCPU x 16.0 (default ratio), 128 GiB x 1.5, 2000 GB.
@@ -30,8 +56,10 @@ MIN_INSTANCES_PER_HOST = min(32 * 16 // 1, 131072 * 3 // 2 // 256,
                              2000 // 1)
 
 
-def host_body(index, prefix='bench', seed=0, gpu_fraction=0.0):
-    """The POST /v1/hosts body of host number ``index``."""
+def host_body(index, prefix='bench', seed=0, gpu_fraction=0.0,
+              policies=False):
+    """The POST /v1/hosts body of host number ``index``; with
+    ``policies``, its ``policy_fields`` too."""
     rng = random.Random(seed * 1_000_003 + index)
     body = {
         'name': '%s-%06d' % (prefix, index),
@@ -47,7 +75,24 @@ def host_body(index, prefix='bench', seed=0, gpu_fraction=0.0):
     if gpu_fraction and rng.random() < gpu_fraction:
         body['inventories'] = {rng.choice(GPU_CLASSES): {
             'total': rng.choice(GPU_TOTALS)}}
+    if policies:
+        body.update(policy_fields(index, seed))
     return body
+
+
+def policy_fields(index, seed=0):
+    """Host number ``index``'s ``taints`` and ``projects`` in a policy
+    fleet (``POLICY_SHARES``; most hosts have neither).
+
+    Drawn from a stream of their own, so the other fields are those of
+    the plain fleet.
+    """
+    draw = random.Random('policies-%d-%d' % (seed, index)).random()
+    for share, fields in POLICY_SHARES:
+        if draw < share:
+            return {name: list(value) for name, value in fields.items()}
+        draw -= share
+    return {}
 
 
 def capacity(hosts):
@@ -90,4 +135,22 @@ def schedule_body(dry_run=False):
     body = {'resources': dict(SCHEDULE_RESOURCES), 'num_instances': 1}
     if dry_run:
         body['dry_run'] = True
+    return body
+
+
+def policies_body(dry_run=False):
+    """``schedule_body`` with every kind of placement policy at once: a
+    member of group ``GROUP`` (anti-affinity per zone, at most
+    ``GROUP_MAX_PER_ZONE``), spread over racks, tolerating the GPU taint,
+    preferring gold hosts.
+    """
+    body = schedule_body(dry_run)
+    body['hints'] = {'group': GROUP, 'group_policy': 'anti-affinity',
+                     'group_topology_key': 'availability_zone',
+                     'max_per_domain': GROUP_MAX_PER_ZONE,
+                     'spread': {'key': 'metadata.rack', 'max_skew': 1}}
+    body['tolerations'] = [{'key': 'gpu', 'operator': 'Exists',
+                            'effect': 'NoSchedule'}]
+    body['preferences'] = [{'weight': 50,
+                            'query': ['=', '$metadata.tier', 'gold']}]
     return body

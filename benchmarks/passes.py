@@ -8,7 +8,11 @@ Builds the benchmark's fleet (``fleet.host_body``) straight into a
 steadier than wall time on a shared machine), a dry run with and without a
 ``query`` hint, a schedule's ``select_destinations``, and the same after
 each of three kinds of change a serving worker catches up with first:
-none, two known hosts claimed on, ten new hosts registered. Give
+none, two known hosts claimed on, ten new hosts registered. On the policy
+fleet (some hosts tainted or dedicated, ``fleet.policy_fields``) it times
+the plain dry run again and ``fleet.policies_body``'s, whose group already
+has members spread over the zones (``policy_spec``), each also after ten
+new hosts. Give
 ``PYTHONPATH`` another sora_api tree to measure it the same way.
 """
 
@@ -31,9 +35,9 @@ from sora_api.scheduler import manager as scheduler_manager  # noqa: E402
 QUERY = ['and', ['>=', '$free_ram_mb', 1024], ['>=', '$free_disk_gb', 1]]
 
 
-def table_row(index, prefix='bench'):
+def table_row(index, prefix='bench', policies=False):
     """A ``HostTable`` row of the benchmark's host number ``index``."""
-    body = fleet.host_body(index, prefix=prefix)
+    body = fleet.host_body(index, prefix=prefix, policies=policies)
     row = dict.fromkeys(host_table.INT_COLUMNS, 0)
     row.update(id='id-' + body['name'], name=body['name'],
                availability_zone=body['availability_zone'], enabled=True,
@@ -41,8 +45,22 @@ def table_row(index, prefix='bench'):
                disk_gb=body['disk_gb'], cpu_allocation_ratio=16.0,
                ram_allocation_ratio=1.5, disk_allocation_ratio=1.0,
                traits=body['traits'], metadata=body['metadata'],
-               heartbeat=float('nan'))
+               taints=body.get('taints', []),
+               projects=body.get('projects', []), heartbeat=float('nan'))
     return row
+
+
+def policy_spec(manager, table):
+    """The spec of ``fleet.policies_body``, its group's members on the
+    hosts ``fleet.GROUP_MEMBERS`` (as the database would give them)."""
+    body = fleet.policies_body(dry_run=True)
+    hints = dict(body['hints'])
+    # Without a database the group's members are set here, not read.
+    group = hints.pop('group')
+    spec, _ = manager.build_spec(fleet.PROJECT, dict(body, hints=hints))
+    spec.group = group
+    spec.group_hosts = {table.ids[i]: 1 for i in fleet.GROUP_MEMBERS}
+    return spec
 
 
 def cpu_ms(fn, repetitions, change=lambda k: None):
@@ -70,6 +88,7 @@ def measure(conf, hosts, repetitions):
         spec, _ = manager.build_spec('bench', body)
         yield label, cpu_ms(
             lambda spec=spec: driver.rank(spec, table, 50), repetitions)
+    yield from measure_policies(manager, hosts, repetitions)
 
     def select():
         spec, _ = manager.build_spec('bench', fleet.schedule_body())
@@ -94,6 +113,31 @@ def measure(conf, hosts, repetitions):
                           ('schedule, 2 hosts claimed on', claims),
                           ('schedule, 10 hosts registered', registrations)):
         yield label, cpu_ms(select, repetitions * 5, change)
+
+
+def measure_policies(manager, hosts, repetitions):
+    """The plain and the policy dry run on the policy fleet."""
+    table = host_table.HostTable()
+    table.update([table_row(i, policies=True) for i in range(hosts)])
+    plain, _ = manager.build_spec(fleet.PROJECT,
+                                  fleet.schedule_body(dry_run=True))
+    specs = (('dry run, policy fleet', plain),
+             ('dry run, placement policies', policy_spec(manager, table)))
+    for label, spec in specs:
+        if not manager.driver.rank(spec, table, 50)[0]:
+            raise SystemExit(f'{label}: no candidate at {hosts} hosts')
+        yield label, cpu_ms(
+            lambda spec=spec: manager.driver.rank(spec, table, 50),
+            repetitions)
+    # New hosts make the table forget its cached columns (zones, metadata
+    # values, taints, projects), which the next pass computes again.
+    for label, spec in specs:
+        def registrations(k, label=label):
+            table.update([table_row(k * 10 + i, prefix=label, policies=True)
+                          for i in range(10)])
+        yield label + ', 10 hosts registered', cpu_ms(
+            lambda spec=spec: manager.driver.rank(spec, table, 50),
+            repetitions, registrations)
 
 
 def main():

@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/run.py --hosts 1000 10000 100000 \\
         --duration 20 [--db URL] [--server sora-api|gunicorn] \\
         [--workers 2] [--connections 8 64] [--trickle 20] \\
-        [--gpu-fraction 0.25]
+        [--gpu-fraction 0.25] [--policies]
 
 For each host count N it starts a fresh server (``sora-api``, or gunicorn
 serving ``sora_api.wsgi:application``; own state directory and config,
@@ -13,7 +13,9 @@ API while it serves, over concurrent keep-alive connections, then for each
 connection count drives for a bounded time with ``wrk`` (or the built-in
 Python driver when wrk is missing): ``GET /`` (the baseline) and
 ``POST /v1/schedules`` (1 instance, claimed; ``--trickle R`` registers R
-more hosts a second meanwhile); then a single-client ``dry_run``. Each
+more hosts a second meanwhile); then a single-client ``dry_run``
+(``--policies``: on a fleet with tainted and dedicated hosts, then also
+``fleet.policies_body``'s dry run, once its group has members). Each
 run reports the server's CPU milliseconds per request (its processes' CPU
 time from /proc, before and after, over the requests answered). Then it
 stops the server and times one filter-and-weigh pass in-process. It prints
@@ -91,6 +93,12 @@ def parse_args(argv):
                         'classes %s) and a schedule mix asking for one GPU '
                         'in 2 of 8 requests; needs /v1/resource_classes'
                         % ', '.join(fleet.GPU_CLASSES))
+    p.add_argument('--policies', action='store_true',
+                   help='taint some hosts and dedicate others to projects '
+                        '(fleet.policy_fields), and measure the dry run of a '
+                        'request using a zone anti-affinity group, a spread, '
+                        'a toleration and a preference (fleet.policies_body)'
+                        ' beside the plain one')
     p.add_argument('--fresh', action='store_true',
                    help='start the results table anew instead of merging '
                         'into the rows of earlier runs of this label')
@@ -134,11 +142,12 @@ def log(text):
 
 
 def register(srv, n, connections, timeout, prefix, batch=1,
-             gpu_fraction=0.0):
+             gpu_fraction=0.0, policies=False):
     token = srv.tokens['admin']
 
     def body(i):
-        return fleet.host_body(i, prefix, gpu_fraction=gpu_fraction)
+        return fleet.host_body(i, prefix, gpu_fraction=gpu_fraction,
+                               policies=policies)
 
     if batch > 1:
         requests = (httpload.json_request(
@@ -239,6 +248,8 @@ def setup_name(args):
     parts.append('workers=%d' % args.workers)
     if args.gpu_fraction:
         parts.append('GPU hosts %g' % args.gpu_fraction)
+    if args.policies:
+        parts.append('placement policies')
     if args.trickle:
         parts.append('trickle %g hosts/s' % args.trickle)
     if args.restart:
@@ -287,7 +298,7 @@ def _register(srv, n, args, workdir, row):
     prefix = 'bench-%d-%s' % (n, os.path.basename(workdir))
     reg = register(srv, n, args.register_connections, args.register_timeout,
                    prefix, batch=args.register_batch,
-                   gpu_fraction=args.gpu_fraction)
+                   gpu_fraction=args.gpu_fraction, policies=args.policies)
     row['registration'] = reg
     row['register_rate'] = reg['rate']
     log('  register  %d hosts in %.1f s = %.0f hosts/s (%d '
@@ -357,6 +368,45 @@ def _schedule_run(srv, n, args, tool, workdir, row, prefix, connections):
         log('  profile   %s' % path)
 
 
+def _dry_runs(srv, args, tool, seconds, rows):
+    """The single-client dry run (``--policies``: both), into ``rows``."""
+    _settle(srv, rows[-1])
+    dry_run = loadgen.run(
+        tool, srv.host, srv.port, 'POST', '/v1/schedules',
+        fleet.schedule_body(dry_run=True), srv.tokens['member'], 1, seconds)
+    _show('dry_run', dry_run)
+    for row in rows:
+        row['dry_run'] = dry_run
+    if args.policies:
+        _policies_dry_run(srv, tool, seconds, dry_run, rows)
+
+
+def _policies_dry_run(srv, tool, seconds, plain, rows):
+    """``fleet.policies_body``'s dry run, after placing its group's first
+    members with the same body, beside the plain one's, into ``rows``."""
+    member = srv.tokens['member']
+    outcome = httpload.run_all(srv.host, srv.port, [
+        httpload.json_request('POST', '/v1/schedules',
+                              fleet.policies_body(), member)
+        for _ in fleet.GROUP_MEMBERS], connections=1, max_seconds=60)
+    if set(outcome.statuses) != {201}:
+        raise SystemExit('--policies: the group\'s members were not placed '
+                         '(statuses %s, %s)' % (dict(outcome.statuses),
+                                                outcome.samples[:1]))
+    result = loadgen.run(
+        tool, srv.host, srv.port, 'POST', '/v1/schedules',
+        fleet.policies_body(dry_run=True), member, 1, seconds)
+    _show('policies', result)
+    note = ('dry run with placement policies: p50 %s ms, the plain '
+            'one\'s %s' % (result['p50'], plain['p50']))
+    if result['p50'] and plain['p50']:
+        note += ' (%.2fx)' % (result['p50'] / plain['p50'])
+    log('  %s' % note)
+    for row in rows:
+        row['dry_run_policies'] = result
+        row['notes'].append(note)
+
+
 def run_one(n, args, tool, workdir):
     """Benchmark one host count; return its rows, one per connections."""
     template = {'hosts': n, 'setup': setup_name(args),
@@ -397,17 +447,12 @@ def run_one(n, args, tool, workdir):
             if row['baseline']['rate']:
                 log('  schedule / baseline = %.3f' % (
                     row['schedule']['rate'] / row['baseline']['rate']))
-        _settle(srv, rows[-1])
-        dry_run = loadgen.run(
-            tool, srv.host, srv.port, 'POST', '/v1/schedules',
-            fleet.schedule_body(dry_run=True), srv.tokens['member'], 1,
-            dry_seconds)
-        _show('dry_run', dry_run)
+        _dry_runs(srv, args, tool, dry_seconds, rows)
         rss = worker_memory(srv)
         log('  worker RSS MB %s (peak %s)' % (
             rss['workers_rss_mb'], rss['max_hwm_mb']))
         for row in rows:
-            row.update(dry_run=dry_run, rss=rss)
+            row['rss'] = rss
     finally:
         status = srv.stop()
         if status not in (0, None):

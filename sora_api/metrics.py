@@ -11,11 +11,13 @@ The recording functions below are the whole API; they never raise on
 their own account and cost a dictionary lookup and a locked add. Which
 layer calls which:
 
-- the HTTP metrics middleware: ``request_done``, ``schedule_created``,
-  ``no_valid_host`` (its error body carries the filter funnel);
-- the scheduler manager: ``claim_race``, ``filter_eliminations`` (for
-  placements that succeeded: the no-valid-host funnels are already counted
-  from the answer), ``scheduler_time`` or ``scheduler_timer``.
+- the HTTP metrics middleware: ``request_done``;
+- the scheduler manager, where each outcome is decided: ``schedule_created``,
+  ``no_valid_host`` (with the refused request's funnel; dry runs are not
+  placements and count in neither), ``claim_race``;
+- the scheduler driver: ``filter_eliminations`` (for placements that
+  succeeded: the no-valid-host funnels are counted with their outcome),
+  ``scheduler_time`` or ``scheduler_timer``.
 """
 
 import contextlib

@@ -1,6 +1,8 @@
 """The long-lived parts one API process shares between requests."""
 
 from sora_api import expiry
+from sora_api import feed
+from sora_api import feed_timer
 from sora_api import policy
 from sora_api.db import engine
 from sora_api.scheduler import manager
@@ -18,10 +20,13 @@ class Services:
         self.db = engine.Database(conf)
         self.policy = policy.Enforcer(conf)
         self.scheduler = manager.SchedulerManager(conf, self.db)
+        self.feed = feed.Feed(conf, self.db)
 
     def start_timers(self):
-        """Start this serving process's timers: the holds' expiry."""
+        """Start this serving process's timers: the holds' expiry and the
+        event feed's housekeeping."""
         expiry.start(self)
+        feed_timer.start(self)
 
     def after_fork(self):
         self.db.after_fork()

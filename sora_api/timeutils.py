@@ -12,4 +12,6 @@ def isotime(value):
     """Format a naive UTC datetime as ``2026-11-22T14:03:05Z``; None stays."""
     if value is None:
         return None
-    return value.strftime('%Y-%m-%dT%H:%M:%SZ')
+    # NOTE: isoformat is several times faster than strftime, which a list
+    # of 1,000 hosts calls 3,000 times.
+    return value.replace(microsecond=0).isoformat() + 'Z'

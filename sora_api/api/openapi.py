@@ -7,7 +7,9 @@ paths and methods are exactly ``router.ROUTES``.
 
 import copy
 
+from sora_api.api.controllers import ui
 from sora_api.api.schemas import common
+from sora_api.api.schemas import events as event_schemas
 from sora_api.api.schemas import groups as group_schemas
 from sora_api.api.schemas import hosts as host_schemas
 from sora_api.api.schemas import placement as placement_schemas
@@ -146,7 +148,9 @@ _GROUP_FIELDS = {
 
 _GROUP_SUMMARY = {'type': 'object', 'properties': dict(
     _GROUP_FIELDS, members={'type': 'integer',
-                            'description': 'Live instances of the group.'})}
+                            'description': 'Live instances of the group.'},
+    project_id={'type': 'string',
+                'description': 'With all_projects only: its project.'})}
 
 _GROUP = {'type': 'object', 'properties': dict(
     _GROUP_FIELDS,
@@ -166,6 +170,16 @@ _GROUP = {'type': 'object', 'properties': dict(
             'host_down', 'host_without_domain', 'too_many_in_domain',
             'split_across_domains']},
         'detail': {'type': 'string'}}}})}
+_EVENT = {'type': 'object', 'required': ['id', 'time', 'type'],
+          'properties': {
+              'id': {'type': 'integer'}, 'time': _TIME,
+              'type': {'type': 'string', 'enum': [
+                  'host.created', 'host.updated', 'host.deleted',
+                  'host.down', 'host.up', 'schedule.created',
+                  'schedule.updated', 'schedule.deleted',
+                  'schedule.expired']},
+              'host_id': common.UUID, 'schedule_id': common.UUID,
+              'project_id': {'type': 'string'}}}
 
 _LINKS = {'type': 'array', 'items': {'type': 'object', 'properties': {
     'rel': {'type': 'string'}, 'href': {'type': 'string'}}}}
@@ -414,7 +428,9 @@ def _paths(max_instances, max_hold_seconds):
                                 'links': _LINKS}})})}},
         '/v1/groups': {
             'get': {'summary': "The project's groups with live instances "
-                               '(marker: a group name).',
+                               '(marker: a group name); all_projects: '
+                               "admin, every project's, by project and "
+                               'name (marker: <project id>/<name>).',
                     'parameters': _query_parameters(group_schemas.list_query),
                     'responses': dict(_errors(400, 401, 403), **{
                         '200': _answer('The groups, by name.', {
@@ -425,11 +441,47 @@ def _paths(max_instances, max_hold_seconds):
         '/v1/groups/{name}': {
             'parameters': _path_id('name', common.NAME),
             'get': {'summary': "A group's members, their domains, and "
-                               'whether its policy holds now.',
-                    'responses': dict(_errors(401, 403, 404), **{
+                               'whether its policy holds now (admin: '
+                               "project_id=P, another project's group). "
+                               'Escape the name as one path segment '
+                               '("/" as %2F).',
+                    'parameters': _query_parameters(
+                        group_schemas.show_query),
+                    'responses': dict(_errors(400, 401, 403, 404), **{
                         '200': _answer('The group.', {
                             'type': 'object',
                             'properties': {'group': _GROUP}})})}},
+        '/ui/': {'get': {
+            'summary': "The operator's dashboard (asks for a token).",
+            'security': [],
+            'responses': {'200': {'description': 'The page.', 'content': {
+                'text/html': {'schema': {'type': 'string'}}}}}}},
+        '/ui/{asset}': {
+            'parameters': [{'name': 'asset', 'in': 'path', 'required': True,
+                            'schema': {'type': 'string',
+                                       'pattern': '^%s$' % ui.ASSET}}],
+            'get': {'summary': "A script or stylesheet of the dashboard.",
+                    'security': [],
+                    'responses': dict(_errors(404), **{'200': {
+                        'description': 'The file.', 'content': {
+                            'text/javascript': {'schema': {
+                                'type': 'string'}},
+                            'text/css': {'schema': {'type': 'string'}}}}})}},
+        '/v1/events': {
+            'get': {'summary': 'The change feed, oldest first; long poll '
+                               'with wait (at most %d s).'
+                               % event_schemas.MAX_WAIT,
+                    'description': 'Admin sees every event, other roles '
+                                   "their project's schedule events.",
+                    'parameters': _query_parameters(
+                        event_schemas.list_query),
+                    'responses': dict(_errors(400, 401, 403), **{
+                        '200': _answer('Events and the next since.', {
+                            'type': 'object', 'properties': {
+                                'events': {'type': 'array',
+                                           'items': _ref('Event')},
+                                'next': {'type': 'integer'},
+                                'truncated': {'type': 'boolean'}}})})}},
     }
 
 
@@ -451,7 +503,7 @@ def document(server_url, max_instances=100, max_hold_seconds=3600):
             'schemas': {'Host': _HOST, 'Schedule': _SCHEDULE,
                         'Error': _ERROR, 'FunnelStep': _FUNNEL_STEP,
                         'DryRun': _DRY_RUN, 'NearHost': _NEAR_HOST,
-                        'Relaxation': _RELAXATION},
+                        'Relaxation': _RELAXATION, 'Event': _EVENT},
             'responses': {'Error': _answer('An error.', _ref('Error'))},
         },
     }

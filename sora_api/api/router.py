@@ -14,6 +14,7 @@ from sora_api.api import deploy
 from sora_api.api import errors
 from sora_api.api import wsgi
 from sora_api.api.controllers import capacity
+from sora_api.api.controllers import events
 from sora_api.api.controllers import groups
 from sora_api.api.controllers import hosts
 from sora_api.api.controllers import metrics
@@ -21,6 +22,7 @@ from sora_api.api.controllers import quotas
 from sora_api.api.controllers import resource_classes
 from sora_api.api.controllers import root
 from sora_api.api.controllers import schedules
+from sora_api.api.controllers import ui
 
 # path -> {method: (controller, action)}
 ROUTES = {
@@ -54,6 +56,9 @@ ROUTES = {
     '/v1/usages': {'GET': ('usages', 'show')},
     '/v1/groups': {'GET': ('groups', 'index')},
     '/v1/groups/{name}': {'GET': ('groups', 'show')},
+    '/v1/events': {'GET': ('events', 'index')},
+    '/ui/': {'GET': ('ui', 'index')},
+    '/ui/{asset}': {'GET': ('ui', 'asset')},
 }
 
 # Domain exception -> (status, code). Checked in order: subclasses first.
@@ -88,12 +93,18 @@ _UUID_REQUIREMENT = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-' \
 
 
 _UUID_PARAMS = ('host_id', 'schedule_id')
+# A group's name may hold any character, "/" too (sent as %2F, which the
+# server decodes before routing): it is the rest of the path. A dashboard
+# asset is one of the files the dashboard serves.
+_PATH_REQUIREMENTS = {'/v1/groups/{name}': {'name': '.+'},
+                      '/ui/{asset}': {'asset': ui.ASSET}}
 
 
 def _mapper():
     mapper = routes.Mapper()
-    requirements = dict.fromkeys(_UUID_PARAMS, _UUID_REQUIREMENT)
     for path, methods in ROUTES.items():
+        requirements = dict(dict.fromkeys(_UUID_PARAMS, _UUID_REQUIREMENT),
+                            **_PATH_REQUIREMENTS.get(path, {}))
         for method, (controller, action) in methods.items():
             mapper.connect(path, controller=controller, action=action,
                            conditions={'method': [method]},
@@ -114,6 +125,8 @@ class Application:
         self.public_endpoint = endpoint.rstrip('/') if endpoint else None
         self.controllers = {
             'root': root.RootController(services),
+            'events': events.EventsController(services),
+            'ui': ui.UiController(services),
             'hosts': hosts.HostsController(services),
             'metrics': metrics.MetricsController(services),
             'schedules': schedules.SchedulesController(services),
@@ -153,9 +166,20 @@ class Application:
         controller = self.controllers[match.pop('controller')]
         action = getattr(controller, match.pop('action'))
         # Ids are stored in lower case; accept them in any case in paths.
-        # Project ids and class names are taken as they are.
-        return action(req, **{k: v.lower() if k in _UUID_PARAMS else v
+        # Project ids, class and group names are taken as they are.
+        return action(req, **{k: v.lower() if k in _UUID_PARAMS
+                              else _path_text(v)
                               for k, v in match.items()})
+
+
+def _path_text(value):
+    """A path parameter as text: WSGI hands the path's bytes over as
+    latin-1 characters (PEP 3333), and URLs carry UTF-8."""
+    try:
+        return value.encode('latin-1').decode('utf-8')
+    except UnicodeError:
+        raise errors.ApiError(404, errors.NOT_FOUND,
+                              'The resource could not be found.') from None
 
 
 def _translate(error):

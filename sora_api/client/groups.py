@@ -9,12 +9,27 @@ class GroupsManager:
     def __init__(self, http):
         self._http = http
 
-    def list(self, limit=None):
-        """The caller's project's groups with live instances, all pages."""
-        return list(self._http.paginate('/v1/groups', 'groups',
-                                        {'limit': limit}))
+    def list(self, all_projects=False, limit=None):
+        """The caller's project's groups with live instances (admin
+        ``all_projects``: every project's, each with its ``project_id``),
+        all pages."""
+        return list(self._http.paginate(
+            '/v1/groups', 'groups',
+            {'all_projects': 'true' if all_projects else None,
+             'limit': limit}))
 
-    def get(self, name):
+    def get(self, name, project_id=None):
         """Members, domains, ``largest_domain_share``, ``policy_holds``
-        and ``violations`` of one group."""
-        return self._http.get_json('/v1/groups/%s' % quote(name))['group']
+        and ``violations`` of one group (admin: of ``project_id``'s)."""
+        path = '/v1/groups/%s' % _segment(name)
+        if project_id is not None:
+            path += '?project_id=%s' % quote(project_id)
+        return self._http.get_json(path)['group']
+
+
+def _segment(name):
+    """``name`` as one path segment; "." and ".." spelled %2E, as a URL
+    library would otherwise resolve them."""
+    if name in ('.', '..'):
+        return name.replace('.', '%2E')
+    return quote(name)

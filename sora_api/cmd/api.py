@@ -58,7 +58,8 @@ def _serve(conf):
         # forked workers keep sharing its memory pages.
         gc.freeze()
         server = wsgi_server.Server(conf, app, after_fork=services.after_fork,
-                                    on_worker_exit=metrics.mark_process_dead)
+                                    on_worker_exit=metrics.mark_process_dead,
+                                    on_stop=services.feed.stop)
     except exception.ConfigurationError as e:
         LOG.error('%s', e)
         print('sora-api: %s' % e, file=sys.stderr)

@@ -2,8 +2,9 @@
 
 SIGTERM stops accepting connections, lets in-flight requests finish (up to
 ``[api] graceful_shutdown_timeout``) and exits 0. With ``[api] workers`` > 1
-the parent forks that many workers sharing the listening socket, replaces
-any that dies, and on SIGTERM passes the signal on and waits for them.
+the parent forks that many workers, each listening on the port with a socket
+of its own (``SO_REUSEPORT``), replaces any that dies, and on SIGTERM passes
+the signal on and waits for them.
 """
 
 import ctypes
@@ -31,12 +32,15 @@ BACKLOG = 1024
 
 class Server:
 
-    def __init__(self, conf, app, after_fork=None, on_worker_exit=None):
+    def __init__(self, conf, app, after_fork=None, on_worker_exit=None,
+                 on_stop=None):
         self.conf = conf
         self.app = app
         self.after_fork = after_fork
         # Called in the parent with the pid of each worker that exited.
         self.on_worker_exit = on_worker_exit
+        # Called in each serving process when it starts shutting down.
+        self.on_stop = on_stop
         # Bound, not yet listening: with workers, each listens on a socket
         # of its own (see _fork) and this one only holds the port.
         self.socket = _bind(conf.api.bind_host, conf.api.bind_port)
@@ -65,6 +69,8 @@ class Server:
         signum = wait_for_signal()
         LOG.info('Signal %d: finishing in-flight requests, then exiting',
                  signum)
+        if self.on_stop:
+            self.on_stop()
         eventlet.spawn_after(self.conf.api.graceful_shutdown_timeout,
                              self._give_up)
         acceptor.kill()

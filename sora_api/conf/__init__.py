@@ -11,13 +11,14 @@ from oslo_policy import opts as policy_opts
 import sora_api
 from sora_api.conf import api
 from sora_api.conf import database
+from sora_api.conf import events
 from sora_api.conf import filter_scheduler
 from sora_api.conf import logs
 from sora_api.conf import paths
 from sora_api.conf import quota
 from sora_api.conf import scheduler
 
-_MODULES = (api, database, filter_scheduler, logs, paths, quota,
+_MODULES = (api, database, events, filter_scheduler, logs, paths, quota,
             scheduler)
 
 

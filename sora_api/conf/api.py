@@ -16,8 +16,9 @@ api_opts = [
         help="""
 Number of worker processes serving the API.
 
-With more than one, the parent process forks that many workers that share the
-listening socket, and replaces any worker that dies.
+With more than one, the parent process forks that many workers, each listening
+on the port with a socket of its own (``SO_REUSEPORT``, so the kernel spreads
+connections), and replaces any worker that dies.
 """),
     cfg.StrOpt(
         'api_paste_config', default='api-paste.ini',

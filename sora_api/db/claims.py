@@ -17,6 +17,7 @@ from sqlalchemy import exc as sa_exc
 from sora_api import exception
 from sora_api import timeutils
 from sora_api.db import engine
+from sora_api.db import events
 from sora_api.db import groups
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
@@ -97,6 +98,7 @@ def claim(db, project_id, user_id, request, hosts, group=None,
             if idempotency:
                 _insert_key(conn, project_id, idempotency, record.id)
             db_hosts.mark_changed(conn, per_host)
+            events.schedule(conn, 'schedule.created', record.id, project_id)
     except quotas.Exceeded:
         quotas.explain(db, project_id, amounts, quota_limits or {})
     except sa_exc.IntegrityError as e:

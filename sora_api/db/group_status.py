@@ -53,15 +53,30 @@ def _live_groups(project_id=None):
 
 def list_groups(db, project_id, limit, marker=None):
     """A page of the project's live groups, by name; ``marker`` is the
-    name of the last group of the previous page."""
-    query = _live_groups(project_id).order_by(G.c.name).limit(limit)
+    name of the last group of the previous page.
+
+    ``project_id`` None: every project's, by project then name, and
+    ``marker`` is the last one's ``(project_id, name)``.
+    """
+    if project_id is None:
+        order = (G.c.project_id, G.c.name)
+        if marker is not None:
+            where = sa.or_(G.c.project_id > marker[0], sa.and_(
+                G.c.project_id == marker[0], G.c.name > marker[1]))
+            known = sa.and_(G.c.project_id == marker[0],
+                            G.c.name == marker[1])
+    else:
+        order = (G.c.name,)
+        if marker is not None:
+            where = G.c.name > marker
+            known = sa.and_(G.c.project_id == project_id, G.c.name == marker)
+    query = _live_groups(project_id).order_by(*order).limit(limit)
     with db.connection() as conn:
         if marker is not None:
-            known = conn.execute(sa.select(G.c.name).where(
-                G.c.project_id == project_id, G.c.name == marker)).first()
-            if known is None:
-                raise exception.MarkerNotFound(marker=marker)
-            query = query.where(G.c.name > marker)
+            if conn.execute(sa.select(G.c.name).where(known)).first() is None:
+                raise exception.MarkerNotFound(
+                    marker='/'.join(marker) if project_id is None else marker)
+            query = query.where(where)
         return [Group(*row) for row in conn.execute(query)]
 
 

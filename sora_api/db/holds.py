@@ -17,6 +17,7 @@ from sora_api import exception
 from sora_api import metrics
 from sora_api import timeutils
 from sora_api.db import engine
+from sora_api.db import events
 from sora_api.db import models
 from sora_api.db import schedules
 from sora_api.db import usage
@@ -56,6 +57,9 @@ def confirm(db, schedule_id, generations=None, now=None):
             S.c.status == 'held', S.c.expires_at > now,
         ).values(status='active', expires_at=None,
                  generation=S.c.generation + 1, updated_at=now)).rowcount
+        if confirmed:
+            events.schedule(conn, 'schedule.updated', schedule_id,
+                            row.project_id)
     if confirmed:
         metrics.hold('confirmed')
         return schedules.get(db, schedule_id)
@@ -79,7 +83,7 @@ def confirm(db, schedule_id, generations=None, now=None):
 
 def _row(conn, schedule_id):
     row = conn.execute(sa.select(
-        S.c.status, S.c.generation, S.c.expires_at
+        S.c.status, S.c.generation, S.c.expires_at, S.c.project_id
     ).where(S.c.id == schedule_id)).first()
     if row is None:
         raise exception.ScheduleNotFound(schedule_id=schedule_id)
@@ -129,5 +133,6 @@ def _expire_one(db, schedule_id, now):
         owner = conn.execute(sa.select(S.c.project_id).where(
             S.c.id == schedule_id)).scalar()
         usage.release(conn, schedule_id, owner)
+        events.schedule(conn, 'schedule.expired', schedule_id, owner)
     metrics.hold('expired')
     return 1

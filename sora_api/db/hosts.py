@@ -12,6 +12,7 @@ from sora_api import liveness
 from sora_api import timeutils
 from sora_api.db import counter_changes
 from sora_api.db import engine
+from sora_api.db import events
 from sora_api.db import models
 from sora_api.db import resource_classes
 from sora_api.db import xid_changes
@@ -139,6 +140,7 @@ def create_many(db, hosts):
                 if value_rows:
                     conn.execute(sa.insert(table), value_rows)
             mark_changed(conn, [r['id'] for r in rows], attributes=True)
+            events.hosts(conn, 'host.created', [r['id'] for r in rows])
     except sa_exc.IntegrityError as e:
         _raise_integrity(e, inventories)
         raise exception.HostNameExists(
@@ -261,6 +263,7 @@ def update(db, host_id, values, allowed_generations=None):
             _write_attributes(conn, host_id, traits, metadata, taints,
                               projects)
             mark_changed(conn, [host_id], attributes=True)
+            events.hosts(conn, 'host.updated', [host_id])
             return _records(conn, [conn.execute(
                 sa.select(H).where(H.c.id == host_id)).first()])[0]
     except sa_exc.IntegrityError as e:
@@ -321,10 +324,12 @@ def delete(db, host_id):
         if by_xid(conn):
             # The trigger stamps the tombstone's transaction id.
             conn.execute(_TOMBSTONE, {'host_id': host_id, 'change_seq': 0})
+            events.hosts(conn, 'host.deleted', [host_id])
             return
         seq = next_change(conn)
         conn.execute(_TOMBSTONE, {'host_id': host_id, 'change_seq': seq})
         conn.execute(_NOTE_DELETION, {'deletion': seq})
+        events.hosts(conn, 'host.deleted', [host_id])
 
 
 @engine.retry_on_deadlock
@@ -342,6 +347,7 @@ def heartbeat(db, host_id, io_ops=None):
             .values(**values))
         if result.rowcount == 0:
             raise exception.HostNotFound(host_id=host_id)
+        events.heartbeat(conn, host_id)
 
 
 # The statements of every request, built once (SQLAlchemy then compiles

@@ -38,6 +38,10 @@ class Host(Base):
     instances = sa.Column(sa.Integer, nullable=False, default=0)
     io_ops = sa.Column(sa.Integer, nullable=False, default=0)
     last_heartbeat = sa.Column(sa.DateTime)
+    # Whether a host.down event was written and no host.up since: flipped by
+    # conditional UPDATEs, so one writer wins each transition (db/events.py).
+    seen_down = sa.Column(sa.Boolean, nullable=False,
+                          server_default=sa.false(), default=False)
     generation = sa.Column(sa.BigInteger, nullable=False, default=1)
     # ``host_changes.seq`` of the last change of any field, and of the last
     # change of the fields a usage claim never touches (name, zone, traits,
@@ -316,3 +320,39 @@ class Token(Base):
     roles = sa.Column(sa.String(1024), nullable=False)
     created_at = sa.Column(sa.DateTime, nullable=False,
                            default=timeutils.utcnow)
+
+
+class Event(Base):
+    """One entry of the change feed, written with the change it describes."""
+
+    __tablename__ = 'events'
+    __table_args__ = (
+        sa.Index('ix_events_id', 'id', unique=True),
+        sa.Index('ix_events_project_id', 'project_id', 'id'),
+    )
+
+    # The row's own key, from a sequence: not what clients see (its gaps
+    # and commit order do not matter), only the order unnumbered events
+    # are numbered in.
+    pk = sa.Column(sa.BigInteger().with_variant(sa.Integer, 'sqlite'),
+                   primary_key=True, autoincrement=True)
+    # The public number, in commit order: a reader that sees number N has
+    # seen every number below it. SQLite and MariaDB writers take it from
+    # ``event_counter``; PostgreSQL writers leave it NULL and the feed's
+    # reader numbers committed events (db/events.py).
+    id = sa.Column(sa.BigInteger)
+    time = sa.Column(sa.DateTime, nullable=False, index=True)
+    type = sa.Column(sa.String(32), nullable=False)
+    host_id = sa.Column(sa.String(36))
+    schedule_id = sa.Column(sa.String(36))
+    project_id = sa.Column(sa.String(255))
+
+
+class EventCounter(Base):
+    """One row: the newest event number and the newest one pruned."""
+
+    __tablename__ = 'event_counter'
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    seq = sa.Column(sa.BigInteger, nullable=False)
+    pruned_seq = sa.Column(sa.BigInteger, nullable=False)

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sora_api import exception
 from sora_api import timeutils
 from sora_api.db import engine
+from sora_api.db import events
 from sora_api.db import groups
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
@@ -62,6 +63,8 @@ def move(db, schedule, targets, group=None, group_state=None):
         conn.execute(_REPOINT, params)
         conn.execute(_REPOINT_CUSTOM, params)
         db_hosts.mark_changed(conn, changed)
+        events.schedule(conn, 'schedule.updated', schedule.id,
+                        schedule.project_id)
     return schedules.get(db, schedule.id)
 
 

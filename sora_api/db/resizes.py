@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sora_api import exception
 from sora_api import timeutils
 from sora_api.db import engine
+from sora_api.db import events
 from sora_api.db import groups
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
@@ -76,6 +77,8 @@ def resize(db, schedule, resources, targets, quota_limits=None, group=None,
                            {r: -n for r, n in difference.items() if n < 0})
             _rewrite_allocations(conn, schedule, resources, targets)
             db_hosts.mark_changed(conn, changed)
+            events.schedule(conn, 'schedule.updated', schedule.id,
+                            schedule.project_id)
     except quotas.Exceeded:
         quotas.explain(db, schedule.project_id, grown, quota_limits or {})
     return schedules.get(db, schedule.id)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from sora_api import exception
 from sora_api.db import engine
+from sora_api.db import events
 from sora_api.db import groups
 from sora_api.db import models
 from sora_api.db import usage
@@ -131,6 +132,7 @@ def delete(db, schedule_id, project_id=None, generations=None):
         conn.execute(sa.delete(S).where(S.c.id == schedule_id))
         if group is not None:
             groups.drop_group_if_empty(conn, owner, group)
+        events.schedule(conn, 'schedule.deleted', schedule_id, owner)
 
 
 def check_generation(schedule_id, actual, generations):

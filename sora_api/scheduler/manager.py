@@ -286,10 +286,14 @@ class SchedulerManager:
         for attempt in range(1, attempts + 1):
             spec, (group_generation, group_members) = self.build_spec(
                 project_id, request)
-            with self._table_lock:
-                chosen = self._placed_or_explained(
-                    request, spec,
-                    self._table_for(request, own_read=attempt > 1))
+            try:
+                with self._table_lock:
+                    chosen = self._placed_or_explained(
+                        request, spec,
+                        self._table_for(request, own_read=attempt > 1))
+            except exception.NoValidHost as e:
+                metrics.no_valid_host(e.explanation)
+                raise
             try:
                 schedule = db_claims.claim(
                     self.db, project_id, user_id, request,
@@ -300,6 +304,7 @@ class SchedulerManager:
                         request.get('hints', {})),
                     idempotency=idempotency,
                     quota_limits=quotas.defaults(self.conf))
+                metrics.schedule_created()
                 if schedule.status == 'held':
                     metrics.hold('created')
                 return schedule, True
@@ -309,6 +314,7 @@ class SchedulerManager:
                          'the request again.', attempt, attempts, e)
             except exception.IdempotencyKeyTaken:
                 return self._idempotent_result(project_id, idempotency), False
+        metrics.no_valid_host()
         raise exception.NoValidHost(
             reason='Every claim lost a race with concurrent requests after '
                    '%d attempts.' % attempts)

@@ -40,6 +40,27 @@ def test_benchmark_smoke_run(tmp_path):
     assert (tmp_path / 'out' / 'RESULTS.md').exists()
 
 
+def test_benchmark_smoke_run_with_placement_policies(tmp_path):
+    """``--policies``: the tainted fleet registers, the group's members are
+    placed, and the policy request's dry run answers 200 throughout."""
+    rows = bench_run.main([
+        '--hosts', '400', '--duration', '1', '--dry-run-duration', '1',
+        '--workers', '1', '--connections', '4', '--policies',
+        '--register-timeout', '600',
+        '--output-dir', str(tmp_path / 'out'),
+        '--workdir', str(tmp_path / 'state'),
+        '--skip-inprocess', '--no-plot'])
+
+    [row] = rows
+    assert row['registration']['hosts_created'] == 400, row['registration']
+    assert row['setup'].endswith('placement policies')
+    for phase in ('schedule', 'dry_run', 'dry_run_policies'):
+        _assert_clean(phase, row[phase])
+        assert row[phase]['requests'] > 0
+    assert [n for n in row['notes']
+            if n.startswith('dry run with placement policies: p50')], row
+
+
 def test_python_driver_counts_statuses(tmp_path):
     """The fallback driver sees non-2xx answers (so the smoke run would)."""
     from benchmarks import server as bench_server

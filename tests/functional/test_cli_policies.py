@@ -74,3 +74,28 @@ def test_bad_policy_options_fail_before_or_at_the_server(api):
                   '--group-policy', 'anti-affinity', '--topology-key',
                   'rack', as_='member', ok=False)
     assert 'group_topology_key' in failure(result)
+
+
+def test_an_admin_lists_and_shows_other_projects_groups(api, fleet, unique):
+    suite, _ = fleet
+    group = unique('g') + '/with slash'
+    sora_json(api, 'schedule', 'create', '--vcpus', '1', '--metadata',
+              'suite=%s' % suite, '--group', group, '--group-policy',
+              'anti-affinity', '--topology-key', 'availability_zone',
+              as_='other')
+    listed = sora_json(api, 'group', 'list', '--all-projects', as_='admin')
+    assert {'project_id': 'project-b', 'name': group,
+            'policy': 'anti-affinity', 'topology_key': 'availability_zone',
+            'max_per_domain': 1, 'members': 1} in listed
+    assert group not in [g['name'] for g in sora_json(
+        api, 'group', 'list', as_='admin')]
+    shown = sora_json(api, 'group', 'show', group, '--project', 'project-b',
+                      as_='admin')
+    assert (shown['name'], len(shown['members'])) == (group, 1)
+    assert group in [g['name'] for g in sora_json(api, 'group', 'list',
+                                                  as_='other')]
+    assert sora_json(api, 'group', 'show', group, as_='other')[
+        'policy_holds'] is True
+    refused = sora(api, 'group', 'list', '--all-projects', as_='member',
+                   ok=False)
+    assert 'sora.forbidden' in failure(refused)

@@ -114,3 +114,33 @@ def test_a_reader_sees_a_change_that_commits_after_a_later_one(
     assert db_hosts.changes_since(reader, changes.seq) is None
     db.engine.dispose()
     reader.engine.dispose()
+
+
+def _events(srv, since=None):
+    path = '/v1/events' if since is None else '/v1/events?since=%d' % since
+    response = srv.request('GET', path, as_='admin')
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_events_are_numbered_in_commit_order_and_a_held_one_delays_none(
+        start_server):
+    srv = start_server({'api': {'workers': 1}})
+    a = _host(srv, 'held')
+    db = srv.database()
+    since = _events(srv)['next']
+    with held_claim(db, a) as holder:
+        # Registering writes an event too: it does not wait for the claim.
+        b = _host(srv, 'later')
+        page = _events(srv, since)
+        assert [(e['type'], e['host_id']) for e in page['events']] == [
+            ('host.created', b['id'])]
+        assert page['events'][0]['id'] == since
+        assert holder.is_alive()
+        since = page['next']
+    # The claim's event, written first but committed last, comes after.
+    page = _events(srv, since)
+    assert [(e['type'], e['id']) for e in page['events']] == [
+        ('schedule.created', since)]
+    assert _events(srv, page['next'])['events'] == []
+    db.engine.dispose()

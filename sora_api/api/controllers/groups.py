@@ -12,27 +12,50 @@ class GroupsController(controllers.Controller):
 
     def index(self, req):
         """GET /v1/groups: the caller's project's groups with live
-        instances, by name; ``marker`` is a group name."""
+        instances, by name; ``marker`` is a group name. Admin
+        ``all_projects=true``: every project's, by project and name, each
+        with its ``project_id``; ``marker`` is ``<project id>/<name>``."""
         self.authorize(req, 'sora:group:list')
         params = wsgi.query_params(req, schema.list_query)
+        all_projects = params.get('all_projects', ['false'])[0] == 'true'
+        marker = params.get('marker', [None])[0]
+        if all_projects:
+            self.authorize(req, 'sora:group:list:all_projects')
+            if marker is not None:
+                wsgi.validate(marker, schema.ALL_PROJECTS_MARKER)
+                marker = tuple(marker.split('/', 1))
         limit = wsgi.limit(params, self.conf)
         self.expire_holds()
         rows = group_status.list_groups(
-            self.services.db, self.context(req).project_id, limit + 1,
-            marker=params.get('marker', [None])[0])
-        rows, links = wsgi.page(req, rows, limit, key='name')
-        body = {'groups': [_summary(g, g.members) for g in rows]}
+            self.services.db,
+            None if all_projects else self.context(req).project_id,
+            limit + 1, marker=marker)
+        if all_projects:
+            rows = [dict(_summary(g, g.members), project_id=g.project_id,
+                         marker=f'{g.project_id}/{g.name}') for g in rows]
+            rows, links = wsgi.page(req, rows, limit, key='marker')
+            groups = [{k: v for k, v in g.items() if k != 'marker'}
+                      for g in rows]
+        else:
+            rows, links = wsgi.page(req, rows, limit, key='name')
+            groups = [_summary(g, g.members) for g in rows]
+        body = {'groups': groups}
         if links:
             body['links'] = links
         return wsgi.json_response(body)
 
     def show(self, req, name):
         """GET /v1/groups/{name}: members and their domains, the largest
-        share one domain holds, and what breaks the policy now."""
+        share one domain holds, and what breaks the policy now. Admin
+        ``project_id=P``: project P's group of that name."""
         self.authorize(req, 'sora:group:show')
+        params = wsgi.query_params(req, schema.show_query)
+        project_id = self.context(req).project_id
+        if 'project_id' in params:
+            self.authorize(req, 'sora:group:show:all_projects')
+            project_id = params['project_id'][0]
         self.expire_holds()
-        group = group_status.get(self.services.db,
-                              self.context(req).project_id, name,
+        group = group_status.get(self.services.db, project_id, name,
                               self.conf.scheduler.service_down_time)
         key = group.topology_key or topology.DEFAULT_KEY
         health = topology.health(group.policy, key, group.max_per_domain,

@@ -11,6 +11,10 @@ from sora_api.api import middleware
 from sora_api.api.middleware import request_id
 
 LOG = logging.getLogger('sora_api.access')
+# environ key: what to call, after the access line, once the response is
+# done. The metrics middleware records there, so the response body is
+# wrapped once for both (an outer wrap would only repeat this one).
+ON_DONE = 'sora.on_response_done'
 
 # C0 and C1 control characters, DEL, and the backslash that starts an escape.
 _UNSAFE = re.compile('[\x00-\x1f\x7f-\x9f\\\\]')
@@ -116,7 +120,11 @@ class _LoggedBody:
             if hasattr(self._body, 'close'):
                 self._body.close()
         finally:
-            self._log()
+            try:
+                self._log()
+            finally:
+                for done in self._environ.get(ON_DONE, ()):
+                    done()
 
     def _log(self):
         environ = self._environ

@@ -12,12 +12,15 @@ from sora_api.api.middleware import request_id
 from sora_api.db import tokens
 
 PUBLIC_PATHS = frozenset(['/', '/healthcheck', '/openapi.json'])
+# The dashboard's static files: the page asks for a token itself.
+PUBLIC_PREFIX = '/ui/'
 
 
 class _AuthBase(middleware.Middleware):
 
     def __call__(self, environ, start_response):
-        if (environ.get('PATH_INFO') or '/') in PUBLIC_PATHS:
+        path = environ.get('PATH_INFO') or '/'
+        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIX):
             return self.application(environ, start_response)
         identity = self.identify(environ)
         if identity is None:

@@ -3,23 +3,24 @@
 Series are labelled with the route template of ``router.ROUTES``
 (``/v1/hosts/{host_id}``), never the raw path, so their number stays
 bounded whatever clients send; paths no route matches share one label.
-The outcome of ``POST /v1/schedules`` is read from its answer: 201 is a
-created schedule, a ``sora.no_valid_host`` error carries the filter funnel.
+Scheduling outcomes are counted where they are decided (the scheduler
+manager and driver), not read back from answers here.
 """
 
-import json
 import time
 
 from sora_api import metrics
-from sora_api.api import errors
 from sora_api.api import middleware
 from sora_api.api import router
-
-_SCHEDULES = '/v1/schedules'
+from sora_api.api.middleware import access_log
 
 
 class Metrics(middleware.Middleware):
-    """Outside the fault wrapper, so a crash is counted with its 500."""
+    """Outside the fault wrapper, so a crash is counted with its 500.
+
+    It records when the access log below it sees the response done, so the
+    response body is wrapped once (``access_log.ON_DONE``).
+    """
 
     def __init__(self, application, services):
         super().__init__(application, services)
@@ -35,12 +36,13 @@ class Metrics(middleware.Middleware):
             state['status'] = int(status.split(' ', 1)[0])
             return start_response(status, headers, exc_info)
 
-        body = self.application(environ, _start_response)
-        route = self._route(environ)
-        if (route, environ.get('REQUEST_METHOD')) == (_SCHEDULES, 'POST'):
-            body = _schedule_outcome(body, state['status'])
-        return _TimedBody(body, environ.get('REQUEST_METHOD', '-'), route,
-                          state, started)
+        def _done():
+            metrics.request_done(environ.get('REQUEST_METHOD', '-'),
+                                 self._route(environ), state['status'],
+                                 time.monotonic() - started)
+
+        environ.setdefault(access_log.ON_DONE, []).append(_done)
+        return self.application(environ, _start_response)
 
     def _route(self, environ):
         if router.ROUTE_KEY in environ:
@@ -52,44 +54,3 @@ class Metrics(middleware.Middleware):
             # A path the router cannot even read is answered as unknown.
             return None
         return found[1].routepath if found else None
-
-
-def _schedule_outcome(body, status):
-    if status == 201:
-        metrics.schedule_created()
-    elif status == 409:
-        # Small JSON error body: read it whole to see its code and funnel.
-        chunks = list(body)
-        if hasattr(body, 'close'):
-            body.close()
-        body = chunks
-        try:
-            [error] = json.loads(b''.join(chunks))['errors']
-        except (ValueError, KeyError, TypeError):
-            return body
-        if error.get('code') == errors.NO_VALID_HOST:
-            metrics.no_valid_host(error.get('explanation'))
-    return body
-
-
-class _TimedBody:
-    """Records the request when the server closes the body."""
-
-    def __init__(self, body, method, route, state, started):
-        self._body = body
-        self._method = method
-        self._route = route
-        self._state = state
-        self._started = started
-
-    def __iter__(self):
-        return iter(self._body)
-
-    def close(self):
-        try:
-            if hasattr(self._body, 'close'):
-                self._body.close()
-        finally:
-            metrics.request_done(self._method, self._route,
-                                 self._state['status'],
-                                 time.monotonic() - self._started)

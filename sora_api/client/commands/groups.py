@@ -34,11 +34,22 @@ KINDS = {'domains': base.DictColumn, 'members': MembersColumn,
 
 
 class ListGroups(lister.Lister):
-    """List the project's groups that have live instances."""
+    """List the project's groups that have live instances (admin:
+    --all-projects)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--all-projects', action='store_true',
+                            help="Every project's groups (admin).")
+        return parser
 
     def take_action(self, parsed_args):
-        groups = self.app.client.groups.list()
-        return LIST_FIELDS, [base.row(g, LIST_FIELDS) for g in groups]
+        groups = self.app.client.groups.list(
+            all_projects=parsed_args.all_projects)
+        fields = LIST_FIELDS
+        if parsed_args.all_projects:
+            fields = ('project_id',) + LIST_FIELDS
+        return fields, [base.row(g, fields) for g in groups]
 
 
 class ShowGroup(base.ShowCommand):
@@ -47,10 +58,13 @@ class ShowGroup(base.ShowCommand):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('name', help='The group name.')
+        parser.add_argument('--project', metavar='PROJECT_ID',
+                            help="Another project's group (admin).")
         return parser
 
     def take_action(self, parsed_args):
-        group = self.app.client.groups.get(parsed_args.name)
+        group = self.app.client.groups.get(parsed_args.name,
+                                           project_id=parsed_args.project)
         return SHOW_FIELDS, base.row(group, SHOW_FIELDS, KINDS)
 
 

@@ -133,7 +133,8 @@ class Scheduler:
             with metrics.scheduler_timer('weigh'):
                 weights, _ = self._weigh(spec, table, rows)
                 row = int(self._choose(spec, rows, weights))
-            # Refused requests are counted from their 409 answer.
+            # A refused request's funnel is counted with its outcome, by
+            # the manager (metrics.no_valid_host).
             metrics.filter_eliminations(funnel)
             if index + 1 < spec.num_instances:
                 table.consume(row, spec)

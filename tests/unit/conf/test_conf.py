@@ -77,8 +77,8 @@ def test_an_unknown_auth_strategy_is_refused(tmp_path):
 
 def test_every_option_is_listed_for_the_generator_with_help():
     listed = {group: opts_ for group, opts_ in opts.list_opts()}
-    assert set(listed) == {'DEFAULT', 'api', 'database', 'scheduler',
-                           'filter_scheduler', 'quota'}
+    assert set(listed) == {'DEFAULT', 'api', 'database', 'events',
+                           'scheduler', 'filter_scheduler', 'quota'}
     for group_opts in listed.values():
         for opt in group_opts:
             assert opt.help and opt.help.strip(), opt.name
