@@ -89,14 +89,19 @@ class InvalidHint(SoraException):
 
 
 class NoValidHost(SoraException):
-    """No host can take the request; ``explanation`` is the filter funnel."""
+    """No host can take the request; ``explanation`` is the filter funnel,
+    ``nearest`` the hosts that came closest and ``relaxations`` the single
+    changes with which the request would fit (``scheduler.explain``)."""
 
     msg_fmt = 'No valid host was found. %(reason)s'
 
-    def __init__(self, message=None, explanation=None, **kwargs):
+    def __init__(self, message=None, explanation=None, nearest=None,
+                 relaxations=None, **kwargs):
         kwargs.setdefault('reason', '')
         super().__init__(message, **kwargs)
         self.explanation = list(explanation or [])
+        self.nearest = list(nearest or [])
+        self.relaxations = list(relaxations or [])
 
 
 class IdempotencyMismatch(SoraException):

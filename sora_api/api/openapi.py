@@ -29,7 +29,11 @@ _ERROR = {
             'title': {'type': 'string'}, 'detail': {'type': 'string'},
             'request_id': {'type': 'string'},
             'explanation': {'type': 'array', 'items': {'$ref':
-                            '#/components/schemas/FunnelStep'}}}}}},
+                            '#/components/schemas/FunnelStep'}},
+            'nearest': {'type': 'array', 'items': {'$ref':
+                        '#/components/schemas/NearHost'}},
+            'relaxations': {'type': 'array', 'items': {'$ref':
+                            '#/components/schemas/Relaxation'}}}}}},
 }
 
 _TIME = {'type': 'string', 'format': 'date-time'}
@@ -82,7 +86,40 @@ _DRY_RUN = {'type': 'object', 'properties': {
         'weights': {'type': 'object',
                     'additionalProperties': {'type': 'number'}}}}},
     'explanation': {'type': 'array',
-                    'items': {'$ref': '#/components/schemas/FunnelStep'}}}}
+                    'items': {'$ref': '#/components/schemas/FunnelStep'}},
+    'nearest': {'type': 'array',
+                'items': {'$ref': '#/components/schemas/NearHost'}},
+    'relaxations': {'type': 'array',
+                    'items': {'$ref': '#/components/schemas/Relaxation'}}}}
+
+_NEAR_HOST = {'type': 'object', 'description': 'A host that came close: '
+              'the filters it failed, and per class what it lacks for one '
+              'instance.', 'properties': {
+                  'host_id': common.UUID, 'host_name': {'type': 'string'},
+                  'failed_filters': {'type': 'array',
+                                     'items': {'type': 'string'}},
+                  'shortfall': {'type': 'object', 'additionalProperties':
+                                {'type': 'integer'}}}}
+
+_RELAXATION = {'type': 'object', 'description': 'One change to the request '
+               'with which it would fit now.', 'properties': {
+                   'field': {'type': 'string', 'description': 'A path into '
+                             'the request, e.g. resources.MEMORY_MB.'},
+                   'to': {'description': 'The new value; null drops the '
+                          'field.'},
+                   'hosts': {'type': 'integer', 'description': 'How many '
+                             'hosts would then take it.'}}}
+
+_CAPACITY = {'type': 'object', 'properties': {'capacity': {
+    'type': 'object', 'properties': {
+        'instances': {'type': 'integer'},
+        'by_availability_zone': {'type': 'object', 'additionalProperties':
+                                 {'type': 'integer'}},
+        'limited_by': {'type': 'object', 'description': 'Hosts counted by '
+                       'the class that runs out first on them.',
+                       'additionalProperties': {'type': 'integer'}},
+        'quota_remaining': {'type': ['integer', 'null'], 'description':
+                            'null: unlimited.'}}}}}
 
 _USAGE = {'type': 'object', 'description': 'instances and the amount of '
           'each class held.', 'properties': {
@@ -330,6 +367,13 @@ def _paths(max_instances, max_hold_seconds):
                      'responses': dict(_errors(400, 401, 403, 404, 409, 412,
                                                413), **{
                          '200': schedule_answer})}},
+        '/v1/capacity': {
+            'post': {'summary': 'How many more instances of a request fit '
+                                'now, per zone; nothing is claimed.',
+                     'requestBody': dict(_json(schedule_schemas.capacity(
+                         max_hold_seconds)), required=True),
+                     'responses': dict(_errors(400, 401, 403, 413), **{
+                         '200': _answer('The capacity.', _CAPACITY)})}},
         '/v1/resource_classes': {
             'get': {'summary': 'List the resource classes (marker: a '
                                'class name).',
@@ -458,7 +502,8 @@ def document(server_url, max_instances=100, max_hold_seconds=3600):
                                            'scheme': 'bearer'}},
             'schemas': {'Host': _HOST, 'Schedule': _SCHEDULE,
                         'Error': _ERROR, 'FunnelStep': _FUNNEL_STEP,
-                        'DryRun': _DRY_RUN, 'Event': _EVENT},
+                        'DryRun': _DRY_RUN, 'NearHost': _NEAR_HOST,
+                        'Relaxation': _RELAXATION, 'Event': _EVENT},
             'responses': {'Error': _answer('An error.', _ref('Error'))},
         },
     }

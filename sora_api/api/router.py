@@ -13,6 +13,7 @@ from sora_api import exception
 from sora_api.api import deploy
 from sora_api.api import errors
 from sora_api.api import wsgi
+from sora_api.api.controllers import capacity
 from sora_api.api.controllers import events
 from sora_api.api.controllers import groups
 from sora_api.api.controllers import hosts
@@ -44,6 +45,7 @@ ROUTES = {
         'POST': ('schedules', 'confirm')},
     '/v1/schedules/{schedule_id}/move': {'POST': ('schedules', 'move')},
     '/v1/schedules/{schedule_id}/resize': {'POST': ('schedules', 'resize')},
+    '/v1/capacity': {'POST': ('capacity', 'create')},
     '/v1/resource_classes': {'GET': ('resource_classes', 'index')},
     '/v1/resource_classes/{name}': {
         'PUT': ('resource_classes', 'update'),
@@ -128,6 +130,7 @@ class Application:
             'hosts': hosts.HostsController(services),
             'metrics': metrics.MetricsController(services),
             'schedules': schedules.SchedulesController(services),
+            'capacity': capacity.CapacityController(services),
             'resource_classes':
                 resource_classes.ResourceClassesController(services),
             'quotas': quotas.QuotasController(services),
@@ -185,6 +188,8 @@ def _translate(error):
             extra = {}
             if isinstance(error, exception.NoValidHost):
                 extra['explanation'] = error.explanation
+                extra['nearest'] = error.nearest
+                extra['relaxations'] = error.relaxations
             return errors.ApiError(status, code, error.message, **extra)
     raise error
 

@@ -71,11 +71,16 @@ class PreconditionFailed(Conflict):
 
 
 class NoValidHost(Conflict):
-    """409 ``sora.no_valid_host``; ``explanation`` is the filter funnel."""
+    """409 ``sora.no_valid_host``; ``explanation`` is the filter funnel,
+    ``nearest`` the hosts that came closest, ``relaxations`` the single
+    changes to the request with which it would fit."""
 
-    def __init__(self, detail, explanation=None, **kwargs):
+    def __init__(self, detail, explanation=None, nearest=None,
+                 relaxations=None, **kwargs):
         super().__init__(detail, **kwargs)
         self.explanation = list(explanation or [])
+        self.nearest = list(nearest or [])
+        self.relaxations = list(relaxations or [])
 
     def explain(self):
         steps = ['%s %s->%s' % (step.get('filter'), step.get('hosts_in'),
@@ -144,5 +149,6 @@ def from_response(response):
                     or response.headers.get('X-OpenStack-Request-Id')),
         response=response)
     if cls is NoValidHost:
-        kwargs['explanation'] = error.get('explanation')
+        for name in ('explanation', 'nearest', 'relaxations'):
+            kwargs[name] = error.get(name)
     return cls(detail, **kwargs)

@@ -44,7 +44,8 @@ class SchedulesManager:
 
         Every call carries an ``Idempotency-Key`` (a fresh uuid4 unless
         given), so the retries of one call can never claim twice. Raises
-        ``NoValidHost`` (with ``.explanation``) when nothing fits.
+        ``NoValidHost`` (with ``.explanation``, ``.nearest`` and
+        ``.relaxations``) when nothing fits.
         """
         key = idempotency_key or str(uuid.uuid4())
         response = self._http.request(
@@ -55,13 +56,23 @@ class SchedulesManager:
     def dry_run(self, resources, **options):
         """Rank the candidate hosts without claiming anything.
 
-        Returns ``{"candidates": [...], "explanation": [...]}``, best
-        candidate first.
+        Returns ``{"candidates": [...], "explanation": [...], "nearest":
+        [...], "relaxations": [...]}``, best candidate first.
         """
         body = dict(build_request(resources, **options), dry_run=True)
         # NOTE: a dry run stores nothing, so it is as safe to retry as a GET.
         return self._http.request('POST', '/v1/schedules', json=body,
                                   idempotent=True).json()
+
+    def capacity(self, resources, **options):
+        """How many more instances of this request fit now
+        (``POST /v1/capacity``): ``{"instances", "by_availability_zone",
+        "limited_by", "quota_remaining"}``. The options are those of
+        ``build_request`` but ``num_instances``; nothing is claimed."""
+        # NOTE: it claims nothing, so it is as safe to retry as a GET.
+        return self._http.request(
+            'POST', '/v1/capacity', json=build_request(resources, **options),
+            idempotent=True).json()['capacity']
 
     def list(self, all_projects=False, status=None, host_id=None,
              group=None, limit=None):

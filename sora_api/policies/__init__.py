@@ -10,6 +10,7 @@ from oslo_config import cfg
 from oslo_policy import policy
 
 from sora_api.policies import base
+from sora_api.policies import capacity
 from sora_api.policies import events
 from sora_api.policies import groups
 from sora_api.policies import hosts
@@ -21,7 +22,7 @@ from sora_api.policies import schedules
 def list_rules():
     return list(itertools.chain(base.rules, hosts.rules, schedules.rules,
                                 metrics.rules, quotas.rules, groups.rules,
-                                events.rules))
+                                capacity.rules, events.rules))
 
 
 def get_enforcer():

@@ -455,6 +455,31 @@ class HostTable:
         self.changes.record([i])
         self._states.pop(i, None)
 
+    def consumed(self, counts, spec, io_ops=True):
+        """A view in which row ``i`` has taken ``counts[i]`` instances of
+        ``spec``, as ``consume`` called that often would leave it.
+
+        Every host at once: what a filter says of the view is what it would
+        say of each host after that many instances, so how many fit on each
+        host is found without placing them one by one. ``io_ops`` False:
+        as claims of separate requests leave it, whose instances add no
+        ``io_ops`` (the host reports those).
+        """
+        counts = np.asarray(counts, dtype=np.int64)
+        view = self.with_own_usage()
+        view._own_usage = True
+        for column, amount in (('vcpus_used', spec.vcpus),
+                               ('memory_mb_used', spec.memory_mb),
+                               ('disk_gb_used', spec.disk_gb),
+                               ('instances', 1), ('io_ops', int(io_ops))):
+            setattr(view, column, getattr(self, column) + counts * amount)
+        view.inventories = {
+            name: dict(columns, used=columns['used']
+                       + counts * spec.custom_resources.get(name, 0))
+            for name, columns in self.inventories.items()}
+        view._free = {}
+        return view
+
     def host_state(self, i):
         """Row ``i`` as a ``HostState``, for plugins and results.
 

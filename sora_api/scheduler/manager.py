@@ -31,8 +31,10 @@ from sora_api.db import resizes
 from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
 from sora_api.db import usage as db_usage
+from sora_api.scheduler import explain
 from sora_api.scheduler import host_cache
 from sora_api.scheduler import host_table
+from sora_api.scheduler import planning
 from sora_api.scheduler import plugins
 from sora_api.scheduler import request_spec
 
@@ -239,13 +241,34 @@ class SchedulerManager:
         return db_schedules.hosts_of(self.db, project_id, schedule_ids)
 
     def dry_run(self, project_id, request):
-        """Ranked candidates and the filter funnel; nothing is claimed."""
+        """``(candidates, funnel, nearest, relaxations)``: the ranked
+        candidates, the filter funnel, the hosts that came closest and
+        the single changes that would let every instance fit (none when
+        they fit already); nothing is claimed."""
         holds.expire_due(self.db)
         spec, _ = self.build_spec(project_id, request)
         with self._table_lock:
-            return self.driver.rank(
-                spec, self._table_for(request),
+            table = self._table_for(request)
+            candidates, funnel = self.driver.rank(
+                spec, table,
                 limit=self.conf.filter_scheduler.max_dry_run_candidates)
+            closest, relaxations = self.driver.explain(spec, table)
+        return (candidates, funnel, closest,
+                explain.offerable(request, relaxations))
+
+    def capacity(self, project_id, request):
+        """How many more instances of ``request`` fit now (``planning``);
+        nothing is claimed."""
+        holds.expire_due(self.db)
+        spec, _ = self.build_spec(project_id, dict(request, num_instances=1))
+        with self._table_lock:
+            table, candidates, counts = self.driver.placeable(
+                spec, self._table_for(request))
+        limits, usage = quotas.get(self.db, project_id,
+                                   quotas.defaults(self.conf))
+        return planning.capacity(table, spec, candidates, counts,
+                                 planning.quota_remaining(spec, limits,
+                                                          usage))
 
     def schedule(self, project_id, user_id, request, idempotency_key=None):
         """Place and claim every instance, or raise ``NoValidHost``.
@@ -268,8 +291,9 @@ class SchedulerManager:
                 project_id, request)
             try:
                 with self._table_lock:
-                    chosen = self.driver.select_destinations(
-                        spec, self._table_for(request, own_read=attempt > 1))
+                    chosen = self._placed_or_explained(
+                        request, spec,
+                        self._table_for(request, own_read=attempt > 1))
             except exception.NoValidHost as e:
                 metrics.no_valid_host(e.explanation)
                 raise
@@ -297,6 +321,17 @@ class SchedulerManager:
         raise exception.NoValidHost(
             reason='Every claim lost a race with concurrent requests after '
                    '%d attempts.' % attempts)
+
+    def _placed_or_explained(self, request, spec, table):
+        """``select_destinations``; its ``NoValidHost`` also carries the
+        relaxations of the whole request."""
+        whole = dataclasses.replace(spec, group_hosts=dict(spec.group_hosts))
+        try:
+            return self.driver.select_destinations(spec, table)
+        except exception.NoValidHost as e:
+            e.relaxations = explain.offerable(
+                request, self.driver.relaxations(whole, table))
+            raise
 
     def move(self, schedule_id, indexes, ignore_hosts=(), generations=None,
              read=None):

@@ -14,7 +14,7 @@ import pytest
 SORA = os.path.join(os.path.dirname(sys.executable), 'sora')
 COMMANDS = ['host create', 'host list', 'host show', 'host set',
             'host delete', 'host heartbeat', 'schedule create',
-            'schedule list', 'schedule show', 'schedule delete']
+            'schedule list', 'schedule show', 'schedule delete', 'capacity']
 
 
 def sora(api, *args, as_='admin', ok=True, url=None):
@@ -161,16 +161,57 @@ def test_dry_run_as_json_is_one_document(api, make_host, zone):
         result['explanation'][0])
 
 
-def test_no_valid_host_prints_the_detail_and_the_funnel(api, make_host,
-                                                        zone):
-    make_host(availability_zone=zone, memory_mb=1024)
+def test_no_valid_host_prints_the_detail_and_the_funnel(start_server,
+                                                        make_host, zone):
+    # A server of its own: every host is near, so only this test's count.
+    api = start_server()
+    make_host(api, availability_zone=zone, memory_mb=1024)
     result = sora(api, 'schedule', 'create', '--memory-mb', '1000000',
                   '--availability-zone', zone, as_='member', ok=False)
     line = failure(result)
     assert result.returncode == 1
     assert line.startswith('No valid host was found.')
     assert 'Filter funnel:' in line and 'RamFilter 1->0' in line
-    assert result.stdout == ''
+    # The tables of the nearest hosts and relaxations go to stdout.
+    nearest, relaxations = result.stdout.split('Relaxations')
+    assert nearest.startswith('Nearest hosts:')
+    assert '| failed_filters ' in nearest and '| RamFilter ' in nearest
+    # 1024 MB at the default ram_allocation_ratio of 1.5 are 1536 usable.
+    assert '| MEMORY_MB=998464 ' in nearest
+    assert '| resources.MEMORY_MB | 1536 ' in relaxations
+
+
+def test_no_valid_host_as_json_prints_nearest_and_relaxations(
+        start_server, make_host, zone):
+    api = start_server()
+    host = make_host(api, availability_zone=zone, memory_mb=1024,
+                     ram_allocation_ratio=1.0)
+    result = sora(api, 'schedule', 'create', '--memory-mb', '2048',
+                  '--availability-zone', zone, '-f', 'json', as_='member',
+                  ok=False)
+    assert failure(result).startswith('No valid host was found.')
+    assert json.loads(result.stdout) == {
+        'nearest': [{'host_id': host['id'], 'host_name': host['name'],
+                     'failed_filters': ['RamFilter'],
+                     'shortfall': {'MEMORY_MB': 1024}}],
+        'relaxations': [{'field': 'resources.MEMORY_MB', 'to': 1024,
+                         'hosts': 1}]}
+
+
+def test_capacity_shows_how_many_more_fit(api, make_host, zone):
+    make_host(availability_zone=zone, vcpus=4, memory_mb=65536,
+              cpu_allocation_ratio=1.0)
+    make_host(availability_zone=zone, vcpus=64, memory_mb=8192,
+              ram_allocation_ratio=1.0)
+    out = sora(api, 'capacity', '--vcpus', '1', '--memory-mb', '4096',
+               '--availability-zone', zone, as_='member').stdout
+    assert '| instances ' in out and '| by_availability_zone ' in out
+    found = sora_json(api, 'capacity', '--vcpus', '1', '--memory-mb',
+                      '4096', '--availability-zone', zone, as_='member')
+    assert found['instances'] == 4 + 2
+    assert found['by_availability_zone'][zone] == 6
+    assert found['limited_by'] == {'VCPU': 1, 'MEMORY_MB': 1}
+    assert found['quota_remaining'] is None
 
 
 def test_a_forbidden_command_fails_with_the_detail(api):

@@ -173,6 +173,35 @@ def test_no_valid_host_carries_the_filter_funnel(member, make_host, zone):
     assert 'RamFilter' in str(error)
 
 
+def test_no_valid_host_carries_nearest_hosts_and_relaxations(
+        start_server, make_host, zone):
+    # A server of its own: every host is near, so only this test's count.
+    server = start_server()
+    host = make_host(server, availability_zone=zone, memory_mb=1024,
+                     ram_allocation_ratio=1.0)
+    with Client(server.url, server.tokens['member']) as member:
+        with pytest.raises(exceptions.NoValidHost) as caught:
+            member.schedules.create({'memory_mb': 2048},
+                                    availability_zone=zone)
+    error = caught.value
+    assert error.nearest == [{'host_id': host['id'],
+                              'host_name': host['name'],
+                              'failed_filters': ['RamFilter'],
+                              'shortfall': {'MEMORY_MB': 1024}}]
+    assert error.relaxations == [
+        {'field': 'resources.MEMORY_MB', 'to': 1024, 'hosts': 1}]
+
+
+def test_capacity_counts_and_claims_nothing(admin, member, make_host, zone):
+    host = make_host(availability_zone=zone, vcpus=4, memory_mb=65536,
+                     cpu_allocation_ratio=1.0)
+    found = member.schedules.capacity({'vcpus': 2}, availability_zone=zone)
+    assert found['instances'] == 2
+    assert found['by_availability_zone'][zone] == 2
+    assert found['limited_by'] == {'VCPU': 1}
+    assert admin.hosts.get(host['id'])['vcpus_used'] == 0
+
+
 def test_a_host_with_allocations_is_in_use(admin, member, make_host, zone):
     host = make_host(availability_zone=zone)
     member.schedules.create({'vcpus': 1}, availability_zone=zone)

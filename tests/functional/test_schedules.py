@@ -136,7 +136,8 @@ def test_dry_run_ranks_candidates_best_first_and_stores_nothing(
     response = post(api, body)
     assert response.status_code == 200, response.text
     result = response.json()
-    assert set(result) == {'candidates', 'explanation'}
+    assert set(result) == {'candidates', 'explanation', 'nearest',
+                           'relaxations'}
     candidates = result['candidates']
     assert [c['host_id'] for c in candidates] == [big['id'], small['id']]
     assert [c['host_name'] for c in candidates] == [big['name'],

@@ -70,7 +70,7 @@ class SchedulesController(controllers.Controller):
         context = self.context(req)
         self.authorize(req, 'sora:schedule:create')
         request = wsgi.json_body(req, self.create_schema)
-        _check_request(request, self.conf)
+        check_request(request, self.conf)
         # The default made explicit, so a repeat that spells it out is the
         # same request for Idempotency-Key.
         request.setdefault('num_instances', 1)
@@ -82,10 +82,12 @@ class SchedulesController(controllers.Controller):
             # NOTE: a dry run shows host names and how well each fits, which
             # a member learns nowhere else (docs/security.md).
             self.authorize(req, 'sora:schedule:create:dry_run')
-            candidates, funnel = manager.dry_run(context.project_id, request)
+            candidates, funnel, nearest, relaxations = manager.dry_run(
+                context.project_id, request)
             return wsgi.json_response({
                 'candidates': [_candidate(c) for c in candidates],
-                'explanation': funnel})
+                'explanation': funnel, 'nearest': nearest,
+                'relaxations': relaxations})
         schedule, _ = manager.schedule(context.project_id, context.user_id,
                                        request, idempotency_key=key)
         location = '%s/v1/schedules/%s' % (wsgi.base_url(req), schedule.id)
@@ -158,7 +160,7 @@ class SchedulesController(controllers.Controller):
         return _response(resized)
 
 
-def _check_request(request, conf):
+def check_request(request, conf):
     """What JSON Schema cannot say: one resource > 0, a sound query of
     bounded size, a request small enough to keep.
 

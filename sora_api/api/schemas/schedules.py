@@ -95,6 +95,15 @@ def create(max_instances, max_hold_seconds):
     }
 
 
+def capacity(max_hold_seconds):
+    """The POST /v1/capacity body: a schedule request without
+    ``num_instances`` and ``dry_run``."""
+    body = create(1, max_hold_seconds)
+    properties = dict(body['properties'])
+    del properties['num_instances'], properties['dry_run']
+    return dict(body, properties=properties)
+
+
 list_query = common.query(
     status=common.one({'type': 'string',
                        'enum': ['active', 'held', 'expired']}),

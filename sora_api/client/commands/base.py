@@ -158,8 +158,9 @@ def pairs(items, what):
 
 
 def given(parsed_args, names):
-    """``{name: value}`` of the options among ``names`` that were given."""
-    values = ((n, getattr(parsed_args, n)) for n in names)
+    """``{name: value}`` of the options among ``names`` that were given
+    (a command without one of them gives none)."""
+    values = ((n, getattr(parsed_args, n, None)) for n in names)
     return {n: v for n, v in values if v is not None}
 
 

@@ -1,11 +1,13 @@
 """``sora schedule create|list|show|delete|confirm|move|resize``: place,
-change and release instances."""
+change and release instances; ``sora capacity``: how many more fit."""
 
 import argparse
+import json
 
 from cliff import command
 from cliff import lister
 
+from sora_api.client import exceptions
 from sora_api.client import hosts
 from sora_api.client.commands import base
 from sora_api.client.commands import placement
@@ -23,6 +25,14 @@ LIST_FIELDS = ('id', 'project_id', 'status', 'num_instances', 'resources',
                'group', 'hosts', 'created_at')
 CANDIDATE_FIELDS = ('rank', 'host_name', 'host_id', 'weight', 'weights')
 FUNNEL_FIELDS = ('filter', 'hosts_in', 'hosts_out')
+NEAREST_FIELDS = ('host_name', 'host_id', 'failed_filters', 'shortfall')
+RELAXATION_FIELDS = ('field', 'to', 'hosts')
+CAPACITY_FIELDS = ('instances', 'by_availability_zone', 'limited_by',
+                   'quota_remaining')
+CAPACITY_KINDS = {'by_availability_zone': base.DictColumn,
+                  'limited_by': base.DictColumn}
+EXPLAIN_KINDS = {'failed_filters': base.ListColumn,
+                 'shortfall': base.DictColumn, 'to': base.JSONColumn}
 KINDS = {'resources': base.DictColumn, 'required_traits': base.ListColumn,
          'forbidden_traits': base.ListColumn, 'metadata': base.DictColumn,
          'hints': base.JSONColumn, 'hosts': base.ListColumn,
@@ -106,14 +116,18 @@ def add_resource_options(parser):
                              'CUSTOM_GPU_A100=1 (repeatable).')
 
 
-def add_request_options(parser):
-    """The options that make up a schedule request."""
+def add_request_options(parser, per_request=True):
+    """The options that make up a schedule request (``per_request``
+    False: but ``--num-instances`` and ``--hold-seconds``)."""
     add_resource_options(parser)
-    parser.add_argument('--hold-seconds', metavar='SECONDS', type=positive,
-                        help='Hold the claim until confirmed (sora schedule '
-                             'confirm) or released after this long.')
-    parser.add_argument('--num-instances', metavar='N', type=positive,
-                        help='How many instances to place (default 1).')
+    if per_request:
+        parser.add_argument('--hold-seconds', metavar='SECONDS',
+                            type=positive,
+                            help='Hold the claim until confirmed (sora '
+                                 'schedule confirm) or released after this '
+                                 'long.')
+        parser.add_argument('--num-instances', metavar='N', type=positive,
+                            help='How many instances to place (default 1).')
     parser.add_argument('--availability-zone', metavar='AZ',
                         help='Only hosts of this availability zone.')
     parser.add_argument('--required-trait', metavar='TRAIT',
@@ -217,26 +231,46 @@ class CreateSchedule(base.ShowCommand):
         schedules = self.app.client.schedules
         if parsed_args.dry_run:
             result = schedules.dry_run(resources, **options)
-            return ('candidates', 'explanation'), (
-                result.get('candidates', []), result.get('explanation', []))
-        schedule = schedules.create(
-            resources, idempotency_key=parsed_args.idempotency_key, **options)
+            names = ('candidates', 'explanation', 'nearest', 'relaxations')
+            return names, tuple(result.get(name, []) for name in names)
+        try:
+            schedule = schedules.create(
+                resources, idempotency_key=parsed_args.idempotency_key,
+                **options)
+        except exceptions.NoValidHost as e:
+            self._explain(parsed_args, e)
+            raise
         return _show(schedule)
+
+    def _explain(self, parsed_args, error):
+        """Before the error line: the nearest hosts and the relaxations,
+        as tables (``-f json``: one document of both lists)."""
+        if parsed_args.formatter == 'json':
+            json.dump({'nearest': error.nearest,
+                       'relaxations': error.relaxations}, self.app.stdout)
+            self.app.stdout.write('\n')
+        elif parsed_args.formatter == 'table':
+            self._emit_tables(parsed_args, _explain_tables(
+                error.nearest, error.relaxations))
 
     def produce_output(self, parsed_args, column_names, data):
         if not parsed_args.dry_run or parsed_args.formatter in ('json',
                                                                 'yaml',
                                                                 'shell'):
-            # A machine format gets one document of both lists.
+            # A machine format gets one document of every list.
             return super().produce_output(parsed_args, column_names, data)
-        candidates, funnel = data
-        tables = (
+        candidates, funnel, nearest, relaxations = data
+        self._emit_tables(parsed_args, (
             ('Candidates, best first:', CANDIDATE_FIELDS,
              [(rank, c.get('host_name'), c.get('host_id'),
                _round(c.get('weight')), WeightsColumn(c.get('weights')))
               for rank, c in enumerate(candidates, 1)]),
             ('Filter funnel:', FUNNEL_FIELDS,
              [base.row(step, FUNNEL_FIELDS) for step in funnel]))
+            + _explain_tables(nearest, relaxations))
+        return 0
+
+    def _emit_tables(self, parsed_args, tables):
         out = self.app.stdout
         for number, (title, fields, rows) in enumerate(tables):
             if parsed_args.formatter == 'table':
@@ -244,7 +278,33 @@ class CreateSchedule(base.ShowCommand):
                 if not rows:
                     out.write('(none)\n')
             self.formatter.emit_list(fields, rows, out, parsed_args)
-        return 0
+
+
+def _explain_tables(nearest, relaxations):
+    return (
+        ('Nearest hosts:', NEAREST_FIELDS,
+         [base.row(host, NEAREST_FIELDS, EXPLAIN_KINDS) for host in nearest]),
+        ('Relaxations (one change that would make it fit):',
+         RELAXATION_FIELDS,
+         [base.row(change, RELAXATION_FIELDS, EXPLAIN_KINDS)
+          for change in relaxations]))
+
+
+class ShowCapacity(base.ShowCommand):
+    """How many more instances of this request fit now, per availability
+    zone, what runs out first and the project's quota; nothing is claimed.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        add_request_options(parser, per_request=False)
+        return parser
+
+    def take_action(self, parsed_args):
+        resources, options = request_from(parsed_args)
+        found = self.app.client.schedules.capacity(resources, **options)
+        return CAPACITY_FIELDS, base.row(found, CAPACITY_FIELDS,
+                                         CAPACITY_KINDS)
 
 
 class ListSchedules(lister.Lister):
@@ -366,4 +426,5 @@ COMMANDS = {
     'schedule confirm': ConfirmSchedule,
     'schedule move': MoveSchedule,
     'schedule resize': ResizeSchedule,
+    'capacity': ShowCapacity,
 }

@@ -11,7 +11,9 @@ from oslo_log import log as logging
 
 from sora_api import exception
 from sora_api import metrics
+from sora_api.scheduler import explain
 from sora_api.scheduler import filters
+from sora_api.scheduler import fit
 from sora_api.scheduler import host_table
 from sora_api.scheduler import weighers
 
@@ -62,6 +64,46 @@ class Scheduler:
         return weighers.weighed_hosts(table, rows, weights, contributions,
                                       order), funnel
 
+    def explain(self, spec, hosts):
+        """``(nearest, relaxations)`` of ``spec`` on ``hosts`` for a dry
+        run (see ``explain``): no relaxations when every instance fits.
+        Nothing changes."""
+        table = host_table.as_table(hosts).for_request()
+        with metrics.scheduler_timer('filter'):
+            closest = explain.nearest(self._filters(spec), table, spec)
+            relaxer = self._relaxer(spec, table)
+            if relaxer.fits(spec)[1]:
+                return closest, []
+            return closest, relaxer.relaxations()
+
+    def relaxations(self, spec, hosts):
+        """The single changes with which every instance of ``spec`` would
+        be placed on ``hosts`` (``explain.Relaxer``)."""
+        table = host_table.as_table(hosts).for_request()
+        with metrics.scheduler_timer('filter'):
+            return self._relaxer(spec, table).relaxations()
+
+    def _relaxer(self, spec, table):
+        return explain.Relaxer(self._filters(spec), table, spec,
+                               lambda relaxed: self.first_pick(relaxed, table))
+
+    def first_pick(self, spec, table):
+        """The row the best-ranked candidate of ``spec`` is on."""
+        best = self.rank(spec, table, limit=1)[0]
+        return table.position[best[0].host.id]
+
+    def placeable(self, spec, hosts):
+        """``(table, candidates, per-row counts)``: how many instances of
+        ``spec`` the driver would place on each host, one request after
+        another, under its filters and the group's hard policy (``fit``).
+        """
+        table = host_table.as_table(hosts).for_request()
+        candidates, counts = fit.placeable(
+            self._filters(spec), table, spec,
+            lambda relaxed: self.first_pick(relaxed, table),
+            one_request=False)
+        return table, candidates, counts
+
     def select_destinations(self, spec, hosts):
         """Return one ``HostState`` per instance of ``spec``, in order.
 
@@ -82,8 +124,11 @@ class Scheduler:
                 rows, funnel = filters.filter_table(self._filters(spec),
                                                     table, spec)
             if not len(rows):
+                with metrics.scheduler_timer('filter'):
+                    closest = explain.nearest(self._filters(spec), table,
+                                              spec)
                 raise exception.NoValidHost(
-                    explanation=funnel,
+                    explanation=funnel, nearest=closest,
                     reason=self._reason(spec, index, funnel))
             with metrics.scheduler_timer('weigh'):
                 weights, _ = self._weigh(spec, table, rows)

@@ -59,7 +59,7 @@ def test_threads_rank_while_hosts_are_registered(conf, db):
         for thread in readers:
             thread.join()
     assert failures == []
-    candidates, _ = scheduler.dry_run('p', request)
+    candidates = scheduler.dry_run('p', request)[0]
     assert len(scheduler.host_table()) == HOSTS + 5 * NEW_BATCHES
     assert candidates
 
