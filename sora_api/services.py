@@ -1,9 +1,8 @@
 """The long-lived parts one API process shares between requests."""
 
-from sora_api import expiry
 from sora_api import feed
-from sora_api import feed_timer
 from sora_api import policy
+from sora_api import timers
 from sora_api.db import engine
 from sora_api.scheduler import manager
 
@@ -25,8 +24,7 @@ class Services:
     def start_timers(self):
         """Start this serving process's timers: the holds' expiry and the
         event feed's housekeeping."""
-        expiry.start(self)
-        feed_timer.start(self)
+        timers.start(self)
 
     def after_fork(self):
         self.db.after_fork()
