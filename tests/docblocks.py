@@ -19,6 +19,8 @@ writers.
 import glob
 import os
 import re
+import subprocess
+import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHELL = frozenset(['sh', 'bash', 'shell', 'console'])
@@ -75,3 +77,24 @@ def block(name):
     """The code of the block marked ``<!-- run: name -->``."""
     [found] = [b for b in all_blocks() if b.marker == ('run', name)]
     return found.code
+
+
+def run_served(server, workdir, names, timeout=120, member_token=None):
+    """Run the shell blocks ``names`` in order as a reader of
+    ``scripts/serve.sh`` would, against ``server``: in ``workdir``, whose
+    ``state/`` holds the admin's and the member's tokens, with ``SORA``
+    at the server and this checkout's ``sora`` on the PATH. Returns the
+    ``subprocess.CompletedProcess``.
+    """
+    state = os.path.join(workdir, 'state')
+    os.makedirs(state)
+    for role, token in (('admin', server.tokens['admin']),
+                        ('member', member_token or server.tokens['member'])):
+        with open(os.path.join(state, role + '-token'), 'w') as f:
+            f.write(token + '\n')
+    script = ''.join(block(name) for name in names).replace(
+        'SORA=http://127.0.0.1:8770', 'SORA=' + server.url)
+    path = os.path.dirname(sys.executable) + os.pathsep + os.environ['PATH']
+    return subprocess.run(['bash', '-euo', 'pipefail', '-c', script],
+                          cwd=workdir, capture_output=True, text=True,
+                          timeout=timeout, env=dict(os.environ, PATH=path))

@@ -2,9 +2,6 @@
 real server, with curl and the ``sora`` client."""
 
 import json
-import os
-import subprocess
-import sys
 
 from tests import docblocks
 
@@ -35,17 +32,7 @@ def test_maintenance_by_drain_runs_against_a_real_server(start_server,
     placed = [_schedule(server, vcpus) for vcpus in (2, 4, 48)]
     _host(server, 'node-2', 32)
     _host(server, 'node-3', 32)
-    state = tmp_path / 'state'
-    state.mkdir()
-    (state / 'admin-token').write_text(server.tokens['admin'] + '\n')
-    script = ''.join(docblocks.block(name) for name in BLOCKS)
-    script = script.replace('SORA=http://127.0.0.1:8770',
-                            'SORA=' + server.url)
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable)
-               + os.pathsep + os.environ['PATH'])
-    result = subprocess.run(['bash', '-euo', 'pipefail', '-c', script],
-                            cwd=tmp_path, capture_output=True, text=True,
-                            timeout=180, env=env)
+    result = docblocks.run_served(server, tmp_path, BLOCKS, timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     lines = out.splitlines()

@@ -4,7 +4,6 @@ import configparser
 import json
 import os
 import re
-import subprocess
 
 from tests import docblocks
 
@@ -31,16 +30,7 @@ def _options(guide):
 def test_the_gpu_guide_runs_against_a_real_server(start_server, tmp_path):
     guide = _guide()
     server = start_server(_options(guide))
-    state = tmp_path / 'state'
-    state.mkdir()
-    (state / 'admin-token').write_text(server.tokens['admin'] + '\n')
-    (state / 'member-token').write_text(server.tokens['member'] + '\n')
-    script = ''.join(docblocks.block(name) for name in GUIDE_BLOCKS)
-    script = script.replace('SORA=http://127.0.0.1:8770',
-                            'SORA=' + server.url)
-    result = subprocess.run(['bash', '-euo', 'pipefail', '-c', script],
-                            cwd=tmp_path, capture_output=True, text=True,
-                            timeout=120)
+    result = docblocks.run_served(server, tmp_path, GUIDE_BLOCKS)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     assert lines[:2] == ['CUSTOM_GPU_A100 201', 'CUSTOM_GPU_T4 201']

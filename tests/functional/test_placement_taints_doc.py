@@ -1,9 +1,6 @@
 """docs/placement-policies.md's taints, dedicated hosts and preferences
 run, in order, against a real server."""
 
-import os
-import subprocess
-import sys
 
 from sora_api.db import tokens
 from tests import docblocks
@@ -19,18 +16,8 @@ def test_the_taints_examples_run_against_a_real_server(start_server,
     db = server.database()
     _, member = tokens.create(db, 'demo-user', 'demo', ['member'])
     db.engine.dispose()
-    state = tmp_path / 'state'
-    state.mkdir()
-    (state / 'admin-token').write_text(server.tokens['admin'] + '\n')
-    (state / 'member-token').write_text(member + '\n')
-    script = ''.join(docblocks.block(name) for name in BLOCKS)
-    script = script.replace('SORA=http://127.0.0.1:8770',
-                            'SORA=' + server.url)
-    # The installed ``sora`` command, as a reader's checkout has it.
-    path = os.path.dirname(sys.executable) + os.pathsep + os.environ['PATH']
-    result = subprocess.run(['bash', '-euo', 'pipefail', '-c', script],
-                            cwd=tmp_path, capture_output=True, text=True,
-                            timeout=120, env=dict(os.environ, PATH=path))
+    result = docblocks.run_served(server, tmp_path, BLOCKS,
+                                  member_token=member)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         # taints-2: the CLI sets and clears a taint.

@@ -1,27 +1,14 @@
 """The README's curl walk-through works by copy-paste."""
 
 import json
-import subprocess
 
 from tests import docblocks
-
-
-def _walkthrough():
-    return docblocks.block('readme-walkthrough')
 
 
 def test_the_readme_walkthrough_runs_against_a_real_server(
         start_server, tmp_path):
     server = start_server()
-    state = tmp_path / 'state'
-    state.mkdir()
-    (state / 'admin-token').write_text(server.tokens['admin'] + '\n')
-    (state / 'member-token').write_text(server.tokens['member'] + '\n')
-    script = _walkthrough().replace('SORA=http://127.0.0.1:8770',
-                                    'SORA=' + server.url)
-    result = subprocess.run(['bash', '-euo', 'pipefail', '-c', script],
-                            cwd=tmp_path, capture_output=True, text=True,
-                            timeout=120)
+    result = docblocks.run_served(server, tmp_path, ['readme-walkthrough'])
     assert result.returncode == 0, result.stderr
     answers = result.stdout.strip().splitlines()
     bodies = [json.loads(line) for line in answers[:-1]]

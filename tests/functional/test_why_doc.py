@@ -2,9 +2,6 @@
 server, and answer what the guide says they answer."""
 
 import json
-import os
-import subprocess
-import sys
 
 from tests import docblocks
 
@@ -34,18 +31,7 @@ def _named(hosts):
 
 def test_the_why_guide_runs_against_a_real_server(start_server, tmp_path):
     server = start_server()
-    state = tmp_path / 'state'
-    state.mkdir()
-    (state / 'admin-token').write_text(server.tokens['admin'] + '\n')
-    (state / 'member-token').write_text(server.tokens['member'] + '\n')
-    script = ''.join(docblocks.block(name) for name in GUIDE_BLOCKS)
-    script = script.replace('SORA=http://127.0.0.1:8770',
-                            'SORA=' + server.url)
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep
-               + os.environ['PATH'])
-    result = subprocess.run(['bash', '-euo', 'pipefail', '-c', script],
-                            cwd=tmp_path, capture_output=True, text=True,
-                            timeout=120, env=env)
+    result = docblocks.run_served(server, tmp_path, GUIDE_BLOCKS)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     ssd, apart, capacity, capped, anti = _documents(out)
