@@ -100,21 +100,7 @@ def parse_args(argv):
                    help='hosts drained, one after the other (default 3)')
     p.add_argument('--drain-instances', type=int, default=100,
                    help='instances on each drained host (default 100)')
-    p.add_argument('--db', default=None,
-                   help='SQLAlchemy URL of an EMPTY database (default: '
-                        'SQLite in the run\'s state directory)')
-    p.add_argument('--workers', type=int, default=2,
-                   help='worker processes of the server (default 2)')
-    p.add_argument('--register-connections', type=int, default=32,
-                   help='concurrent connections registering hosts')
-    p.add_argument('--register-batch', type=int, default=500,
-                   help='hosts per POST /v1/hosts/bulk')
-    p.add_argument('--register-timeout', type=float, default=1200.0,
-                   help='give up registering after this many seconds')
-    p.add_argument('--tool', choices=['auto', 'wrk', 'python'],
-                   default='auto',
-                   help='load tool: wrk if installed (auto), or the '
-                        'built-in asyncio driver')
+    bench_run.add_server_options(p)
     p.add_argument('--output-dir', default=HERE,
                    help='where RESULTS-changes.md and results-changes.json '
                         'go')
@@ -126,10 +112,6 @@ def parse_args(argv):
     p.add_argument('--profile', action='store_true',
                    help='sample one worker with py-spy during each run; '
                         'top lines in profile-changes-OPERATION-N-cC.txt')
-    p.add_argument('--keep', action='store_true',
-                   help='keep the server\'s state directory (and log)')
-    p.add_argument('--workdir', default=None,
-                   help='parent of the server\'s state directory')
     args = p.parse_args(argv)
     if args.schedules % 2 or args.schedules <= 2 * max(args.connections):
         p.error('--schedules must be even and more than twice the most '
@@ -138,10 +120,6 @@ def parse_args(argv):
     args.gpu_fraction = 0.0
     args.policies = False
     return args
-
-
-def log(text):
-    print(text, flush=True)
 
 
 def call(srv, method, path, body=None, role='admin'):
@@ -197,7 +175,7 @@ def _load_run(srv, args, tool, row, name, path, body, connections):
         tool, srv.host, srv.port, 'POST', path, body, srv.tokens['member'],
         connections, args.duration))
     if spy is not None:
-        log('  profile   %s' % profile.finish(
+        bench_run.log('  profile   %s' % profile.finish(
             spy, raw, os.path.join(
                 args.output_dir, 'profile-changes-%s-%d-c%d.txt' % (
                     name, args.hosts, connections)),
@@ -207,7 +185,8 @@ def _load_run(srv, args, tool, row, name, path, body, connections):
     result['loadavg_after'] = os.getloadavg()
     row[name] = result
     bench_run._show(name, result)
-    log('            server CPU %.2f ms/request, load average %.1f -> %.1f'
+    bench_run.log(
+        '            server CPU %.2f ms/request, load average %.1f -> %.1f'
         % (result['cpu_ms'] or 0, loadavg[0], result['loadavg_after'][0]))
 
 
@@ -220,7 +199,7 @@ def compare(row):
                            if r['rate'] else None)
         r['cpu_ratio'] = (r['cpu_ms'] / base['cpu_ms']
                           if r['cpu_ms'] and base['cpu_ms'] else None)
-        log('  %-9s costs %s x a schedule in CPU ms, %s x in req/s '
+        bench_run.log('  %-9s costs %s x a schedule in CPU ms, %s x in req/s '
             '(at most %.1f x asked)' % (
                 name, _ratio(r['cpu_ratio']), _ratio(r['rate_ratio']),
                 MAX_RATIO))
@@ -270,7 +249,8 @@ def drain_once(srv, number, prefix, instances):
         status == 200 and result['stuck'] == 0
         and result['moves'] == result['instances_before']
         and result['instances_after'] == 0 and result['moved_elsewhere'])
-    log('  drain     %d instances on %s: %.3f s wall, server CPU %.0f ms, '
+    bench_run.log(
+        '  drain     %d instances on %s: %.3f s wall, server CPU %.0f ms, '
         '%d moved, %s stuck, %d left on the host, all moved: %s, load '
         'average %.1f -> %.1f' % (
             result['instances_before'], name, result['seconds'],
@@ -278,7 +258,7 @@ def drain_once(srv, number, prefix, instances):
             result['instances_after'], result['all_moved'],
             result['loadavg_before'][0], result['loadavg_after'][0]))
     if created < instances:
-        log('            only %d of %d schedules created: %s' % (
+        bench_run.log('            only %d of %d schedules created: %s' % (
             created, instances, outcome.samples[:2]))
     return result
 
@@ -292,7 +272,7 @@ def run_benchmark(args, tool, workdir):
                                    db_url=args.db, options=SERVER_OPTIONS)
     srv.start()
     try:
-        log('== %d hosts: %s at %s, pids %s' % (
+        bench_run.log('== %d hosts: %s at %s, pids %s' % (
             args.hosts, setup, srv.url, srv.worker_pids()))
         prefix = bench_run._register(srv, args.hosts, args, workdir,
                                      template)
@@ -303,13 +283,13 @@ def run_benchmark(args, tool, workdir):
             raise SystemExit('created %d of %d schedules: %s' % (
                 created, args.schedules, outcome.samples[:2]))
         ids = schedule_ids(srv)[:args.schedules]
-        log('  created   %d schedules to move and resize' % len(ids))
+        bench_run.log('  created   %d schedules to move and resize' % len(ids))
         move_paths = ['/v1/schedules/%s/move' % i for i in ids]
         resize_paths = ['/v1/schedules/%s/resize' % i for i in ids]
         for run, connections in enumerate(args.connections):
             row = dict(template, connections=connections, notes=[])
             rows.append(row)
-            log('  -- %d connections' % connections)
+            bench_run.log('  -- %d connections' % connections)
             _load_run(srv, args, tool, row, 'schedule', '/v1/schedules',
                       fleet.schedule_body(), connections)
             _load_run(srv, args, tool, row, 'move', move_paths,
@@ -437,7 +417,7 @@ def main(argv=None):
     source = os.path.dirname(os.path.dirname(os.path.abspath(
         sora_api.__file__)))
     info = report.machine(source)
-    log('Sora API changes benchmark: %d hosts, %.0f s per run, '
+    bench_run.log('Sora API changes benchmark: %d hosts, %.0f s per run, '
         'connections %s, tool %s, sora_api from %s' % (
             args.hosts, args.duration, args.connections, tool, source))
     os.makedirs(args.output_dir, exist_ok=True)
@@ -455,7 +435,7 @@ def main(argv=None):
     command = 'benchmarks/changes.py ' + ' '.join(
         a if '://' not in a else '"$URL"' for a in argv)
     written = write(args, info, rows, command)
-    log('Wrote %s' % ', '.join(written))
+    bench_run.log('Wrote %s' % ', '.join(written))
     return rows
 
 

@@ -14,7 +14,6 @@ anti-affinity group. The issue's budgets: a 409 with explanations within
 3x a plain dry run, capacity at 10k hosts within 100 ms.
 """
 
-import argparse
 import dataclasses
 import os
 import random
@@ -23,11 +22,9 @@ import sys
 # Run as a script from anywhere (appended: a PYTHONPATH tree still wins).
 sys.path.append(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from oslo_config import cfg  # noqa: E402
 
 from benchmarks import fleet  # noqa: E402
 from benchmarks import passes  # noqa: E402
-from sora_api import conf as sora_conf  # noqa: E402
 from sora_api import exception  # noqa: E402
 from sora_api.scheduler import host_table  # noqa: E402
 from sora_api.scheduler import manager as scheduler_manager  # noqa: E402
@@ -100,19 +97,7 @@ def measure(conf, hosts, repetitions):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--hosts', type=int, nargs='+',
-                        default=[10000, 100000])
-    parser.add_argument('--repetitions', type=int, default=20)
-    args = parser.parse_args()
-    conf = cfg.ConfigOpts()
-    sora_conf.register_opts(conf)
-    conf([], default_config_files=[])
-    print('load average: %.2f %.2f %.2f' % os.getloadavg())
-    for hosts in args.hosts:
-        for label, (median, p99) in measure(conf, hosts, args.repetitions):
-            print(f'{hosts:>7} hosts  {label:36} median {median:8.2f} ms '
-                  f'CPU, p99 {p99:8.2f}')
+    passes.run(measure, __doc__, 36)
 
 
 if __name__ == '__main__':

@@ -140,8 +140,12 @@ def measure_policies(manager, hosts, repetitions):
             repetitions, registrations)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def run(measure, doc, width):
+    """Parse ``--hosts`` and ``--repetitions`` and print the rows
+    ``measure(conf, hosts, repetitions)`` yields, labels ``width`` wide:
+    the command line of the in-process benchmarks (this one, explain.py).
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument('--hosts', type=int, nargs='+',
                         default=[10000, 100000])
     parser.add_argument('--repetitions', type=int, default=20)
@@ -149,10 +153,15 @@ def main():
     conf = cfg.ConfigOpts()
     sora_conf.register_opts(conf)
     conf([], default_config_files=[])
+    print('load average: %.2f %.2f %.2f' % os.getloadavg())
     for hosts in args.hosts:
         for label, (median, p99) in measure(conf, hosts, args.repetitions):
-            print(f'{hosts:>7} hosts  {label:30} median {median:8.2f} ms '
-                  f'CPU, p99 {p99:8.2f}')
+            print(f'{hosts:>7} hosts  {label:{width}} median {median:8.2f} '
+                  f'ms CPU, p99 {p99:8.2f}')
+
+
+def main():
+    run(measure, __doc__, 30)
 
 
 if __name__ == '__main__':

@@ -56,6 +56,32 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MAX_PLAUSIBLE_RATE = 12000
 
 
+def add_server_options(p):
+    """The options of a benchmark that starts a server and registers its
+    fleet through the API (this one and changes.py): the database, the
+    workers, the registration, the load tool, the state directories."""
+    p.add_argument('--db', default=None,
+                   help='SQLAlchemy URL of an EMPTY database (default: '
+                        'SQLite in the run\'s state directory)')
+    p.add_argument('--workers', type=int, default=2,
+                   help='worker processes of the server (default 2)')
+    p.add_argument('--register-connections', type=int, default=32,
+                   help='concurrent connections registering hosts')
+    p.add_argument('--register-batch', type=int, default=500,
+                   help='hosts per POST /v1/hosts/bulk; 1 registers each '
+                        'host with its own POST /v1/hosts')
+    p.add_argument('--register-timeout', type=float, default=1200.0,
+                   help='give up registering after this many seconds')
+    p.add_argument('--tool', choices=['auto', 'wrk', 'python'],
+                   default='auto',
+                   help='load tool: wrk if installed (auto), or the '
+                        'built-in asyncio driver')
+    p.add_argument('--keep', action='store_true',
+                   help='keep each server\'s state directory (and log)')
+    p.add_argument('--workdir', default=None,
+                   help='parent of the servers\' state directories')
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -67,15 +93,11 @@ def parse_args(argv):
     p.add_argument('--dry-run-duration', type=float, default=None,
                    help='seconds of single-client dry_run (default: '
                         'min(duration, 10))')
-    p.add_argument('--db', default=None,
-                   help='SQLAlchemy URL of an EMPTY database (default: '
-                        'SQLite in the run\'s state directory)')
+    add_server_options(p)
     p.add_argument('--server', choices=bench_server.SERVERS,
                    default='sora-api',
                    help='sora-api (eventlet, the default) or gunicorn '
                         '(gthread workers serving sora_api.wsgi)')
-    p.add_argument('--workers', type=int, default=2,
-                   help='worker processes of the server (default 2)')
     p.add_argument('--threads', type=int, default=4,
                    help='threads per gunicorn worker (default 4)')
     p.add_argument('--connections', type=int, nargs='+', default=[8, 64],
@@ -102,17 +124,6 @@ def parse_args(argv):
     p.add_argument('--fresh', action='store_true',
                    help='start the results table anew instead of merging '
                         'into the rows of earlier runs of this label')
-    p.add_argument('--register-connections', type=int, default=32,
-                   help='concurrent connections registering hosts')
-    p.add_argument('--register-batch', type=int, default=500,
-                   help='hosts per POST /v1/hosts/bulk; 1 registers each '
-                        'host with its own POST /v1/hosts')
-    p.add_argument('--register-timeout', type=float, default=1200.0,
-                   help='give up registering after this many seconds')
-    p.add_argument('--tool', choices=['auto', 'wrk', 'python'],
-                   default='auto',
-                   help='load tool: wrk if installed (auto), or the '
-                        'built-in asyncio driver')
     p.add_argument('--output-dir', default=HERE,
                    help='where RESULTS*.md, results*.json/png go')
     p.add_argument('--label', default='',
@@ -126,10 +137,6 @@ def parse_args(argv):
                    help='do not time the in-process filter-and-weigh pass')
     p.add_argument('--no-plot', action='store_true',
                    help='do not draw the PNG (needs matplotlib)')
-    p.add_argument('--keep', action='store_true',
-                   help='keep each server\'s state directory (and log)')
-    p.add_argument('--workdir', default=None,
-                   help='parent of the servers\' state directories')
     p.add_argument('--rerender', metavar='RESULTS_JSON', default=None,
                    help='run nothing: rewrite RESULTS*.md and the plot from '
                         'a results*.json of an earlier run (with --label '
