@@ -198,6 +198,23 @@ def page(req, rows, limit, key='id'):
     return rows, [{'rel': 'next', 'href': href}]
 
 
+def list_response(collection, items, links):
+    """200 with ``{collection: items}``, and ``links`` when there is a
+    next page (``page``)."""
+    body = {collection: items}
+    if links:
+        body['links'] = links
+    return json_response(body)
+
+
+def page_of_list(req, items, params, limit, key):
+    """``page`` of a whole ordered list held in memory, from after the
+    request's ``marker`` (the ``key`` of the last item of the previous
+    page)."""
+    items = after_marker(items, params.get('marker', [None])[0], key)
+    return page(req, items, limit, key=key)
+
+
 def after_marker(items, marker, key):
     """``items`` (a whole ordered list) after the one whose ``key`` is
     ``marker``; every item when ``marker`` is None. An unknown marker is

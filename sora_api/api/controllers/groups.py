@@ -39,10 +39,7 @@ class GroupsController(controllers.Controller):
         else:
             rows, links = wsgi.page(req, rows, limit, key='name')
             groups = [_summary(g, g.members) for g in rows]
-        body = {'groups': groups}
-        if links:
-            body['links'] = links
-        return wsgi.json_response(body)
+        return wsgi.list_response('groups', groups, links)
 
     def show(self, req, name):
         """GET /v1/groups/{name}: members and their domains, the largest

@@ -72,10 +72,7 @@ class HostsController(controllers.Controller):
             service_down_time=self.conf.scheduler.service_down_time)
         rows, links = wsgi.page(req, rows, limit)
         now = timeutils.utcnow()
-        body = {'hosts': self._views(rows, now)}
-        if links:
-            body['links'] = links
-        return wsgi.json_response(body)
+        return wsgi.list_response('hosts', self._views(rows, now), links)
 
     def _with_defaults(self, values):
         defaults = {

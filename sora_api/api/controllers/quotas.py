@@ -79,10 +79,6 @@ class UsagesController(controllers.Controller):
         limit = wsgi.limit(params, self.conf)
         usages = [dict(usage, project_id=project_id) for project_id, usage
                   in sorted(db_quotas.all_usages(self.services.db).items())]
-        usages = wsgi.after_marker(
-            usages, params.get('marker', [None])[0], 'project_id')
-        usages, links = wsgi.page(req, usages, limit, key='project_id')
-        body = {'usages': usages}
-        if links:
-            body['links'] = links
-        return wsgi.json_response(body)
+        usages, links = wsgi.page_of_list(req, usages, params, limit,
+                                          'project_id')
+        return wsgi.list_response('usages', usages, links)

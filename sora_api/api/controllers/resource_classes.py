@@ -33,13 +33,9 @@ class ResourceClassesController(controllers.Controller):
                    for name in capacity.STANDARD]
         classes += [{'name': name, 'standard': False}
                     for name in db_classes.list_custom(self.services.db)]
-        classes = wsgi.after_marker(
-            classes, params.get('marker', [None])[0], 'name')
-        classes, links = wsgi.page(req, classes, limit, key='name')
-        body = {'resource_classes': classes}
-        if links:
-            body['links'] = links
-        return wsgi.json_response(body)
+        classes, links = wsgi.page_of_list(req, classes, params, limit,
+                                           'name')
+        return wsgi.list_response('resource_classes', classes, links)
 
     def update(self, req, name):
         """PUT /v1/resource_classes/{name}: 201 created, 204 existed."""

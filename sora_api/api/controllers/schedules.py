@@ -39,10 +39,8 @@ class SchedulesController(controllers.Controller):
             host_id=wsgi.uuid_param(params, 'host_id'),
             group=params.get('group', [None])[0])
         rows, links = wsgi.page(req, rows, limit)
-        body = {'schedules': [_view(s, full=False) for s in rows]}
-        if links:
-            body['links'] = links
-        return wsgi.json_response(body)
+        return wsgi.list_response(
+            'schedules', [_view(s, full=False) for s in rows], links)
 
     def show(self, req, schedule_id):
         schedule = self._get(req, schedule_id)
