@@ -218,6 +218,19 @@ def _query_parameters(schema):
     return params
 
 
+def _schedule_action(summary, answer, body=None, required=False):
+    """A ``POST /v1/schedules/{id}/ACTION``: guarded by ``If-Match``,
+    answering the schedule after; a ``body`` (JSON schema) adds its 400
+    and 413."""
+    errors = [401, 403, 404, 409, 412]
+    post = {'summary': summary, 'parameters': [_IF_MATCH]}
+    if body is not None:
+        errors += [400, 413]
+        post['requestBody'] = dict(_json(body), required=required)
+    post['responses'] = dict(_errors(*sorted(errors)), **{'200': answer})
+    return {'parameters': _path_id('schedule_id'), 'post': post}
+
+
 def _path_id(name, schema=common.UUID):
     return [{'name': name, 'in': 'path', 'required': True,
              'schema': schema}]
@@ -343,30 +356,14 @@ def _paths(max_instances, max_hold_seconds):
                        'parameters': [_IF_MATCH],
                        'responses': dict(_errors(401, 403, 404, 412), **{
                            '204': _answer('Deleted.')})}},
-        '/v1/schedules/{schedule_id}/confirm': {
-            'parameters': _path_id('schedule_id'),
-            'post': {'summary': 'Confirm a held schedule: it stays.',
-                     'parameters': [_IF_MATCH],
-                     'responses': dict(_errors(401, 403, 404, 409, 412), **{
-                         '200': schedule_answer})}},
-        '/v1/schedules/{schedule_id}/move': {
-            'parameters': _path_id('schedule_id'),
-            'post': {'summary': 'Move instances to other hosts.',
-                     'parameters': [_IF_MATCH],
-                     'requestBody': dict(_json(schedule_schemas.move),
-                                         required=False),
-                     'responses': dict(_errors(400, 401, 403, 404, 409, 412,
-                                               413), **{
-                         '200': schedule_answer})}},
-        '/v1/schedules/{schedule_id}/resize': {
-            'parameters': _path_id('schedule_id'),
-            'post': {'summary': 'Give every instance new resources.',
-                     'parameters': [_IF_MATCH],
-                     'requestBody': dict(_json(schedule_schemas.RESIZE),
-                                         required=True),
-                     'responses': dict(_errors(400, 401, 403, 404, 409, 412,
-                                               413), **{
-                         '200': schedule_answer})}},
+        '/v1/schedules/{schedule_id}/confirm': _schedule_action(
+            'Confirm a held schedule: it stays.', schedule_answer),
+        '/v1/schedules/{schedule_id}/move': _schedule_action(
+            'Move instances to other hosts.', schedule_answer,
+            schedule_schemas.move, required=False),
+        '/v1/schedules/{schedule_id}/resize': _schedule_action(
+            'Give every instance new resources.', schedule_answer,
+            schedule_schemas.RESIZE, required=True),
         '/v1/capacity': {
             'post': {'summary': 'How many more instances of a request fit '
                                 'now, per zone; nothing is claimed.',
