@@ -2,29 +2,12 @@
 
 import pytest
 
-from sora_api.client import shell
 from sora_api.client.commands import hosts
 from sora_api.client.commands import schedules
 
 
-@pytest.fixture
-def app():
-    return shell.SoraShell()
-
-
-def parse(app, cls, argv):
-    return cls(app, None).get_parser('sora test').parse_args(argv)
-
-
-def refused(app, cls, argv, capsys):
-    with pytest.raises(SystemExit) as caught:
-        parse(app, cls, argv)
-    assert caught.value.code == 2
-    return capsys.readouterr().err
-
-
-def test_taints_and_projects_of_a_new_host(app):
-    args = parse(app, hosts.CreateHost, [
+def test_taints_and_projects_of_a_new_host(parse):
+    args = parse(hosts.CreateHost, [
         'h1', '--vcpus', '1', '--memory-mb', '1', '--disk-gb', '1',
         '--taint', 'gpu=yes:NoSchedule', '--taint', 'spot:PreferNoSchedule',
         '--taint', 'x=a:b=c:NoSchedule',
@@ -39,10 +22,10 @@ def test_taints_and_projects_of_a_new_host(app):
 
 @pytest.mark.parametrize('taint', ['gpu=yes', 'gpu=yes:NoExecute',
                                    '=x:NoSchedule', ':NoSchedule'])
-def test_a_bad_taint_is_a_usage_error(app, capsys, taint):
-    err = refused(app, hosts.CreateHost, [
+def test_a_bad_taint_is_a_usage_error(refused, taint):
+    err = refused(hosts.CreateHost, [
         'h1', '--vcpus', '1', '--memory-mb', '1', '--disk-gb', '1',
-        '--taint', taint], capsys)
+        '--taint', taint])
     assert '--taint' in err
 
 
@@ -57,22 +40,22 @@ def test_a_bad_taint_is_a_usage_error(app, capsys, taint):
     ('*', {'operator': 'Exists'}),
     ('*:NoSchedule', {'operator': 'Exists', 'effect': 'NoSchedule'}),
 ])
-def test_tolerations(app, text, expected):
-    args = parse(app, schedules.CreateSchedule, ['--vcpus', '1',
-                                                 '--toleration', text])
+def test_tolerations(parse, text, expected):
+    args = parse(schedules.CreateSchedule, ['--vcpus', '1',
+                                            '--toleration', text])
     _, options = schedules.request_from(args)
     assert options['tolerations'] == [expected]
 
 
 @pytest.mark.parametrize('text', ['gpu:NoExecute', '*=x', '=x', ''])
-def test_a_bad_toleration_is_a_usage_error(app, capsys, text):
-    err = refused(app, schedules.CreateSchedule,
-                  ['--vcpus', '1', '--toleration', text], capsys)
+def test_a_bad_toleration_is_a_usage_error(refused, text):
+    err = refused(schedules.CreateSchedule,
+                  ['--vcpus', '1', '--toleration', text])
     assert '--toleration' in err
 
 
-def test_preferences(app):
-    args = parse(app, schedules.CreateSchedule, [
+def test_preferences(parse):
+    args = parse(schedules.CreateSchedule, [
         '--vcpus', '1', '--prefer', '50:["=", "$metadata.tier", "gold"]',
         '--prefer', '-10:[">=", "$free_ram_mb", 1024]'])
     _, options = schedules.request_from(args)
@@ -83,7 +66,7 @@ def test_preferences(app):
 
 @pytest.mark.parametrize('text', ['gold', 'x:["=", 1, 1]', '50:[',
                                   '50'])
-def test_a_bad_preference_is_a_usage_error(app, capsys, text):
-    err = refused(app, schedules.CreateSchedule,
-                  ['--vcpus', '1', '--prefer', text], capsys)
+def test_a_bad_preference_is_a_usage_error(refused, text):
+    err = refused(schedules.CreateSchedule,
+                  ['--vcpus', '1', '--prefer', text])
     assert '--prefer' in err

@@ -4,29 +4,11 @@ import argparse
 
 import pytest
 
-from sora_api.client import shell
 from sora_api.client.commands import base
 from sora_api.client.commands import hosts
 from sora_api.client.commands import quotas
 from sora_api.client.commands import resource_classes
 from sora_api.client.commands import schedules
-
-
-@pytest.fixture
-def app():
-    return shell.SoraShell()
-
-
-def parse(app, cls, argv):
-    return cls(app, None).get_parser('sora test').parse_args(argv)
-
-
-def refused(app, cls, argv, capsys):
-    """The usage error argparse prints for ``argv`` (exit status 2)."""
-    with pytest.raises(SystemExit) as caught:
-        parse(app, cls, argv)
-    assert caught.value.code == 2
-    return capsys.readouterr().err
 
 
 def test_every_new_command_is_registered(app):
@@ -60,8 +42,8 @@ def test_a_malformed_inventory_option_is_refused(text):
         base.inventory(text)
 
 
-def test_host_create_takes_inventories(app):
-    args = parse(app, hosts.CreateHost, [
+def test_host_create_takes_inventories(parse):
+    args = parse(hosts.CreateHost, [
         'gpu-1', '--vcpus', '32', '--memory-mb', '262144', '--disk-gb', '1',
         '--inventory', 'CUSTOM_GPU_A100=total=4,max_unit=2',
         '--inventory', 'CUSTOM_GPU_T4=2'])
@@ -70,15 +52,15 @@ def test_host_create_takes_inventories(app):
         'CUSTOM_GPU_T4': {'total': 2}}
 
 
-def test_host_create_has_nothing_to_remove(app, capsys):
-    err = refused(app, hosts.CreateHost, [
+def test_host_create_has_nothing_to_remove(refused):
+    err = refused(hosts.CreateHost, [
         'h', '--vcpus', '1', '--memory-mb', '1', '--disk-gb', '1',
-        '--remove-inventory', 'CUSTOM_GPU_T4'], capsys)
+        '--remove-inventory', 'CUSTOM_GPU_T4'])
     assert '--remove-inventory' in err
 
 
-def test_host_set_replaces_some_classes_and_removes_others_as_null(app):
-    args = parse(app, hosts.SetHost, [
+def test_host_set_replaces_some_classes_and_removes_others_as_null(parse):
+    args = parse(hosts.SetHost, [
         'gpu-1', '--inventory', 'CUSTOM_GPU_A100=total=8',
         '--remove-inventory', 'CUSTOM_GPU_T4'])
     assert hosts._fields(args) == {'inventories': {
@@ -91,8 +73,8 @@ def test_host_set_replaces_some_classes_and_removes_others_as_null(app):
     (['--inventory', 'CUSTOM_A=1', '--remove-inventory', 'CUSTOM_A'],
      'Inventory of CUSTOM_A is both given and removed.'),
 ])
-def test_host_set_refuses_contradicting_inventories(app, argv, message):
-    args = parse(app, hosts.SetHost, ['gpu-1'] + argv)
+def test_host_set_refuses_contradicting_inventories(parse, argv, message):
+    args = parse(hosts.SetHost, ['gpu-1'] + argv)
     with pytest.raises(base.CommandFailed) as caught:
         hosts._fields(args)
     assert str(caught.value) == message
@@ -112,8 +94,8 @@ def test_inventories_read_one_class_a_line_in_tables():
     assert column.machine_readable()['CUSTOM_GPU_A100']['used'] == 1
 
 
-def test_schedule_create_asks_for_any_class(app):
-    args = parse(app, schedules.CreateSchedule, [
+def test_schedule_create_asks_for_any_class(parse):
+    args = parse(schedules.CreateSchedule, [
         '--vcpus', '4', '--memory-mb', '8192',
         '--resource', 'CUSTOM_GPU_A100=1', '--resource', 'CUSTOM_NVME=0'])
     resources, _ = schedules.request_from(args)
@@ -121,8 +103,8 @@ def test_schedule_create_asks_for_any_class(app):
                          'CUSTOM_GPU_A100': 1, 'CUSTOM_NVME': 0}
 
 
-def test_schedule_create_with_only_a_custom_class(app):
-    args = parse(app, schedules.CreateSchedule,
+def test_schedule_create_with_only_a_custom_class(parse):
+    args = parse(schedules.CreateSchedule,
                  ['--resource', 'CUSTOM_FPGA=1'])
     assert schedules.request_from(args) == ({'CUSTOM_FPGA': 1}, {})
 
@@ -131,21 +113,21 @@ def test_schedule_create_with_only_a_custom_class(app):
     ['--resource', 'CUSTOM_A=1', '--resource', 'CUSTOM_A=2'],
     ['--vcpus', '1', '--resource', 'vcpus=2'],
 ])
-def test_schedule_create_refuses_a_class_given_twice(app, argv):
-    args = parse(app, schedules.CreateSchedule, argv)
+def test_schedule_create_refuses_a_class_given_twice(parse, argv):
+    args = parse(schedules.CreateSchedule, argv)
     with pytest.raises(base.CommandFailed, match='given twice'):
         schedules.request_from(args)
 
 
 @pytest.mark.parametrize('value', ['-1', 'one', ''])
-def test_schedule_create_refuses_a_bad_amount(app, value, capsys):
-    err = refused(app, schedules.CreateSchedule,
-                  ['--resource', 'CUSTOM_A=' + value], capsys)
+def test_schedule_create_refuses_a_bad_amount(refused, value):
+    err = refused(schedules.CreateSchedule,
+                  ['--resource', 'CUSTOM_A=' + value])
     assert 'expected an integer >= 0' in err
 
 
-def test_quota_set_takes_limits_of_any_class(app):
-    args = parse(app, quotas.SetQuota, [
+def test_quota_set_takes_limits_of_any_class(parse):
+    args = parse(quotas.SetQuota, [
         'project-a', '--limit', 'instances=20', '--limit', 'VCPU=64',
         '--limit', 'CUSTOM_GPU_A100=2', '--limit', 'MEMORY_MB=-1'])
     assert args.project == 'project-a'
@@ -159,22 +141,22 @@ def test_quota_set_takes_limits_of_any_class(app):
     (['p', '--limit', 'VCPU'], 'expected KEY=VALUE'),
     (['--limit', 'VCPU=1'], 'project'),
 ])
-def test_quota_set_refuses_malformed_limits(app, argv, message, capsys):
-    assert message in refused(app, quotas.SetQuota, argv, capsys)
+def test_quota_set_refuses_malformed_limits(refused, argv, message):
+    assert message in refused(quotas.SetQuota, argv)
 
 
-def test_quota_show_defaults_to_the_callers_project(app):
-    assert parse(app, quotas.ShowQuota, []).project is None
-    assert parse(app, quotas.ShowQuota, ['p']).project == 'p'
+def test_quota_show_defaults_to_the_callers_project(parse):
+    assert parse(quotas.ShowQuota, []).project is None
+    assert parse(quotas.ShowQuota, ['p']).project == 'p'
 
 
-def test_usage_show_is_one_project_or_all(app, capsys):
-    args = parse(app, quotas.ShowUsage, [])
+def test_usage_show_is_one_project_or_all(parse, refused):
+    args = parse(quotas.ShowUsage, [])
     assert (args.project, args.all_projects) == (None, False)
-    assert parse(app, quotas.ShowUsage, ['--project', 'p']).project == 'p'
-    assert parse(app, quotas.ShowUsage, ['--all-projects']).all_projects
-    err = refused(app, quotas.ShowUsage,
-                  ['--project', 'p', '--all-projects'], capsys)
+    assert parse(quotas.ShowUsage, ['--project', 'p']).project == 'p'
+    assert parse(quotas.ShowUsage, ['--all-projects']).all_projects
+    err = refused(quotas.ShowUsage,
+                  ['--project', 'p', '--all-projects'])
     assert 'not allowed with' in err
 
 
@@ -207,6 +189,6 @@ def test_new_output_commands_offer_every_format(app, cls):
 @pytest.mark.parametrize('cls', [resource_classes.CreateResourceClass,
                                  resource_classes.DeleteResourceClass,
                                  quotas.DeleteQuota])
-def test_create_and_delete_take_several_names(app, cls):
-    args = parse(app, cls, ['A', 'B'])
+def test_create_and_delete_take_several_names(parse, cls):
+    args = parse(cls, ['A', 'B'])
     assert list(vars(args).values()) == [['A', 'B']]

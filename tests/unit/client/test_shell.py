@@ -10,15 +10,6 @@ from sora_api.client.commands import hosts
 from sora_api.client.commands import schedules
 
 
-@pytest.fixture
-def app():
-    return shell.SoraShell()
-
-
-def parse(app, cls, argv):
-    return cls(app, None).get_parser('sora test').parse_args(argv)
-
-
 def test_every_command_is_registered(app):
     names = {name for name, _ in app.command_manager}
     assert {'host create', 'host list', 'host show', 'host set',
@@ -42,8 +33,8 @@ def test_command_line_options_beat_the_environment(monkeypatch):
     assert (options.os_url, options.os_token) == ('http://flag', 't')
 
 
-def test_schedule_create_builds_the_contract_request(app):
-    args = parse(app, schedules.CreateSchedule, [
+def test_schedule_create_builds_the_contract_request(parse):
+    args = parse(schedules.CreateSchedule, [
         '--vcpus', '2', '--memory-mb', '4096', '--disk-gb', '20',
         '--num-instances', '3', '--availability-zone', 'az1',
         '--required-trait', 'CUSTOM_SSD', '--forbidden-trait', 'CUSTOM_GPU',
@@ -66,15 +57,15 @@ def test_schedule_create_builds_the_contract_request(app):
     assert args.dry_run is False and args.idempotency_key is None
 
 
-def test_schedule_create_sends_only_what_was_given(app):
-    args = parse(app, schedules.CreateSchedule, ['--memory-mb', '512',
-                                                 '--dry-run'])
+def test_schedule_create_sends_only_what_was_given(parse):
+    args = parse(schedules.CreateSchedule, ['--memory-mb', '512',
+                                            '--dry-run'])
     assert schedules.request_from(args) == ({'memory_mb': 512}, {})
     assert args.dry_run is True
 
 
-def test_schedule_create_without_resources_says_which_options(app):
-    args = parse(app, schedules.CreateSchedule, ['--num-instances', '2'])
+def test_schedule_create_without_resources_says_which_options(parse):
+    args = parse(schedules.CreateSchedule, ['--num-instances', '2'])
     with pytest.raises(base.CommandFailed, match='--vcpus'):
         schedules.request_from(args)
 
@@ -84,21 +75,21 @@ def test_schedule_create_without_resources_says_which_options(app):
     ['--vcpus', '1', '--query', '[">="'], ['--vcpus', '1', '--metadata', 'x'],
     ['--vcpus', '1', '--group-policy', 'sideways'],
 ])
-def test_schedule_create_refuses_malformed_options(app, argv, capsys):
+def test_schedule_create_refuses_malformed_options(parse, argv, capsys):
     with pytest.raises(SystemExit) as caught:
-        parse(app, schedules.CreateSchedule, argv)
+        parse(schedules.CreateSchedule, argv)
     assert caught.value.code == 2
     assert 'error:' in capsys.readouterr().err
 
 
-def test_host_create_requires_capacity(app, capsys):
+def test_host_create_requires_capacity(parse, capsys):
     with pytest.raises(SystemExit):
-        parse(app, hosts.CreateHost, ['h1', '--vcpus', '4'])
+        parse(hosts.CreateHost, ['h1', '--vcpus', '4'])
     assert '--memory-mb' in capsys.readouterr().err
 
 
-def test_host_create_fields(app):
-    args = parse(app, hosts.CreateHost, [
+def test_host_create_fields(parse):
+    args = parse(hosts.CreateHost, [
         'h1', '--vcpus', '4', '--memory-mb', '8192', '--disk-gb', '100',
         '--availability-zone', 'az1', '--disable', '--disabled-reason', 'x',
         '--cpu-allocation-ratio', '2.5', '--reserved-memory-mb', '512',
@@ -113,30 +104,30 @@ def test_host_create_fields(app):
         'metadata': {'tier': 'gold'}, 'io_ops': 3}
 
 
-def test_host_set_sends_only_the_options_given(app):
-    args = parse(app, hosts.SetHost, ['h1', '--enable', '--vcpus', '16',
-                                      '--if-match', '3'])
+def test_host_set_sends_only_the_options_given(parse):
+    args = parse(hosts.SetHost, ['h1', '--enable', '--vcpus', '16',
+                                 '--if-match', '3'])
     assert hosts._fields(args) == {'enabled': True, 'vcpus': 16}
     assert args.if_match == '3'
 
 
-def test_host_set_cannot_both_enable_and_disable(app):
+def test_host_set_cannot_both_enable_and_disable(parse):
     with pytest.raises(SystemExit):
-        parse(app, hosts.SetHost, ['h1', '--enable', '--disable'])
+        parse(hosts.SetHost, ['h1', '--enable', '--disable'])
 
 
 @pytest.mark.parametrize('ratio', ['0', '-1', 'x'])
-def test_allocation_ratios_must_be_positive(app, ratio):
+def test_allocation_ratios_must_be_positive(parse, ratio):
     with pytest.raises(SystemExit):
-        parse(app, hosts.SetHost, ['h1', '--ram-allocation-ratio', ratio])
+        parse(hosts.SetHost, ['h1', '--ram-allocation-ratio', ratio])
 
 
-def test_host_list_filters(app):
-    args = parse(app, hosts.ListHosts, ['--disabled', '--status', 'down',
-                                        '--trait', 'A', '--trait', 'B'])
+def test_host_list_filters(parse):
+    args = parse(hosts.ListHosts, ['--disabled', '--status', 'down',
+                                   '--trait', 'A', '--trait', 'B'])
     assert (args.enabled, args.status, args.traits) == (False, 'down',
                                                         ['A', 'B'])
-    assert parse(app, hosts.ListHosts, []).enabled is None
+    assert parse(hosts.ListHosts, []).enabled is None
 
 
 @pytest.mark.parametrize('cls', [hosts.ShowHost, hosts.ListHosts,
