@@ -225,7 +225,9 @@ class Feed:
         arrived = time.monotonic()
         self.housekeeping()
         seq, pruned = self._latest(read_after=arrived)
-        truncated = since is not None and since <= pruned
+        # Numbers start at 1: a ``since`` below that (0) asks from before
+        # the first event, and lost something only once any was pruned.
+        truncated = since is not None and max(since, 1) <= pruned
         if since is None:
             since = pruned + 1
         deadline = time.monotonic() + wait

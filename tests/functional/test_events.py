@@ -154,6 +154,17 @@ def test_an_empty_answer_keeps_since_and_next_continues_without_gaps(api):
     assert page == {'events': [], 'next': since}
 
 
+def test_since_zero_when_nothing_was_pruned_is_not_truncated(api, make_host):
+    # No event was ever pruned (the retention is a day): ``since=0`` asks
+    # from before the first event, and the caller has missed nothing.
+    host = make_host()
+    page = _feed(api, since=0, limit=1000)
+    assert 'truncated' not in page, page
+    assert page['events'][0]['id'] == 1
+    assert page == _feed(api, limit=1000)
+    assert host['id'] in {e.get('host_id') for e in _drain(api, since=0)[
+        'events']}
+
 def test_a_refused_request_writes_no_event(api, make_host):
     host = make_host()
     since = _head(api)
