@@ -30,7 +30,3 @@ def up(last_heartbeat, cutoff):
             return np.isnan(last_heartbeat) | (last_heartbeat >= cutoff)
     return last_heartbeat is None or last_heartbeat >= cutoff
 
-
-def is_up(last_heartbeat, now, service_down_time):
-    """``up`` of one heartbeat time (or None), seen at ``now``."""
-    return up(last_heartbeat, down_cutoff(now, service_down_time))

@@ -58,16 +58,10 @@ def drop_group_if_empty(conn, project_id, group):
                            S.c.group_name == group)))
 
 
-def group_state(db, project_id, group):
-    """``(generation or None, {host_id: members there})`` of a group."""
-    generation, members, _ = group_snapshot(db, project_id, group)
-    return generation, members
-
-
 def group_snapshot(db, project_id, group):
-    """``(generation or None, members, fixed)``: ``group_state`` and the
-    ``(policy, topology_key, max_per_domain)`` the group's row holds (None
-    without a row).
+    """``(generation or None, {host_id: members there}, fixed)``: what a
+    claim compares-and-swaps, and the ``(policy, topology_key,
+    max_per_domain)`` the group's row holds (None without a row).
 
     NOTE: on a server database each statement reads its own snapshot, so
     the members are read first: a row read after them is at least as new.

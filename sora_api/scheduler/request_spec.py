@@ -10,7 +10,6 @@ from sora_api.scheduler.filters import json_filter
 
 GROUP_POLICIES = frozenset(
     ['affinity', 'anti-affinity', 'soft-affinity', 'soft-anti-affinity'])
-WHEN_UNSATISFIABLE = ('do_not_schedule', 'schedule_anyway')
 
 
 @dataclasses.dataclass(frozen=True)

@@ -29,9 +29,6 @@ class Taint(typing.NamedTuple):
     value: str
     effect: str
 
-    def as_dict(self):
-        return {'key': self.key, 'value': self.value, 'effect': self.effect}
-
 
 class Toleration(typing.NamedTuple):
     key: str | None

@@ -143,11 +143,11 @@ def test_a_resource_not_asked_for_is_not_checked(db, make_host):
 
 def test_a_stale_group_generation_raises_and_writes_nothing(db, make_host):
     host = make_host()
-    generation, members = db_groups.group_state(db, 'p', 'web')
+    generation, members = db_groups.group_snapshot(db, 'p', 'web')[:2]
     assert (generation, members) == (None, {})
     claim(db, 'p', 'u', request(), [host], group='web',
                        group_generation=generation)
-    fresh, members = db_groups.group_state(db, 'p', 'web')
+    fresh, members = db_groups.group_snapshot(db, 'p', 'web')[:2]
     assert members == {host: 1}
     before = row_counts(db)
     usage = counters(db, host)
@@ -163,20 +163,20 @@ def test_a_stale_group_generation_raises_and_writes_nothing(db, make_host):
     # With the generation and members it read last, it wins.
     claim(db, 'p', 'u', request(), [host], group='web',
                        group_generation=fresh, group_members=members)
-    assert db_groups.group_state(db, 'p', 'web') == (fresh + 1,
+    assert db_groups.group_snapshot(db, 'p', 'web')[:2] == (fresh + 1,
                                                          {host: 2})
 
 
 def test_a_groups_row_is_deleted_with_its_last_schedule(db, make_host):
     host = make_host()
     first = claim(db, 'p', 'u', request(), [host], group='web')
-    generation, members = db_groups.group_state(db, 'p', 'web')
+    generation, members = db_groups.group_snapshot(db, 'p', 'web')[:2]
     second = claim(db, 'p', 'u', request(), [host], group='web',
                    group_generation=generation, group_members=members)
     db_schedules.delete(db, first.id)
-    assert db_groups.group_state(db, 'p', 'web') == (2, {host: 1})
+    assert db_groups.group_snapshot(db, 'p', 'web')[:2] == (2, {host: 1})
     db_schedules.delete(db, second.id)
-    assert db_groups.group_state(db, 'p', 'web') == (None, {})
+    assert db_groups.group_snapshot(db, 'p', 'web')[:2] == (None, {})
     assert row_counts(db)['schedule_groups'] == 0
 
 
@@ -187,14 +187,14 @@ def test_a_group_made_again_does_not_let_a_stale_claim_win(db, make_host):
     old = claim(db, 'p', 'u', request(), [one], group='web')
     # A slow anti-affine request reads the group (one member, on ``one``)
     # and picks ``two``...
-    stale_generation, stale_members = db_groups.group_state(
-        db, 'p', 'web')
+    stale_generation, stale_members = db_groups.group_snapshot(
+        db, 'p', 'web')[:2]
     assert (stale_generation, stale_members) == (1, {one: 1})
     # ...meanwhile the member goes, the row with it, and a new member
     # lands on ``two``: the new row is at generation 1 again.
     db_schedules.delete(db, old.id)
     claim(db, 'p', 'u', request(), [two], group='web')
-    assert db_groups.group_state(db, 'p', 'web') == (1, {two: 1})
+    assert db_groups.group_snapshot(db, 'p', 'web')[:2] == (1, {two: 1})
     before = row_counts(db)
     with pytest.raises(exception.ClaimConflict):
         claim(db, 'p', 'u', request(), [two], group='web',
@@ -209,8 +209,8 @@ def test_groups_of_the_same_name_in_two_projects_are_independent(
     host = make_host()
     claim(db, 'p', 'u', request(), [host], group='web')
     claim(db, 'q', 'u', request(), [host], group='web')
-    assert db_groups.group_state(db, 'p', 'web')[1] == {host: 1}
-    assert db_groups.group_state(db, 'q', 'web')[1] == {host: 1}
+    assert db_groups.group_snapshot(db, 'p', 'web')[:2][1] == {host: 1}
+    assert db_groups.group_snapshot(db, 'q', 'web')[1] == {host: 1}
 
 
 def test_a_taken_idempotency_key_raises_and_writes_nothing(db, make_host):

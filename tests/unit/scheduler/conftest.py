@@ -8,6 +8,7 @@ from oslo_config import cfg
 import pytest
 
 from sora_api import conf as sora_conf
+from sora_api.api.schemas import schedules as schedule_schemas
 from sora_api.scheduler import filters
 from sora_api.scheduler import host_state
 from sora_api.scheduler import host_table
@@ -148,7 +149,7 @@ def _random_spec(make_spec, rng, hosts):
         max_per_domain=rng.choice([1, 2, 4]),
         spread=rng.choice([None] + [request_spec.Spread(
             key, rng.choice([1, 2]), when) for key in TOPOLOGY_KEYS
-            for when in request_spec.WHEN_UNSATISFIABLE]))
+            for when in schedule_schemas.WHEN_UNSATISFIABLE]))
 
 
 @pytest.fixture

@@ -251,7 +251,7 @@ def test_taints_and_projects_are_kept_through_updates(make_host):
     table = host_table.HostTable.from_host_states([
         make_host('a'), make_host('b', taints=[gpu], projects=['p1'])])
     state = table.host_state(1)
-    assert [t.as_dict() for t in state.taints] == [gpu]
+    assert [t._asdict() for t in state.taints] == [gpu]
     assert state.projects == {'p1'}
     codes, distinct, _ = table.factorized(('taints',), lambda: table.taints)
     assert len(distinct) == 2
