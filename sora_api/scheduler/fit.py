@@ -35,11 +35,10 @@ _UNBOUNDED = np.iinfo(np.int64).max // 4
 
 def applying(filters, spec, counting=False):
     """The filters that run for ``spec``, in the driver's order (those
-    that ``runs_last`` after the others; none of them when ``counting``).
-    """
-    return ([f for f in filters if not f.runs_last and f.applies(spec)]
-            + [f for f in filters if f.runs_last and f.applies(spec)
-               and not counting])
+    that ``runs_last`` are already after the others; none of them when
+    ``counting``)."""
+    return [f for f in filters
+            if f.applies(spec) and not (counting and f.runs_last)]
 
 
 def passing(filters, table, spec, alive=None, counting=False):

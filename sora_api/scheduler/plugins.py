@@ -48,10 +48,13 @@ def _load_named(conf, namespace, names, kind, option):
 
 
 def load_filters(conf):
-    """Return the ``[filter_scheduler] enabled_filters``, in their order."""
-    return _load_named(conf, FILTER_NAMESPACE,
-                       conf.filter_scheduler.enabled_filters, 'filter',
-                       '[filter_scheduler] enabled_filters')
+    """Return the ``[filter_scheduler] enabled_filters``, in their order,
+    except that those which ``runs_last`` come after the others (in their
+    order among themselves)."""
+    loaded = _load_named(conf, FILTER_NAMESPACE,
+                         conf.filter_scheduler.enabled_filters, 'filter',
+                         '[filter_scheduler] enabled_filters')
+    return sorted(loaded, key=lambda f: f.runs_last)
 
 
 def load_weighers(conf):

@@ -26,8 +26,9 @@ class BaseHostFilter:
     is parsed): there may be 100k hosts.
 
     A filter that judges hosts against those every other filter keeps
-    sets ``runs_last``: it then runs after the others, in its order among
-    such filters, and shows in the funnel where it ran.
+    sets ``runs_last``: ``plugins.load_filters`` then puts it after the
+    others, in its order among such filters, and the funnel shows it
+    there.
     """
 
     runs_last = False
@@ -83,15 +84,14 @@ def filter_table(filters, table, spec):
 
     Returns ``(rows, funnel)``: the positions of the surviving hosts, in
     table order, and one ``{"filter", "hosts_in", "hosts_out"}`` entry per
-    filter that ran (``runs_last`` filters after the others). Filtering
+    filter that ran (``plugins.load_filters`` puts those that ``runs_last``
+    after the others). Filtering
     stops at the first filter that leaves no host, whose entry is the
     last one, so a person sees which filter emptied it.
     """
     alive = np.ones(len(table), dtype=bool)
     count = len(table)
     funnel = []
-    filters = ([f for f in filters if not f.runs_last]
-               + [f for f in filters if f.runs_last])
     for host_filter in filters:
         hosts_in = count
         if host_filter.applies(spec):

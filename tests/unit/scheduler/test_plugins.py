@@ -64,6 +64,14 @@ def test_filters_follow_the_configured_order(conf):
         'RamFilter', 'ComputeFilter']
 
 
+def test_a_filter_that_runs_last_loads_after_the_others(conf):
+    conf.set_override('enabled_filters', [
+        'TopologySpreadFilter', 'RamFilter', 'ComputeFilter'],
+        group='filter_scheduler')
+    assert [f.name for f in plugins.load_filters(conf)] == [
+        'RamFilter', 'ComputeFilter', 'TopologySpreadFilter']
+
+
 def test_no_filters_enabled_loads_none(conf):
     conf.set_override('enabled_filters', [], group='filter_scheduler')
     assert plugins.load_filters(conf) == []
