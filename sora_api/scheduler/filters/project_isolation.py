@@ -9,7 +9,8 @@ class ProjectIsolationFilter(filters.BaseHostFilter):
     """A host whose ``projects`` list is empty takes every project; one
     with a list only the projects on it (Nova's
     AggregateMultiTenancyIsolation). Runs for every request; the answer is
-    computed once per distinct list in the fleet.
+    computed once per distinct list in the fleet, and spread over the rows
+    only when it differs from the last request's.
     """
 
     def filter_mask(self, table, alive, spec):
@@ -17,7 +18,7 @@ class ProjectIsolationFilter(filters.BaseHostFilter):
                                               lambda: table.projects)
         answers = np.array([not projects or spec.project_id in projects
                             for projects in distinct], dtype=bool)
-        return answers[codes] if len(codes) else np.zeros(0, dtype=bool)
+        return table.spread(('projects',), codes, answers)
 
     def explain(self, table, row, spec):
         return (f'is dedicated to projects {sorted(table.projects[row])}, '
