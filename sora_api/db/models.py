@@ -7,8 +7,15 @@ deletes those rows, so a claim can be one conditional ``UPDATE``.
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.dialects import mysql
 
 from sora_api import timeutils
+
+# NOTE: MySQL and MariaDB keep whole seconds in a DATETIME unless told
+# otherwise; a host's creation time orders equally weighed hosts (oldest
+# first), which hosts registered within one second must not tie on.
+MICROSECONDS = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mysql',
+                                          'mariadb')
 
 
 class Base(orm.DeclarativeBase):
@@ -59,7 +66,7 @@ class Host(Base):
     # there without every writer queueing on the ``host_changes`` row.
     change_xid = sa.Column(sa.BigInteger, index=True)
     attrs_xid = sa.Column(sa.BigInteger)
-    created_at = sa.Column(sa.DateTime, nullable=False,
+    created_at = sa.Column(MICROSECONDS, nullable=False,
                            default=timeutils.utcnow)
     updated_at = sa.Column(sa.DateTime, nullable=False,
                            default=timeutils.utcnow)
