@@ -455,9 +455,9 @@ def changes_since(db, seq):
     # snapshot (a transaction); a full read on PostgreSQL streams, which
     # needs one too.
     with db.connection() as conn:
-        read = (xid_changes.read if db.is_postgresql
-                else counter_changes.read)
-        found = read(conn, seq)
+        if db.is_postgresql:
+            return _changes(conn, *xid_changes.read_all(conn))
+        found = counter_changes.read(conn, seq)
         if found is None:
             return None
         return _changes(conn, *found)

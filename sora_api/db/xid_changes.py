@@ -85,24 +85,16 @@ class Cursor:
     snapshot: str
 
 
-# What ``read_since`` answers when every host must be read (``read``).
+# What ``read_since`` answers when every host must be read (``read_all``):
+# the cursor is from another database, or from before the transaction ids
+# went back (a restored cluster).
 RELOAD = object()
 
 
-def read(conn, cursor):
-    """``(rows, fresh ids, deleted ids, cursor, reload)`` or None.
-
-    ``cursor`` -1 (or one from another database, or from before the
-    transaction ids went back: a restored cluster) reads every host, with
-    ``reload`` true. ``fresh`` are the hosts whose attributes changed.
-    ``conn`` must be in a transaction (a full read streams).
-    """
-    found = RELOAD if cursor == -1 else read_since(conn, cursor)
-    return read_all(conn) if found is RELOAD else found
-
-
 def read_since(conn, cursor):
-    """``read`` of what changed after ``cursor``, or ``RELOAD``.
+    """``(rows, fresh ids, deleted ids, cursor, False)`` of the hosts
+    changed after ``cursor`` (``fresh``: those whose attributes changed),
+    None when none did, or ``RELOAD``.
 
     NOTE: it never streams, so ``conn`` may be in autocommit mode: each
     statement reads its own snapshot, as it would in a READ COMMITTED
@@ -124,7 +116,8 @@ def read_since(conn, cursor):
 
 
 def read_all(conn):
-    """``read`` of every host, ``reload`` true; ``conn`` in a transaction."""
+    """``(rows, fresh ids, deleted ids, cursor, reload)`` of every host
+    (all fresh, ``reload`` true); ``conn`` in a transaction."""
     # NOTE: streamed (a server-side cursor, 2,000 rows at a time): libpq
     # keeps a connection's receive buffer at the size of the largest result
     # it got, which for every host at once is 12 MB at 10k hosts.
