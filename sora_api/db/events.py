@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from sora_api import liveness
 from sora_api import timeutils
+from sora_api.db import counters
 from sora_api.db import models
 
 E = models.Event.__table__
@@ -59,9 +60,7 @@ def _by_reader(conn):
 
 def _take(conn, count):
     """Reserve ``count`` event numbers; returns the first."""
-    conn.execute(sa.update(C).where(C.c.id == 1).values(seq=C.c.seq + count))
-    return conn.execute(sa.select(C.c.seq).where(C.c.id == 1)).scalar_one() \
-        - count + 1
+    return counters.take(conn, C, count) - count + 1
 
 
 def _write(conn, type_, rows):

@@ -11,6 +11,7 @@ from sora_api import exception
 from sora_api import liveness
 from sora_api import timeutils
 from sora_api.db import counter_changes
+from sora_api.db import counters
 from sora_api.db import engine
 from sora_api.db import events
 from sora_api.db import models
@@ -353,10 +354,6 @@ def heartbeat(db, host_id, io_ops=None):
 # The statements of every request, built once (SQLAlchemy then compiles
 # each once, too).
 _COUNTER = models.HostChanges.__table__
-_BUMP = sa.update(_COUNTER).where(_COUNTER.c.id == 1).values(
-    seq=_COUNTER.c.seq + 1)
-_BUMP_RETURNING = _BUMP.returning(_COUNTER.c.seq)
-_CURRENT = sa.select(_COUNTER.c.seq).where(_COUNTER.c.id == 1)
 _NOTE_DELETION = sa.update(_COUNTER).where(_COUNTER.c.id == 1).values(
     deleted_seq=sa.bindparam('deletion'))
 _STAMP = sa.update(H).where(H.c.id.in_(sa.bindparam('ids', expanding=True)))
@@ -368,17 +365,9 @@ _TOMBSTONE = sa.insert(models.HostTombstone.__table__)
 
 
 def next_change(conn):
-    """Take the next host-change number, in this writing transaction.
-
-    The counter row stays locked until the transaction ends, so numbers are
-    handed out in commit order; callers take it as late as they can, to
-    hold that lock only briefly.
-    """
-    if conn.dialect.update_returning:
-        # One round trip to the database instead of two.
-        return conn.execute(_BUMP_RETURNING).scalar_one()
-    conn.execute(_BUMP)
-    return conn.execute(_CURRENT).scalar_one()
+    """Take the next host-change number, in this writing transaction
+    (``counters.take``)."""
+    return counters.take(conn, _COUNTER)
 
 
 def by_xid(conn):
