@@ -277,13 +277,6 @@ class HostTable:
         self.name_position = {name: i for i, name in enumerate(self.names)}
         self._changed()
 
-    def for_request(self):
-        """A view for one request: the same columns and cached masks, and
-        its own ``HostState``s, so a request never fills the shared table
-        (``with_own_usage``: it copies nothing until it consumes).
-        """
-        return self.with_own_usage()
-
     def with_own_usage(self):
         """A view whose usage may be consumed without touching this table.
 

@@ -379,12 +379,9 @@ class SchedulerManager:
         moving = [a for a in schedule.allocations
                   if a.instance_index in indexes]
         spec, _ = self._move_spec(schedule, moving, ())
-        # NOTE: select_destinations consumes a one-instance request on the
-        # table it is given (a claim then refreshes the row); a plan claims
-        # nothing, so it works on a copy of the usage.
         with self._table_lock:
             chosen = self.driver.select_destinations(
-                spec, self._table_for(schedule.request).with_own_usage())
+                spec, self._table_for(schedule.request))
         return {a.instance_index: host.name
                 for a, host in zip(moving, chosen)}
 

@@ -54,7 +54,7 @@ class Scheduler:
         ``WeighedHost``; nothing is consumed and neither ``hosts`` nor
         ``spec`` changes.
         """
-        table = host_table.as_table(hosts).for_request()
+        table = host_table.as_table(hosts).with_own_usage()
         with metrics.scheduler_timer('filter'):
             rows, funnel = filters.filter_table(self._filters(spec), table,
                                                 spec)
@@ -68,7 +68,7 @@ class Scheduler:
         """``(nearest, relaxations)`` of ``spec`` on ``hosts`` for a dry
         run (see ``explain``): no relaxations when every instance fits.
         Nothing changes."""
-        table = host_table.as_table(hosts).for_request()
+        table = host_table.as_table(hosts).with_own_usage()
         with metrics.scheduler_timer('filter'):
             closest = explain.nearest(self._filters(spec), table, spec)
             relaxer = self._relaxer(spec, table)
@@ -79,7 +79,7 @@ class Scheduler:
     def relaxations(self, spec, hosts):
         """The single changes with which every instance of ``spec`` would
         be placed on ``hosts`` (``explain.Relaxer``)."""
-        table = host_table.as_table(hosts).for_request()
+        table = host_table.as_table(hosts).with_own_usage()
         with metrics.scheduler_timer('filter'):
             return self._relaxer(spec, table).relaxations()
 
@@ -97,7 +97,7 @@ class Scheduler:
         ``spec`` the driver would place on each host, one request after
         another, under its filters and the group's hard policy (``fit``).
         """
-        table = host_table.as_table(hosts).for_request()
+        table = host_table.as_table(hosts).with_own_usage()
         candidates, counts = fit.placeable(
             self._filters(spec), table, spec,
             lambda relaxed: self.first_pick(relaxed, table),

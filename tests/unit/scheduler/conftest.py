@@ -84,7 +84,7 @@ def keeps(survivors):
 def raw():
     """One weigher's raw metric of each host, through the production path."""
     def run(weigher, hosts, spec):
-        table = host_table.as_table(hosts).for_request()
+        table = host_table.as_table(hosts).with_own_usage()
         return list(weigher.weigh_rows(table, np.arange(len(hosts)), spec))
     return run
 

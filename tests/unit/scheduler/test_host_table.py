@@ -175,7 +175,7 @@ def test_free_kept_through_usage_changes_is_free_recomputed(make_host,
     table = host_table.HostTable.from_host_states(hosts)
     for resource in ('vcpus', 'memory_mb', 'disk_gb', gpu):
         table.free(resource)
-    view = table.for_request()
+    view = table.with_own_usage()
     view.consume(1, make_spec(vcpus=3, custom_resources={gpu: 1}))
     # The request's view sees what it consumed, patched; the worker's
     # table does not (scale: a request never changes the shared table).

@@ -231,8 +231,8 @@ class _PerHost(filters.BaseHostFilter):
 
 def _both(conf, built_in, rule, table, spec):
     per_host = _PerHost(conf, built_in.name, rule)
-    return (filters.filter_table([built_in], table.for_request(), spec),
-            filters.filter_table([per_host], table.for_request(), spec))
+    return (filters.filter_table([built_in], table.with_own_usage(), spec),
+            filters.filter_table([per_host], table.with_own_usage(), spec))
 
 
 def _same(ours, theirs):
@@ -335,8 +335,8 @@ def test_every_builtin_weigher_agrees_with_its_per_host_metric(conf, cases):
     for spec in specs:
         for weigher in built_in:
             per_host = _PerHostWeigher(conf, weigher, rules[weigher.name])
-            ours = weighers.weigh_rows([weigher], table.for_request(), rows,
+            ours = weighers.weigh_rows([weigher], table.with_own_usage(), rows,
                                        spec)
-            theirs = weighers.weigh_rows([per_host], table.for_request(),
+            theirs = weighers.weigh_rows([per_host], table.with_own_usage(),
                                          rows, spec)
             assert np.allclose(ours[0], theirs[0]), weigher.name

@@ -122,7 +122,7 @@ def test_patched_weights_are_those_of_a_full_pass(conf, make_host,
                                        vcpus=rng.choice([0, 1])))
         if rng.random() < 0.2:
             rows = np.sort(rng.sample(range(len(hosts)), 150))
-        view = table.for_request()
+        view = table.with_own_usage()
         patched = weighers.weigh_rows(chain, view, rows, make_spec(), last)
         full = weighers.weigh_rows(chain, view, rows, make_spec())
         assert patched[0].tobytes() == full[0].tobytes()
@@ -164,7 +164,7 @@ def test_weights_patched_from_the_tables_changes_are_those_of_a_full_pass(
             added += 1
         if rng.random() < 0.05:
             table.remove([table.ids[rng.randrange(len(table))]])
-        view = table.for_request()
+        view = table.with_own_usage()
         for _ in range(rng.choice([1, 1, 3])):
             everything = np.arange(len(view))
             patched = weighers.weigh_rows(chain, view, everything,
@@ -206,7 +206,7 @@ def test_weights_stay_those_of_a_full_pass_as_the_last_host_leaves_a_bound(
     last = weighers.LastWeights()
     rng = random.Random(4)
     for step in range(80):
-        view = table.for_request()
+        view = table.with_own_usage()
         everything = np.arange(len(view))
         patched = weighers.weigh_rows(chain, view, everything, make_spec(),
                                       last)
