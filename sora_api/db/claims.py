@@ -71,13 +71,8 @@ def claim(db, project_id, user_id, request, hosts, group=None,
             # Hosts in a fixed order, so concurrent claims lock rows in the
             # same order and cannot deadlock one another.
             for host_id in sorted(per_host):
-                count = per_host[host_id]
-                asked = {r: v * count for r, v in resources.items()}
-                if not (usage.claim_host(conn, host_id, asked, count, now)
-                        and usage.claim_inventories(conn, host_id,
-                                                    custom, count)):
-                    raise exception.ClaimConflict(
-                        reason='host %s has no room left' % host_id)
+                usage.arrive(conn, host_id, resources, custom,
+                             per_host[host_id], now)
             quotas.consume(conn, project_id, amounts, quota_limits or {})
             conn.execute(_INSERT_SCHEDULE, dict(
                 id=record.id, project_id=project_id, user_id=user_id,

@@ -91,21 +91,10 @@ def _swap_hosts(conn, schedule, targets, now):
     # Hosts in a fixed order, as the claim takes them, so concurrent
     # claims and moves cannot deadlock one another.
     for host_id in sorted(set(arriving) | set(leaving)):
-        count = leaving[host_id]
-        if count:
-            usage.release_host(
-                conn, host_id, {r: v * count for r, v in resources.items()},
-                count, now)
-            for name, amount in sorted(custom.items()):
-                usage.release_inventory(conn, host_id, name,
-                                            amount * count)
-        count = arriving[host_id]
-        if count and not (
-                usage.claim_host(
-                    conn, host_id,
-                    {r: v * count for r, v in resources.items()}, count, now)
-                and usage.claim_inventories(conn, host_id, custom,
-                                                count)):
-            raise exception.ClaimConflict(
-                reason='host %s has no room left' % host_id)
+        if leaving[host_id]:
+            usage.leave(conn, host_id, resources, custom, leaving[host_id],
+                        now)
+        if arriving[host_id]:
+            usage.arrive(conn, host_id, resources, custom,
+                         arriving[host_id], now)
     return sorted(set(arriving) | set(leaving))

@@ -102,31 +102,16 @@ def _change_hosts(conn, schedule, resources, targets, now):
     hosts = sorted(set(staying) | set(leaving) | set(arriving))
     for host_id in hosts:
         if leaving[host_id]:
-            _release(conn, host_id, old_std, old_custom, leaving[host_id],
-                     now)
+            usage.leave(conn, host_id, old_std, old_custom,
+                        leaving[host_id], now)
         if staying[host_id] and not _grow(
                 conn, host_id, (old_std, old_custom), (new_std, new_custom),
                 staying[host_id], now):
             raise NoRoomInPlace(host_id=host_id)
-        n = arriving[host_id]
-        if n and not (
-                usage.claim_host(conn, host_id, _times(new_std, n), n,
-                                     now)
-                and usage.claim_inventories(conn, host_id, new_custom,
-                                                n)):
-            raise exception.ClaimConflict(
-                reason='host %s has no room left' % host_id)
+        if arriving[host_id]:
+            usage.arrive(conn, host_id, new_std, new_custom,
+                         arriving[host_id], now)
     return hosts
-
-
-def _times(amounts, count):
-    return {r: v * count for r, v in amounts.items()}
-
-
-def _release(conn, host_id, standard, custom, count, now):
-    usage.release_host(conn, host_id, _times(standard, count), count, now)
-    for name, amount in sorted(custom.items()):
-        usage.release_inventory(conn, host_id, name, amount * count)
 
 
 def _grow(conn, host_id, old, new, count, now):

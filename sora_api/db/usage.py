@@ -15,6 +15,7 @@ import functools
 import sqlalchemy as sa
 
 from sora_api import capacity
+from sora_api import exception
 from sora_api import timeutils
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
@@ -70,6 +71,28 @@ def claim_host(conn, host_id, asked, instances, now):
     params.update(host_id=host_id, count=instances, now=now)
     result = conn.execute(_claim_statement(checked, instances > 0), params)
     return result.rowcount == 1
+
+
+def arrive(conn, host_id, standard, custom, count, now):
+    """``count`` instances, each of ``standard`` (v1 field -> amount) and
+    ``custom`` (class -> amount), arrive on a host; ``ClaimConflict`` when
+    it has no room left (or is disabled)."""
+    if not (claim_host(conn, host_id, _times(standard, count), count, now)
+            and claim_inventories(conn, host_id, custom, count)):
+        raise exception.ClaimConflict(
+            reason='host %s has no room left' % host_id)
+
+
+def leave(conn, host_id, standard, custom, count, now):
+    """``count`` instances, each of ``standard`` and ``custom``, leave a
+    host: what they held is given back."""
+    release_host(conn, host_id, _times(standard, count), count, now)
+    for name, amount in sorted(custom.items()):
+        release_inventory(conn, host_id, name, amount * count)
+
+
+def _times(amounts, count):
+    return {r: v * count for r, v in amounts.items()}
 
 
 def claim_inventories(conn, host_id, custom, count):
