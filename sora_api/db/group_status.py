@@ -98,15 +98,18 @@ def get(db, project_id, name, service_down_time):
 def broken_hard_policies(db, service_down_time):
     """How many groups (every project's) under a hard policy do not hold
     it now."""
+    hard = G.c.policy.in_(sorted(topology.HARD_POLICIES))
     with db.connection() as conn:
         groups = conn.execute(sa.select(
             G.c.project_id, G.c.name, G.c.policy, G.c.topology_key,
-            G.c.max_per_domain).where(
-            G.c.policy.in_(sorted(topology.HARD_POLICIES)))).all()
+            G.c.max_per_domain).where(hard)).all()
         if not groups:
             return 0
-        members = _members(conn, service_down_time,
-                           S.c.group_name.is_not(None))
+        # Only those groups' members: a scrape need not read every
+        # grouped instance's host and metadata.
+        members = _members(conn, service_down_time, sa.exists().where(
+            G.c.project_id == S.c.project_id, G.c.name == S.c.group_name,
+            hard))
     return sum(
         1 for project_id, name, policy, key, limit in groups
         if (project_id, name) in members
