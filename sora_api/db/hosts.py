@@ -472,58 +472,44 @@ def _changes(conn, rows, fresh, deleted, cursor, reload):
                    projects={h: all_projects.get(h, []) for h in fresh})
 
 
-def _traits(conn, host_ids):
-    T = models.HostTrait
-    query = sa.select(T.host_id, T.trait)
+def _per_host(conn, table, columns, host_ids):
+    """``{host_id: [row of ``columns``, ...]}`` of an attribute table;
+    ``host_ids`` None: every host."""
+    query = sa.select(table.c.host_id, *(table.c[c] for c in columns))
     if host_ids is not None:
         if not host_ids:
             return {}
-        query = query.where(T.host_id.in_(host_ids))
-    traits = {}
-    for host_id, trait in conn.execute(query):
-        traits.setdefault(host_id, []).append(trait)
-    return traits
+        query = query.where(table.c.host_id.in_(host_ids))
+    found = {}
+    for host_id, *values in conn.execute(query):
+        found.setdefault(host_id, []).append(values)
+    return found
+
+
+def _traits(conn, host_ids):
+    """``{host_id: [trait, ...]}``; None: all hosts."""
+    return {host_id: [trait for trait, in rows] for host_id, rows in
+            _per_host(conn, T, ('trait',), host_ids).items()}
 
 
 def _metadata(conn, host_ids):
-    M = models.HostMetadata
-    query = sa.select(M.host_id, M.key, M.value)
-    if host_ids is not None:
-        if not host_ids:
-            return {}
-        query = query.where(M.host_id.in_(host_ids))
-    metadata = {}
-    for host_id, key, value in conn.execute(query):
-        metadata.setdefault(host_id, {})[key] = value
-    return metadata
+    """``{host_id: {key: value}}``; None: all hosts."""
+    return {host_id: dict(rows) for host_id, rows in
+            _per_host(conn, M, ('key', 'value'), host_ids).items()}
 
 
 def _taints(conn, host_ids):
     """``{host_id: [{"key", "value", "effect"}, ...]}``; None: all hosts."""
-    query = sa.select(TAINTS.c.host_id, TAINTS.c.key, TAINTS.c.value,
-                      TAINTS.c.effect)
-    if host_ids is not None:
-        if not host_ids:
-            return {}
-        query = query.where(TAINTS.c.host_id.in_(host_ids))
-    taints = {}
-    for host_id, key, value, effect in conn.execute(query):
-        taints.setdefault(host_id, []).append(
-            {'key': key, 'value': value, 'effect': effect})
-    return taints
+    fields = ('key', 'value', 'effect')
+    return {host_id: [dict(zip(fields, row)) for row in rows]
+            for host_id, rows in
+            _per_host(conn, TAINTS, fields, host_ids).items()}
 
 
 def _projects(conn, host_ids):
     """``{host_id: [project id, ...]}``; None: all hosts."""
-    query = sa.select(PROJECTS.c.host_id, PROJECTS.c.project_id)
-    if host_ids is not None:
-        if not host_ids:
-            return {}
-        query = query.where(PROJECTS.c.host_id.in_(host_ids))
-    projects = {}
-    for host_id, project_id in conn.execute(query):
-        projects.setdefault(host_id, []).append(project_id)
-    return projects
+    return {host_id: [project for project, in rows] for host_id, rows in
+            _per_host(conn, PROJECTS, ('project_id',), host_ids).items()}
 
 
 _INVENTORY_COLUMNS = (INV.c.host_id, INV.c.resource_class) + tuple(
