@@ -448,6 +448,12 @@ def _paths(max_instances, max_hold_seconds):
                         '200': _answer('The group.', {
                             'type': 'object',
                             'properties': {'group': _GROUP}})})}},
+        '/ui': {'get': {
+            'summary': 'Sends a browser to /ui/.',
+            'security': [],
+            'responses': {'301': {
+                'description': 'The dashboard is at /ui/.',
+                'headers': {'Location': {'schema': {'type': 'string'}}}}}}},
         '/ui/': {'get': {
             'summary': "The operator's dashboard (asks for a token).",
             'security': [],

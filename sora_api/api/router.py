@@ -57,6 +57,7 @@ ROUTES = {
     '/v1/groups': {'GET': ('groups', 'index')},
     '/v1/groups/{name}': {'GET': ('groups', 'show')},
     '/v1/events': {'GET': ('events', 'index')},
+    '/ui': {'GET': ('ui', 'to_index')},
     '/ui/': {'GET': ('ui', 'index')},
     '/ui/{asset}': {'GET': ('ui', 'asset')},
 }

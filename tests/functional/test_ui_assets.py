@@ -45,3 +45,10 @@ def test_anything_else_under_ui_is_404(api, path):
 def test_the_api_still_needs_a_token(api):
     sora_server.assert_error(api.request('GET', '/v1/hosts'), 401,
                              'sora.unauthorized')
+
+
+def test_ui_without_the_slash_sends_the_browser_to_the_dashboard(api):
+    response = api.request('GET', '/ui', allow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers['Location'] == api.url + '/ui/'
+    assert api.request('GET', '/ui').url == api.url + '/ui/'

@@ -11,6 +11,7 @@ import webob
 
 from sora_api.api import controllers
 from sora_api.api import errors
+from sora_api.api import wsgi
 
 DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))), 'ui')
@@ -30,6 +31,12 @@ class UiController(controllers.Controller):
         # NOTE: read once: the files are small and ship with the code.
         self.files = {name: _read(name) for name in os.listdir(DIRECTORY)
                       if os.path.splitext(name)[1] in TYPES}
+
+    def to_index(self, req):
+        """GET /ui: the dashboard is at /ui/ (its assets are relative)."""
+        response = webob.Response(status=301)
+        response.headers['Location'] = wsgi.base_url(req) + '/ui/'
+        return response
 
     def index(self, req):
         """GET /ui/: the dashboard page."""

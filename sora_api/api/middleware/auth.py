@@ -11,7 +11,7 @@ from sora_api.api import middleware
 from sora_api.api.middleware import request_id
 from sora_api.db import tokens
 
-PUBLIC_PATHS = frozenset(['/', '/healthcheck', '/openapi.json'])
+PUBLIC_PATHS = frozenset(['/', '/healthcheck', '/openapi.json', '/ui'])
 # The dashboard's static files: the page asks for a token itself.
 PUBLIC_PREFIX = '/ui/'
 
