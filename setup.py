@@ -63,7 +63,8 @@ setuptools.setup(
     long_description_content_type='text/markdown',
     license='Apache-2.0',
     python_requires='>=3.10',
-    packages=setuptools.find_packages(exclude=['tests', 'tests.*']),
+    packages=setuptools.find_packages(
+        exclude=['tests', 'tests.*', 'benchmarks', 'benchmarks.*']),
     include_package_data=True,
     package_data={'sora_api': ['etc/*', 'db/migrations/*.mako', 'ui/*']},
     # NOTE: sora_api/etc is a symlink git tracks as a file; setuptools-scm

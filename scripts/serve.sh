@@ -39,6 +39,6 @@ token() {  # token NAME USER PROJECT ROLE: create once, keep in $STATE/NAME-toke
 token admin admin admin admin
 token member demo-user demo member
 
-echo "Admin token:  $STATE/admin-token   (export TOKEN=\$(cat $STATE/admin-token))"
-echo "Member token: $STATE/member-token  (export MEMBER=\$(cat $STATE/member-token))"
+echo "Admin token:  $STATE/admin-token   (ADMIN=\"X-Auth-Token: \$(cat $STATE/admin-token)\")"
+echo "Member token: $STATE/member-token  (MEMBER=\"X-Auth-Token: \$(cat $STATE/member-token)\")"
 exec "$VENV/bin/sora-api" --config-file "$STATE/sora.conf"
