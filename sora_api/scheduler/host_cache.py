@@ -8,14 +8,20 @@ one tiny query; a busy one, the few rows other requests just claimed on.
 
 The table may still lag a concurrent claim by a moment; that is safe,
 because the claim itself is decided by the database, and a lost claim makes
-the manager place the request again on a fresher table. Requests never
-change the table (they consume on a view of it), so a claim that fails
-after its host was chosen leaves nothing behind; only the database's
-changes do. A database that is not the one read before (another identity,
-a counter that went back: a backup restored under running servers) is
-read again in full.
+the manager place the request again on a fresher table. Requests consume
+on a view of the table; the one thing they add to the table itself is
+their claim while it is in flight (``hold``), as Nova's scheduler counts
+an instance on its host state as soon as it picks the host: concurrent
+requests of the worker then see that room as taken and pick other hosts,
+rather than all queueing on the best host's row in the database. A hold
+is given back when its claim ends, whichever way, so a claim that fails
+leaves nothing behind; only the database's changes do. A database that
+is not the one read before (another identity, a counter that went back: a
+backup restored under running servers) is read again in full.
 """
 
+import collections
+import itertools
 import threading
 
 from sora_api.scheduler import host_table
@@ -37,6 +43,9 @@ class HostCache:
         self._table = host_table.HostTable()
         self._seq = -1
         self._catching_up = threading.Lock()
+        # hold number -> ({host_id: instances}, spec) of claims in flight.
+        self._holds = {}
+        self._numbers = itertools.count()
 
     def table(self, own_read=False):
         """The current table, after catching up with the database.
@@ -65,6 +74,38 @@ class HostCache:
                 self._table.update(changes.rows)
                 self._table.remove(changes.deleted)
                 self._seq = changes.seq
+                # The rows read carry the database's usage: the claims
+                # still in flight on them are counted again on top.
+                self._take({row['id'] for row in changes.rows}, 1)
         finally:
             self._catching_up.release()
         return self._table
+
+    def hold(self, host_ids, spec):
+        """Count one instance of ``spec`` on each of ``host_ids`` (a host
+        as often as it appears) in the table until ``release``: a claim in
+        flight. Returns the hold's number.
+
+        Called under the manager's table lock, like ``release``.
+        """
+        number = next(self._numbers)
+        self._holds[number] = (collections.Counter(host_ids), spec)
+        self._take(self._holds[number][0], 1, only=number)
+        return number
+
+    def release(self, number):
+        """Give back what hold ``number`` counted: its claim has ended."""
+        self._take(self._holds[number][0], -1, only=number)
+        del self._holds[number]
+
+    def _take(self, host_ids, sign, only=None):
+        """Apply the holds (``only``: that one) to the rows of
+        ``host_ids`` still in the table."""
+        position = self._table.position
+        for number, (counts, spec) in self._holds.items():
+            if only is not None and number != only:
+                continue
+            rows = {position[h]: n for h, n in counts.items()
+                    if h in host_ids and h in position}
+            if rows:
+                self._table.take_in_place(rows, spec, sign)

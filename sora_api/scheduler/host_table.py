@@ -448,6 +448,30 @@ class HostTable:
         self.changes.record([i])
         self._states.pop(i, None)
 
+    def take_in_place(self, counts, spec, sign=1):
+        """Rows ``counts`` (``{row: instances}``) take that many instances
+        of ``spec`` in this very table, as their claim would (no
+        ``io_ops``); ``sign`` -1 gives them back.
+
+        Only the worker's shared table is changed so, and only for claims
+        in flight (``HostCache.hold``), under the manager's table lock:
+        no view of it is in use meanwhile.
+        """
+        rows = sorted(counts)
+        for i in rows:
+            n = sign * counts[i]
+            self.vcpus_used[i] += n * spec.vcpus
+            self.memory_mb_used[i] += n * spec.memory_mb
+            self.disk_gb_used[i] += n * spec.disk_gb
+            self.instances[i] += n
+            for name, amount in spec.custom_resources.items():
+                columns = self.inventories.get(name)
+                if columns is not None:
+                    columns['used'][i] += n * amount
+            self._states.pop(i, None)
+        self._patch_free(rows)
+        self.changes.record(rows)
+
     def consumed(self, counts, spec, io_ops=True):
         """A view in which row ``i`` has taken ``counts[i]`` instances of
         ``spec``, as ``consume`` called that often would leave it.

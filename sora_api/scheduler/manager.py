@@ -1,9 +1,11 @@
 """The scheduler manager: builds the request, runs the driver, claims.
 
 The schedules controller calls it; it is the only place that turns a
-placement decision into a database claim. When a claim loses a race to a
-concurrent request, the request is placed again on fresh host data (so it
-lands on the next-best host), up to ``[scheduler] max_claim_attempts``.
+placement decision into a database claim. While a claim is in flight, its
+worker's host table counts it (``HostCache.hold``), so the worker's other
+requests place around it. When a claim loses a race to a concurrent
+request, the request is placed again on fresh host data (so it lands on
+the next-best host), up to ``[scheduler] max_claim_attempts``.
 """
 
 import dataclasses
@@ -294,6 +296,7 @@ class SchedulerManager:
                     chosen = self._placed_or_explained(
                         request, spec,
                         self._table_for(request, own_read=attempt > 1))
+                    hold = self.cache.hold([h.id for h in chosen], spec)
             except exception.NoValidHost as e:
                 metrics.no_valid_host(e.explanation)
                 raise
@@ -317,6 +320,9 @@ class SchedulerManager:
                          'the request again.', attempt, attempts, e)
             except exception.IdempotencyKeyTaken:
                 return self._idempotent_result(project_id, idempotency), False
+            finally:
+                with self._table_lock:
+                    self.cache.release(hold)
         metrics.no_valid_host()
         raise exception.NoValidHost(
             reason='Every claim lost a race with concurrent requests after '

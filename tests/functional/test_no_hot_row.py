@@ -144,3 +144,57 @@ def test_events_are_numbered_in_commit_order_and_a_held_one_delays_none(
         ('schedule.created', since)]
     assert _events(srv, page['next'])['events'] == []
     db.engine.dispose()
+
+
+def _waiting_on_a_lock(db):
+    """How many sessions of this database wait for a row lock."""
+    with db.engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+            "'Lock' AND datname = current_database()").scalar_one()
+
+
+def test_a_claim_in_flight_sends_the_next_request_to_another_host(
+        start_server):
+    """A worker counts its own claims in flight: while one waits on the
+    best host's row, the worker's next request goes to the next-best host
+    rather than queueing behind it."""
+    srv = start_server({'api': {'workers': 1}})
+    best = srv.request('POST', '/v1/hosts', as_='admin', json={
+        'name': 'best', 'vcpus': 8, 'memory_mb': 8192, 'disk_gb': 10})
+    second = srv.request('POST', '/v1/hosts', as_='admin', json={
+        'name': 'second', 'vcpus': 8, 'memory_mb': 6144, 'disk_gb': 10})
+    assert best.status_code == second.status_code == 201
+    best, second = best.json()['host'], second.json()['host']
+    body = {'resources': {'vcpus': 1, 'memory_mb': 4096}}
+    db = srv.database()
+    answers = []
+    with db.engine.connect() as locker:
+        # The best host's row, locked as a concurrent claim would hold it.
+        locker.exec_driver_sql(
+            'SELECT 1 FROM hosts WHERE id = %(id)s FOR UPDATE',
+            {'id': best['id']})
+        first = threading.Thread(target=lambda: answers.append(srv.request(
+            'POST', '/v1/schedules', as_='member', json=body,
+            timeout=HELD)))
+        first.start()
+        for _ in range(200):
+            if _waiting_on_a_lock(db):
+                break
+            threading.Event().wait(0.05)
+        else:
+            pytest.fail('the first claim never waited on the locked row')
+        response = srv.request('POST', '/v1/schedules', as_='member',
+                               json=body, timeout=HELD / 2)
+        assert response.status_code == 201, response.text
+        assert response.json()['schedule']['allocations'][0][
+            'host_id'] == second['id']
+        assert first.is_alive()
+        locker.rollback()
+    first.join(HELD)
+    assert answers[0].status_code == 201, answers[0].text
+    assert answers[0].json()['schedule']['allocations'][0][
+        'host_id'] == best['id']
+    assert srv.usage(best['id'])['memory_mb_used'] == 4096
+    assert srv.usage(second['id'])['memory_mb_used'] == 4096
+    db.engine.dispose()

@@ -79,3 +79,49 @@ def test_a_reload_replaces_the_table_instead_of_updating_it(make_host):
     after = cache.table()
     assert after.ids == ['id-c']
     assert before.ids == ['id-a', 'id-b']
+
+
+def test_a_claim_in_flight_counts_until_released_across_catch_ups(
+        make_host, make_spec):
+    feeds = [
+        _Changes([_row(make_host, 'a'), _row(make_host, 'b')], [], 5),
+        # The database's own change to a (another worker's claim) arrives
+        # while the hold is in flight: the hold is counted on top of it.
+        _Changes([{k: v for k, v in _row(make_host, 'a', vcpus_used=3,
+                                         instances=1).items()
+                   if k not in ('traits', 'metadata')}], [], 6),
+        None,
+    ]
+    cache = host_cache.HostCache(lambda seq: feeds.pop(0))
+    table = cache.table()
+    spec = make_spec(vcpus=2, memory_mb=512, disk_gb=10)
+    hold = cache.hold(['id-a', 'id-a', 'id-b'], spec)
+    assert table.vcpus_used.tolist() == [4, 2]
+    assert table.memory_mb_used.tolist() == [1024, 512]
+    assert table.instances.tolist() == [2, 1]
+    assert table.free('vcpus').tolist() == [4, 6]
+    table = cache.table()
+    assert table.vcpus_used.tolist() == [3 + 4, 2]
+    assert table.instances.tolist() == [1 + 2, 1]
+    cache.release(hold)
+    table = cache.table()
+    assert table.vcpus_used.tolist() == [3, 0]
+    assert table.memory_mb_used.tolist() == [0, 0]
+    assert table.instances.tolist() == [1, 0]
+    assert table.free('vcpus').tolist() == [5, 8]
+    # What the weighers kept learns which rows the hold changed.
+    assert table.changes.since(0) is not None
+
+
+def test_a_hold_on_a_host_deleted_meanwhile_is_dropped_quietly(
+        make_host, make_spec):
+    feeds = [_Changes([_row(make_host, 'a'), _row(make_host, 'b')], [], 5),
+             _Changes([], ['id-a'], 6)]
+    cache = host_cache.HostCache(lambda seq: feeds.pop(0))
+    cache.table()
+    hold = cache.hold(['id-a', 'id-b'], make_spec())
+    table = cache.table()
+    assert table.ids == ['id-b']
+    assert table.vcpus_used.tolist() == [1]
+    cache.release(hold)
+    assert table.vcpus_used.tolist() == [0]
