@@ -1,9 +1,9 @@
 """Creating a schedule: the atomic claim that writes it.
 
-A claim is one transaction: the conditional ``UPDATE`` of each host and of
-each custom class on it (``usage``), the project's usage within its quota,
-the schedule row, its allocations, the group's generation compare-and-swap
-(``groups``) and the idempotency key. Any lost race rolls the whole
+A claim is one transaction: the group's generation compare-and-swap
+(``groups``), the conditional ``UPDATE`` of each host and of each custom
+class on it (``usage``), the schedule row, its allocations, the idempotency
+key and, last, the project's usage within its quota. Any lost race rolls the whole
 transaction back, so a schedule has all its allocations or none.
 """
 
@@ -73,7 +73,6 @@ def claim(db, project_id, user_id, request, hosts, group=None,
             for host_id in sorted(per_host):
                 usage.arrive(conn, host_id, resources, custom,
                              per_host[host_id], now)
-            quotas.consume(conn, project_id, amounts, quota_limits or {})
             conn.execute(_INSERT_SCHEDULE, dict(
                 id=record.id, project_id=project_id, user_id=user_id,
                 status=record.status, group_name=group, request=request,
@@ -92,6 +91,10 @@ def claim(db, project_id, user_id, request, hosts, group=None,
                     for name, amount in sorted(custom.items())])
             if idempotency:
                 _insert_key(conn, project_id, idempotency, record.id)
+            # NOTE: the project's usage rows are shared by all of its
+            # claims, which queue on them until each commits: taken after
+            # every row of the claim's own, so each holds them briefly.
+            quotas.consume(conn, project_id, amounts, quota_limits or {})
             db_hosts.mark_changed(conn, per_host)
             events.schedule(conn, 'schedule.created', record.id, project_id)
     except quotas.Exceeded:

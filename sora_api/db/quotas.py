@@ -92,8 +92,8 @@ def consume(conn, project_id, amounts, default_limits):
     """Add ``amounts`` (resource -> amount) to the project's usage.
 
     Raises ``Exceeded`` when a resource would pass its limit; the caller's
-    transaction then rolls back. Runs in the claim's transaction, after the
-    hosts' conditional updates.
+    transaction then rolls back. Runs in the claim's transaction, after its
+    other rows: every claim of the project queues on these until it ends.
     """
     resources = tuple(sorted(r for r, n in amounts.items() if n))
     if not resources:
