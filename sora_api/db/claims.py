@@ -3,8 +3,8 @@
 A claim is one transaction: the group's generation compare-and-swap
 (``groups``), the conditional ``UPDATE`` of each host and of each custom
 class on it (``usage``), the schedule row, its allocations, the idempotency
-key and, last, the project's usage within its quota. Any lost race rolls the whole
-transaction back, so a schedule has all its allocations or none.
+key and, last, the project's usage within its quota. Any lost race rolls
+the whole transaction back, so a schedule has all its allocations or none.
 """
 
 import collections
