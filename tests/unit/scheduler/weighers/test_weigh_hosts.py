@@ -8,6 +8,7 @@ import pytest
 from sora_api.scheduler import host_table
 from sora_api.scheduler import plugins
 from sora_api.scheduler import weighers
+from tests import docblocks
 
 
 class RawWeigher(weighers.BaseHostWeigher):
@@ -328,3 +329,23 @@ def test_patched_weights_with_declared_bounds_are_those_of_a_full_pass(
     values = table.free('memory_mb')[rows] / 1024.0 - 2.5
     assert full[1]['_FinalFreeRam'].tolist() == (values + 0.0).tolist()
     assert values.min() < 0.0 < 1.0 < values.max()
+
+
+def test_the_documented_final_weigher_shows_its_sum_as_it_is(
+        conf, make_host, make_spec):
+    namespace = {}
+    exec(docblocks.block('plugin-weigher')
+         + docblocks.block('plugin-final-weigher'), namespace)
+    weigher = namespace['RackBudgetWeigher'](conf)
+    hosts = [make_host('a', metadata={'spare_watts': '100',
+                                      'spare_btu': '30'}),
+             make_host('b', metadata={'spare_watts': '300',
+                                      'spare_btu': '10'}),
+             make_host('c', metadata={'spare_watts': '200',
+                                      'spare_btu': '20'})]
+    weighed = weighers.weigh_hosts([weigher], hosts, make_spec())
+    # 2.0 x watts (0, 1, 0.5) + 0.5 x cooling (1, 0, 0.5), not rescaled
+    # to [0, 1].
+    assert [(w.host.name, w.weights['RackBudgetWeigher'], w.weight)
+            for w in weighed] == [('b', 2.0, 2.0), ('c', 1.25, 1.25),
+                                  ('a', 0.5, 0.5)]
