@@ -9,6 +9,7 @@ entry-point name is the key of its contribution in ``WeighedHost.weights``.
 """
 
 import dataclasses
+import weakref
 
 import numpy as np
 
@@ -151,8 +152,11 @@ def _share(raw, low, high, multiplier, out=None):
 class _Metric:
     """One weigher's raw metrics as last weighed, and their bounds.
 
-    ``raw`` is its own copy; ``source`` the array the weigher handed back
-    (a table column changes in place: the table's ``changes`` tell where).
+    ``raw`` is its own copy; ``source`` a weak reference to the array the
+    weigher handed back when that is one of the table's columns (it
+    changes in place: the table's ``changes`` tell where), else None. A
+    strong one kept each weigher's last array alive between requests,
+    columns the table had since replaced included.
     ``low`` and ``high`` are kept with how many rows hold each, counted
     only once a row leaves one (None: not counted yet), so a change of a
     few rows finds the new bounds without a pass over all of them unless
@@ -170,12 +174,21 @@ class _Metric:
         self.share = share
         self.bounds = bounds
 
-    def fill(self, source, multiplier):
+    def fill(self, source, owned, multiplier):
         """Weigh ``source`` afresh, into this metric's own arrays."""
-        self.source = source
+        self.remember(source, owned)
         self.raw[...] = source
         self._bounds()
         _share(self.raw, self.low, self.high, multiplier, out=self.share)
+
+    def remember(self, source, owned):
+        """``source`` was weighed last; ``owned``: it is a column of the
+        table weighed."""
+        self.source = weakref.ref(source) if owned else None
+
+    def weighed(self, source):
+        """True when ``source`` is the table column weighed last."""
+        return self.source is not None and self.source() is source
 
     def _bounds(self):
         self.low, self.high = _bounds(self.raw, self.bounds)
@@ -234,7 +247,12 @@ class LastWeights:
         self._last = None
         # NOTE: arrays kept from one full weighing to the next: on a busy
         # worker a fresh 100k-row array costs more in page faults (each
-        # new page touched) than the arithmetic done in it.
+        # new page touched) than the arithmetic done in it. That is all it
+        # keeps: per weigher active in a request its raw values (to find
+        # the changed rows) and its share (so a moved bound costs that
+        # weigher's share alone, not every one's), and the total: at most
+        # 2 x weighers + 1 float64 arrays of the most candidates seen,
+        # 10.5 MiB at 100k hosts and six active weighers.
         self._buffers = {}
 
     def _buffer(self, slot, count):
@@ -260,8 +278,8 @@ class LastWeights:
         bounds_moved = False
         for j, (_, multiplier, _, source) in enumerate(active):
             metric = metrics[j]
-            if (logged is not None and source is metric.source
-                    and table.owns(source)):
+            owned = table.owns(source)
+            if logged is not None and owned and metric.weighed(source):
                 where = logged
                 values = np.asarray(source[where], dtype=np.float64)
             else:
@@ -273,10 +291,10 @@ class LastWeights:
             if len(where) > len(rows) // _PATCHED_AT_MOST:
                 # Most rows differ (the candidates shifted, a capacity
                 # changed everywhere): patching would cost more than this.
-                metric.fill(source, multiplier)
+                metric.fill(source, owned, multiplier)
                 bounds_moved = True
                 continue
-            metric.source = source
+            metric.remember(source, owned)
             if metric.patch(where, values):
                 metric.share[where] = _share(values, metric.low, metric.high,
                                              multiplier)
@@ -305,7 +323,7 @@ class LastWeights:
         for j, (_, multiplier, bounds, source) in enumerate(active):
             metric = _Metric(self._buffer(('raw', j), count),
                              self._buffer(('share', j), count), bounds)
-            metric.fill(source, multiplier)
+            metric.fill(source, table.owns(source), multiplier)
             metrics.append(metric)
         total = self._buffer('total', count)
         total.fill(0.0)

@@ -1,6 +1,8 @@
 """weigh_hosts: normalise, multiply, sum, sort best first."""
 
+import gc
 import random
+import weakref
 
 import numpy as np
 import pytest
@@ -349,3 +351,41 @@ def test_the_documented_final_weigher_shows_its_sum_as_it_is(
     assert [(w.host.name, w.weights['RackBudgetWeigher'], w.weight)
             for w in weighed] == [('b', 2.0, 2.0), ('c', 1.25, 1.25),
                                   ('a', 0.5, 0.5)]
+
+
+def test_the_last_weighing_keeps_its_own_arrays_only(conf, make_host,
+                                                     make_spec):
+    # What a driver keeps between requests: per weigher its raw values
+    # and its share, and the total, reused; no array a weigher handed
+    # back, nor a request's own columns, outlives the request.
+    handed = []
+
+    class Fresh(weighers.BaseHostWeigher):
+        def weigh_rows(self, table, rows, spec):
+            values = table.free('memory_mb')[rows] * 1.0
+            handed.append(weakref.ref(values))
+            return values
+
+    conf.set_override('io_ops_weight_multiplier', -1.0,
+                      group='filter_scheduler')
+    table = host_table.as_table([make_host(memory_mb=1024 * (1 + i % 4))
+                                 for i in range(64)])
+    chain = plugins.load_weighers(conf) + [Fresh(conf)]
+    last = weighers.LastWeights()
+    rows = np.arange(len(table))
+    for step in range(6):
+        view = table.with_own_usage()
+        weighers.weigh_rows(chain, view, rows, make_spec(), last)
+        view.consume(step, make_spec())
+        # The view's own usage and free RAM now: a column no other
+        # request has.
+        handed.append(weakref.ref(view.free('memory_mb')))
+        weighers.weigh_rows(chain, view, rows, make_spec(), last)
+        del view
+    gc.collect()
+    assert [ref for ref in handed if ref() is not None] == []
+    active = [w for w in chain
+              if w.weight_multiplier() and w.applies(make_spec())]
+    assert len(last._buffers) == 2 * len(active) + 1
+    assert all(len(b) <= len(rows) + len(rows) // 16
+               for b in last._buffers.values())
