@@ -140,7 +140,8 @@ The raw value of a class is the host's free amount of it. A positive
 multiplier spreads over the hosts with most of the class free; a negative
 one keeps requests off the hosts with much of it, so requests that do not
 need GPUs leave the GPU hosts to those that do. Each class is normalised
-over the candidates on its own before the classes are summed.
+over the candidates on its own before the classes are summed; that sum is
+the weigher's share, added to the total (and shown in a dry run) as it is.
 
 Example: ``CUSTOM_GPU_A100:-1.0,CUSTOM_FPGA:-0.5``. Empty (the default):
 the weigher counts for nothing.

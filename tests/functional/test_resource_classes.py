@@ -202,6 +202,43 @@ def test_a_dry_run_shows_the_class_weigher_share_as_the_contract_says(
     assert candidates[-1]['weight'] < candidates[0]['weight']
 
 
+def test_a_dry_run_shows_the_sum_over_two_classes_as_the_class_weigher_share(
+        start_server):
+    srv = start_server({'filter_scheduler': {
+        'resource_class_weight_multipliers':
+            'CUSTOM_GPU_A100:-1.0,CUSTOM_FPGA:2.0'}})
+    for name in ('CUSTOM_GPU_A100', 'CUSTOM_FPGA'):
+        assert srv.request('PUT', '/v1/resource_classes/' + name,
+                           as_='admin').status_code == 201
+    for name, inventories in (
+            ('plain', {}),
+            ('gpu', {'CUSTOM_GPU_A100': {'total': 8}}),
+            ('both', {'CUSTOM_GPU_A100': {'total': 4},
+                      'CUSTOM_FPGA': {'total': 2}})):
+        response = srv.request('POST', '/v1/hosts', as_='admin', json={
+            'name': name, 'vcpus': 8, 'memory_mb': 8192, 'disk_gb': 10,
+            'inventories': inventories})
+        assert response.status_code == 201, response.text
+
+    def dry_run(resources):
+        response = schedule(srv, resources, dry_run=True)
+        assert response.status_code == 200, response.text
+        candidates = response.json()['candidates']
+        for candidate in candidates:
+            assert candidate['weight'] == sum(candidate['weights'].values())
+        return [(c['host_name'], c['weights']['ResourceClassWeigher'])
+                for c in candidates]
+
+    # The contract's share: the sum over the classes of the multiplier
+    # times the free amount normalised over the candidates. A100 free 0,
+    # 8, 4 -> 0, 1, 0.5; FPGA free 0, 0, 2 -> 0, 0, 1.
+    assert dry_run({'vcpus': 1}) == [
+        ('both', -0.5 + 2.0), ('plain', 0.0), ('gpu', -1.0)]
+    # Only the two GPU hosts are candidates: A100 free 8, 4 -> 1, 0.
+    assert dry_run({'vcpus': 1, 'CUSTOM_GPU_A100': 1}) == [
+        ('both', 2.0), ('gpu', -1.0)]
+
+
 @pytest.mark.parametrize('inventory, field', [
     ({'total': -1}, 'total'),
     ({'total': 2, 'reserved': 3}, 'reserved'),

@@ -1,13 +1,15 @@
 """Host weighers: rank the hosts that passed the filters.
 
 A weigher returns a raw metric for one host; ``weigh_hosts`` normalises each
-weigher's metrics to [0, 1] over the candidates, multiplies them by the
+weigher's metrics to [0, 1] over the candidates (or between the bounds the
+weigher declares, ``minval`` and ``maxval``), multiplies them by the
 weigher's multiplier and sums them, so no single metric dominates by its
 unit. A weigher is a ``sora.scheduler.weighers`` stevedore plugin; its
 entry-point name is the key of its contribution in ``WeighedHost.weights``.
 """
 
 import dataclasses
+import weakref
 
 import numpy as np
 
@@ -32,7 +34,19 @@ class BaseHostWeigher:
     the built-in weighers override ``weigh_rows`` and read the table's
     columns. ``weight_multiplier`` reads its option on each call, as Nova
     does: it runs once per request, not once per host.
+
+    ``minval`` and ``maxval`` bound the normalisation, as Nova's do: None
+    (the default) takes the candidates' least or greatest raw value; a
+    number is used instead, so a raw value ``v`` counts
+    ``(v - minval) / (maxval - minval)`` times the multiplier (equal
+    bounds: 0). Values beyond a declared bound are not clipped. A weigher
+    whose values are already final (on the scale of a multiplied share)
+    declares ``minval = 0.0``, ``maxval = 1.0`` and a multiplier of 1.0:
+    its values are added, and shown, as they are.
     """
+
+    minval = None
+    maxval = None
 
     def __init__(self, conf):
         self.conf = conf
@@ -68,12 +82,16 @@ def at(values, rows):
     return values if len(rows) == len(values) else values[rows]
 
 
-def normalize(values):
-    """Min-max normalise ``values`` to [0, 1]; all equal gives all 0.0."""
+def normalize(values, minval=None, maxval=None):
+    """Min-max normalise ``values`` to [0, 1]; all equal gives all 0.0.
+
+    ``minval`` or ``maxval``, when given, is used instead of the least or
+    greatest value (see ``BaseHostWeigher``); equal bounds give all 0.0.
+    """
     values = np.asarray(values, dtype=np.float64)
     if not len(values):
         return values
-    low, high = values.min(), values.max()
+    low, high = _bounds(values, (minval, maxval))
     if low == high:
         return np.zeros(len(values))
     normalised = values - low
@@ -98,16 +116,26 @@ def weigh_rows(weighers, table, rows, spec, last=None):
         multiplier = weigher.weight_multiplier()
         if multiplier and len(rows) and weigher.applies(spec):
             active.append((weigher.name, multiplier,
+                           (weigher.minval, weigher.maxval),
                            weigher.weigh_rows(table, rows, spec)))
     parts, total = (last or LastWeights()).weigh(table, rows, active)
-    shares = dict(zip((name for name, _, _ in active), parts))
+    shares = dict(zip((name for name, _, _, _ in active), parts))
     return total, {weigher.name: shares.get(weigher.name, zeros)
                    for weigher in weighers}
 
 
+def _bounds(raw, bounds):
+    """``(low, high)`` of a normalisation: the declared ``(minval,
+    maxval)``, each None one taken from ``raw``."""
+    minval, maxval = bounds
+    low = raw.min() if minval is None else np.float64(minval)
+    high = raw.max() if maxval is None else np.float64(maxval)
+    return low, high
+
+
 def _share(raw, low, high, multiplier, out=None):
-    """One weigher's raw metrics normalised to [0, 1], times multiplier
-    (into ``out`` if given)."""
+    """One weigher's raw metrics normalised between ``low`` and ``high``,
+    times multiplier (into ``out`` if given)."""
     if low == high:
         if out is None:
             return np.zeros(len(raw))
@@ -124,31 +152,46 @@ def _share(raw, low, high, multiplier, out=None):
 class _Metric:
     """One weigher's raw metrics as last weighed, and their bounds.
 
-    ``raw`` is its own copy; ``source`` the array the weigher handed back
-    (a table column changes in place: the table's ``changes`` tell where).
+    ``raw`` is its own copy; ``source`` a weak reference to the array the
+    weigher handed back when that is one of the table's columns (it
+    changes in place: the table's ``changes`` tell where), else None. A
+    strong one kept each weigher's last array alive between requests,
+    columns the table had since replaced included.
     ``low`` and ``high`` are kept with how many rows hold each, counted
     only once a row leaves one (None: not counted yet), so a change of a
     few rows finds the new bounds without a pass over all of them unless
     the last row holding one moved away from it, and a first weighing
-    costs no more than the bounds themselves.
+    costs no more than the bounds themselves. A bound the weigher declares
+    (``bounds``: its ``minval`` and ``maxval``) never moves, and is not
+    counted.
     """
 
-    __slots__ = ('source', 'raw', 'share', 'low', 'high', 'at_low',
-                 'at_high')
+    __slots__ = ('source', 'raw', 'share', 'bounds', 'low', 'high',
+                 'at_low', 'at_high')
 
-    def __init__(self, raw, share):
+    def __init__(self, raw, share, bounds):
         self.raw = raw
         self.share = share
+        self.bounds = bounds
 
-    def fill(self, source, multiplier):
+    def fill(self, source, owned, multiplier):
         """Weigh ``source`` afresh, into this metric's own arrays."""
-        self.source = source
+        self.remember(source, owned)
         self.raw[...] = source
         self._bounds()
         _share(self.raw, self.low, self.high, multiplier, out=self.share)
 
+    def remember(self, source, owned):
+        """``source`` was weighed last; ``owned``: it is a column of the
+        table weighed."""
+        self.source = weakref.ref(source) if owned else None
+
+    def weighed(self, source):
+        """True when ``source`` is the table column weighed last."""
+        return self.source is not None and self.source() is source
+
     def _bounds(self):
-        self.low, self.high = self.raw.min(), self.raw.max()
+        self.low, self.high = _bounds(self.raw, self.bounds)
         self.at_low = self.at_high = None
 
     def _held(self, count, bound, before, values):
@@ -169,13 +212,17 @@ class _Metric:
         before = self.raw[where]
         self.raw[where] = values
         low, high = self.low, self.high
-        if values.min() < low or values.max() > high:
+        minval, maxval = self.bounds
+        if ((minval is None and values.min() < low)
+                or (maxval is None and values.max() > high)):
             self._bounds()
-        else:
+            return self.low == low and self.high == high
+        if minval is None:
             self.at_low = self._held(self.at_low, low, before, values)
+        if maxval is None:
             self.at_high = self._held(self.at_high, high, before, values)
-            if self.at_low == 0 or self.at_high == 0:
-                self._bounds()
+        if self.at_low == 0 or self.at_high == 0:
+            self._bounds()
         return self.low == low and self.high == high
 
 
@@ -200,7 +247,12 @@ class LastWeights:
         self._last = None
         # NOTE: arrays kept from one full weighing to the next: on a busy
         # worker a fresh 100k-row array costs more in page faults (each
-        # new page touched) than the arithmetic done in it.
+        # new page touched) than the arithmetic done in it. That is all it
+        # keeps: per weigher active in a request its raw values (to find
+        # the changed rows) and its share (so a moved bound costs that
+        # weigher's share alone, not every one's), and the total: at most
+        # 2 x weighers + 1 float64 arrays of the most candidates seen,
+        # 10.5 MiB at 100k hosts and six active weighers.
         self._buffers = {}
 
     def _buffer(self, slot, count):
@@ -210,9 +262,10 @@ class LastWeights:
         return buffer[:count]
 
     def weigh(self, table, rows, active):
-        """``(shares, total)`` of the ``(name, multiplier, raw)`` weighers
-        over ``rows`` of ``table``."""
-        key = [(name, multiplier) for name, multiplier, _ in active]
+        """``(shares, total)`` of the ``(name, multiplier, bounds, raw)``
+        weighers over ``rows`` of ``table``."""
+        key = [(name, multiplier, bounds)
+               for name, multiplier, bounds, _ in active]
         last = self._last
         if (last is None or last['key'] != key
                 or last['count'] != len(rows)):
@@ -223,10 +276,10 @@ class LastWeights:
         metrics = last['metrics']
         changed = []
         bounds_moved = False
-        for j, (_, multiplier, source) in enumerate(active):
+        for j, (_, multiplier, _, source) in enumerate(active):
             metric = metrics[j]
-            if (logged is not None and source is metric.source
-                    and table.owns(source)):
+            owned = table.owns(source)
+            if logged is not None and owned and metric.weighed(source):
                 where = logged
                 values = np.asarray(source[where], dtype=np.float64)
             else:
@@ -238,10 +291,10 @@ class LastWeights:
             if len(where) > len(rows) // _PATCHED_AT_MOST:
                 # Most rows differ (the candidates shifted, a capacity
                 # changed everywhere): patching would cost more than this.
-                metric.fill(source, multiplier)
+                metric.fill(source, owned, multiplier)
                 bounds_moved = True
                 continue
-            metric.source = source
+            metric.remember(source, owned)
             if metric.patch(where, values):
                 metric.share[where] = _share(values, metric.low, metric.high,
                                              multiplier)
@@ -267,10 +320,10 @@ class LastWeights:
     def _full(self, table, rows, key, active):
         count = len(rows)
         metrics = []
-        for j, (_, multiplier, source) in enumerate(active):
+        for j, (_, multiplier, bounds, source) in enumerate(active):
             metric = _Metric(self._buffer(('raw', j), count),
-                             self._buffer(('share', j), count))
-            metric.fill(source, multiplier)
+                             self._buffer(('share', j), count), bounds)
+            metric.fill(source, table.owns(source), multiplier)
             metrics.append(metric)
         total = self._buffer('total', count)
         total.fill(0.0)

@@ -32,18 +32,14 @@ class ResourceClassWeigher(weighers.BaseHostWeigher):
 
     The contract's share is the sum over the classes of the multiplier
     times the class's free amounts min-max normalised over the candidates.
-
-    NOTE: the framework min-max normalises whatever ``weigh_rows`` returns
-    and multiplies it by ``weight_multiplier``, a number fixed before the
-    raw values are seen. With one class that is exact: the raw value is
-    the already normalised free amount (normalising it again changes
-    nothing) and the multiplier is the class's own, so a GPU host under
-    ``CUSTOM_GPU_A100:-1.0`` shows -1.0 and a host without GPUs 0.0. With
-    several classes the raw value is the contract's sum, so the ranking is
-    the contract's, but the framework's second normalisation rescales the
-    shown share to [0, sum of the multipliers' sizes]; showing the sum
-    itself needs a framework hook for weighers whose values are final.
+    ``weigh_rows`` computes exactly that, so its values are final: the
+    bounds 0 and 1 and the multiplier 1.0 make the framework add them, and
+    a dry run show them, as they are (normalising the sum again would
+    rescale it, and so change its weight against the other weighers).
     """
+
+    minval = 0.0
+    maxval = 1.0
 
     def __init__(self, conf):
         super().__init__(conf)
@@ -51,18 +47,14 @@ class ResourceClassWeigher(weighers.BaseHostWeigher):
                             if m}
 
     def weight_multiplier(self):
-        if len(self.multipliers) == 1:
-            return next(iter(self.multipliers.values()))
-        return sum(abs(m) for m in self.multipliers.values())
+        """1.0: the classes' own multipliers are in the values."""
+        return 1.0 if self.multipliers else 0.0
 
     def weigh_rows(self, table, rows, spec):
-        """The contract's share before the framework's normalisation:
-        with one class its normalised free amounts, with several the sum
-        of those times each class's multiplier."""
-        if len(self.multipliers) == 1:
-            [name] = self.multipliers
-            return weighers.normalize(table.free(name)[rows])
-        raw = np.zeros(len(rows))
+        """The contract's share: the sum over the classes of each one's
+        normalised free amounts times its multiplier."""
+        share = np.zeros(len(rows))
         for name, multiplier in sorted(self.multipliers.items()):
-            raw += weighers.normalize(table.free(name)[rows]) * multiplier
-        return raw
+            share += weighers.normalize(
+                weighers.at(table.free(name), rows)) * multiplier
+        return share

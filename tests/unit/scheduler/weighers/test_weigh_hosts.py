@@ -1,6 +1,8 @@
 """weigh_hosts: normalise, multiply, sum, sort best first."""
 
+import gc
 import random
+import weakref
 
 import numpy as np
 import pytest
@@ -8,6 +10,7 @@ import pytest
 from sora_api.scheduler import host_table
 from sora_api.scheduler import plugins
 from sora_api.scheduler import weighers
+from tests import docblocks
 
 
 class RawWeigher(weighers.BaseHostWeigher):
@@ -228,3 +231,161 @@ def test_weights_stay_those_of_a_full_pass_as_the_last_host_leaves_a_bound(
                        vcpus_used=row['vcpus_used'] + 1,
                        io_ops=row['io_ops'] + 1)
         table.update([row])
+
+
+class BoundedWeigher(RawWeigher):
+    """A RawWeigher that declares the bounds of its normalisation."""
+
+    def __init__(self, conf, values, multiplier=1.0, name='Bounded',
+                 minval=None, maxval=None):
+        super().__init__(conf, values, multiplier, name)
+        self.minval = minval
+        self.maxval = maxval
+
+
+def test_normalize_uses_the_bounds_given():
+    assert weighers.normalize([40, 50], 0, 100).tolist() == [0.4, 0.5]
+    assert weighers.normalize([5, 10], minval=0).tolist() == [0.5, 1.0]
+    assert weighers.normalize([5, 10], maxval=20).tolist() == [0.0, 1 / 3]
+    # Not clipped; equal bounds give zeros whatever the values.
+    assert weighers.normalize([-1, 3], 0, 1).tolist() == [-1.0, 3.0]
+    assert weighers.normalize([1, 2], 4, 4).tolist() == [0.0, 0.0]
+
+
+def test_final_values_reach_the_total_and_the_shares_as_they_are(
+        conf, make_host, make_spec):
+    # Values outside [0, 1], negative, and a weigher whose candidates all
+    # have one value: min-max normalising would make those 0.
+    a, b, c = make_host('a'), make_host('b'), make_host('c')
+    chain = [BoundedWeigher(conf, {'a': -1.25, 'b': 2.5, 'c': 0.0},
+                            name='Final', minval=0.0, maxval=1.0),
+             BoundedWeigher(conf, {'a': -0.5, 'b': -0.5, 'c': -0.5},
+                            name='Flat', minval=0.0, maxval=1.0),
+             RawWeigher(conf, {'a': 0, 'b': 0, 'c': 4}, 2.0, 'Raw')]
+    weighed = weighers.weigh_hosts(chain, [a, b, c], make_spec())
+    assert [w.host for w in weighed] == [b, c, a]
+    assert [w.weights for w in weighed] == [
+        {'Final': 2.5, 'Flat': -0.5, 'Raw': 0.0},
+        {'Final': 0.0, 'Flat': -0.5, 'Raw': 2.0},
+        {'Final': -1.25, 'Flat': -0.5, 'Raw': 0.0}]
+    assert [w.weight for w in weighed] == [2.0, 1.5, -1.75]
+
+
+def test_declared_bounds_scale_as_nova_s_minval_and_maxval(
+        conf, make_host, make_spec):
+    # A percentage: 40 and 50 stay 0.4 and 0.5 of the multiplier instead
+    # of being stretched to 0 and 1; one bound declared, the other the
+    # candidates' own.
+    a, b = make_host('a'), make_host('b')
+    chain = [BoundedWeigher(conf, {'a': 40, 'b': 50}, 2.0, 'Percent',
+                            minval=0, maxval=100),
+             BoundedWeigher(conf, {'a': 5, 'b': 10}, 1.0, 'FromZero',
+                            minval=0)]
+    weighed = weighers.weigh_hosts(chain, [a, b], make_spec())
+    assert [w.weights for w in weighed] == [
+        {'Percent': 1.0, 'FromZero': 1.0}, {'Percent': 0.8, 'FromZero': 0.5}]
+
+
+class _FinalFreeRam(weighers.BaseHostWeigher):
+    """Free RAM in GiB minus 2.5: final values, some outside [0, 1]."""
+
+    minval = 0.0
+    maxval = 1.0
+
+    def weigh_rows(self, table, rows, spec):
+        return weighers.at(table.free('memory_mb'), rows) / 1024.0 - 2.5
+
+
+class _FreeVcpusFromZero(weighers.BaseHostWeigher):
+    """Free vCPUs normalised between 0 and the candidates' most."""
+
+    minval = 0
+
+    def weigh_rows(self, table, rows, spec):
+        return weighers.at(table.free('vcpus'), rows)
+
+
+def test_patched_weights_with_declared_bounds_are_those_of_a_full_pass(
+        conf, make_host, make_spec):
+    rng = random.Random(9)
+    hosts = [make_host(memory_mb=rng.choice([2048, 4096]),
+                       vcpus=rng.choice([4, 8])) for _ in range(200)]
+    table = host_table.as_table(hosts)
+    chain = plugins.load_weighers(conf) + [_FinalFreeRam(conf),
+                                           _FreeVcpusFromZero(conf)]
+    last = weighers.LastWeights()
+    rows = np.arange(len(hosts))
+    for step in range(80):
+        for i in rng.sample(range(len(hosts)), rng.choice([0, 1, 3])):
+            table.consume(i, make_spec(memory_mb=rng.choice([0, 512, 1024]),
+                                       vcpus=rng.choice([0, 1, 2])))
+        if rng.random() < 0.2:
+            rows = np.sort(rng.sample(range(len(hosts)), 150))
+        view = table.with_own_usage()
+        patched = weighers.weigh_rows(chain, view, rows, make_spec(), last)
+        full = weighers.weigh_rows(chain, view, rows, make_spec())
+        assert patched[0].tobytes() == full[0].tobytes(), step
+        assert {k: v.tobytes() for k, v in patched[1].items()} == {
+            k: v.tobytes() for k, v in full[1].items()}, step
+    # The final weigher's shares are its values, negative ones included.
+    values = table.free('memory_mb')[rows] / 1024.0 - 2.5
+    assert full[1]['_FinalFreeRam'].tolist() == (values + 0.0).tolist()
+    assert values.min() < 0.0 < 1.0 < values.max()
+
+
+def test_the_documented_final_weigher_shows_its_sum_as_it_is(
+        conf, make_host, make_spec):
+    namespace = {}
+    exec(docblocks.block('plugin-weigher')
+         + docblocks.block('plugin-final-weigher'), namespace)
+    weigher = namespace['RackBudgetWeigher'](conf)
+    hosts = [make_host('a', metadata={'spare_watts': '100',
+                                      'spare_btu': '30'}),
+             make_host('b', metadata={'spare_watts': '300',
+                                      'spare_btu': '10'}),
+             make_host('c', metadata={'spare_watts': '200',
+                                      'spare_btu': '20'})]
+    weighed = weighers.weigh_hosts([weigher], hosts, make_spec())
+    # 2.0 x watts (0, 1, 0.5) + 0.5 x cooling (1, 0, 0.5), not rescaled
+    # to [0, 1].
+    assert [(w.host.name, w.weights['RackBudgetWeigher'], w.weight)
+            for w in weighed] == [('b', 2.0, 2.0), ('c', 1.25, 1.25),
+                                  ('a', 0.5, 0.5)]
+
+
+def test_the_last_weighing_keeps_its_own_arrays_only(conf, make_host,
+                                                     make_spec):
+    # What a driver keeps between requests: per weigher its raw values
+    # and its share, and the total, reused; no array a weigher handed
+    # back, nor a request's own columns, outlives the request.
+    handed = []
+
+    class Fresh(weighers.BaseHostWeigher):
+        def weigh_rows(self, table, rows, spec):
+            values = table.free('memory_mb')[rows] * 1.0
+            handed.append(weakref.ref(values))
+            return values
+
+    conf.set_override('io_ops_weight_multiplier', -1.0,
+                      group='filter_scheduler')
+    table = host_table.as_table([make_host(memory_mb=1024 * (1 + i % 4))
+                                 for i in range(64)])
+    chain = plugins.load_weighers(conf) + [Fresh(conf)]
+    last = weighers.LastWeights()
+    rows = np.arange(len(table))
+    for step in range(6):
+        view = table.with_own_usage()
+        weighers.weigh_rows(chain, view, rows, make_spec(), last)
+        view.consume(step, make_spec())
+        # The view's own usage and free RAM now: a column no other
+        # request has.
+        handed.append(weakref.ref(view.free('memory_mb')))
+        weighers.weigh_rows(chain, view, rows, make_spec(), last)
+        del view
+    gc.collect()
+    assert [ref for ref in handed if ref() is not None] == []
+    active = [w for w in chain
+              if w.weight_multiplier() and w.applies(make_spec())]
+    assert len(last._buffers) == 2 * len(active) + 1
+    assert all(len(b) <= len(rows) + len(rows) // 16
+               for b in last._buffers.values())
