@@ -5,8 +5,9 @@ that failed by how many filters failed them, then by how much they lack.
 ``relaxations`` changes one thing of the request at a time (a smaller
 amount of a class, another zone, one trait or metadata pair less, one
 more toleration, a soft group policy, one hint less) and re-runs the
-driver's filters over the host table with it (``fit``): only changes with
-which every instance of the request would be placed are offered. Both are
+driver's filters over the host table with it (``fit.Asked``, which asks
+again only the filters that read what changed): only changes with which
+every instance of the request would be placed are offered. Both are
 free of HTTP; the request paths they name are the contract's
 (``resources.MEMORY_MB``).
 """
@@ -81,14 +82,17 @@ class Relaxer:
     ``num_instances`` would be placed on ``table`` now."""
 
     def __init__(self, filters, table, spec, first_pick):
-        self.filters = filters
         self.table = table
         self.spec = spec
-        self.first_pick = first_pick
+        self.asked = fit.Asked(filters, table, spec, first_pick)
+        # The searches ask again about the change they settle on.
+        self._known = {}
 
     def fits(self, spec):
-        return fit.fits(self.filters, self.table, spec,
-                        self.spec.num_instances, self.first_pick)
+        key = repr(spec)
+        if key not in self._known:
+            self._known[key] = self.asked.fits(spec, self.spec.num_instances)
+        return self._known[key]
 
     def relaxations(self):
         found = []
@@ -158,7 +162,7 @@ class Relaxer:
             if not any(a for a in without.resources.values()):
                 # Nothing else asked: any positive amount is a request.
                 without = self._with_amount(name, 1)
-            others = fit.passing(self.filters, self.table, without)
+            others = self.asked.passing(without)
             room = self.table.free(name)
             if name in self.spec.custom_resources:
                 room = np.minimum(room, self.table.max_unit(name))
@@ -201,8 +205,7 @@ class Relaxer:
             # No host has a taint to tolerate: spare a pass over them.
             return
         anything = taints.Toleration(None, taints.EXISTS, '', None)
-        anywhere = fit.passing(self.filters, self.table,
-                               self._with(tolerations=(anything,)))
+        anywhere = self.asked.passing(self._with(tolerations=(anything,)))
         left = {taint for code in np.unique(codes[anywhere])
                 for taint in taints.untolerated(
                     distinct[code], spec.tolerations, taints.NO_SCHEDULE)}
@@ -235,8 +238,7 @@ class Relaxer:
         zone = self.spec.availability_zone
         if zone is None:
             return
-        anywhere = fit.passing(self.filters, self.table,
-                               self._with(availability_zone=None))
+        anywhere = self.asked.passing(self._with(availability_zone=None))
         codes, distinct, _ = zone_codes(self.table)
         zones = {distinct[c] for c in np.unique(codes[anywhere])}
         for other in sorted(zones - {zone}):
