@@ -1,6 +1,8 @@
 """The shortcuts of explaining (kept filter answers, bounds on the counts,
 shortfalls of the closest few) give the exhaustive answers."""
 
+import dataclasses
+import math
 import random
 
 import numpy as np
@@ -119,3 +121,41 @@ def test_relaxations_are_those_every_filter_asked_again_finds(
         assert fast.fits(relaxed) == exhaustive.fits(relaxed), (field, to)
     fast, exhaustive = relaxers(scheduler, table, spec)
     assert fast.relaxations() == exhaustive.relaxations()
+
+
+def exhaustive_nearest(filters, table, spec, limit=explain.NEAREST):
+    """Every host some filter failed, sorted by (filters failed,
+    shortfall share, table order), the first ``limit``."""
+    by_filter = fit.masks(filters, table, spec)
+    lacking = explain.shortfalls(table, spec)
+    ranked = []
+    for row in range(len(table)):
+        failed = [name for name, mask in by_filter.items() if not mask[row]]
+        if not failed:
+            continue
+        share = 0.0
+        for name, lack in lacking.items():
+            share += lack[row] / spec.resources[name]
+        ranked.append(((len(failed), share, row), {
+            'host_id': table.ids[row], 'host_name': table.names[row],
+            'failed_filters': failed,
+            'shortfall': {name: int(math.ceil(lack[row]))
+                          for name, lack in lacking.items()
+                          if lack[row] > 0}}))
+    ranked.sort(key=lambda pair: pair[0])
+    return [found for _, found in ranked[:limit]]
+
+
+@pytest.mark.parametrize('seed', range(60))
+def test_nearest_is_the_exhaustive_ranking(scheduler, make_host, make_spec,
+                                           seed):
+    rng = random.Random(seed)
+    # Past 40 hosts failing alike, the first few looked at for hosts
+    # lacking nothing may not hold enough of them.
+    count = rng.choice([3, 12, 60, 120])
+    table = random_table(rng, make_host, count)
+    spec = random_spec(rng, make_spec, count)
+    if rng.random() < .5:
+        spec = dataclasses.replace(spec, memory_mb=rng.choice([7000, 9000]))
+    assert (explain.nearest(scheduler.filters, table, spec)
+            == exhaustive_nearest(scheduler.filters, table, spec))
