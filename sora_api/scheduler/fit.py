@@ -278,22 +278,23 @@ class Asked:
         """Whether ``placeable``'s counts on ``candidates`` add up to
         ``wanted``.
 
-        Each candidate takes at least one instance and at most what its
-        resources leave room for (``per_host``'s search starts between
-        the two), and the group's caps only grow with the counts: when
-        the capped total of the least already reaches ``wanted``, or
-        that of the most falls short, no filter is asked.
+        Each candidate takes at least one instance and at most ``most``
+        or what its resources leave room for (``per_host``'s search
+        starts between the two), and the group's caps only grow with
+        the counts: when the capped total of the least already reaches
+        ``wanted``, or that of the most falls short, no filter is asked.
         """
         first_pick = _once(self.first_pick)
         rows = np.flatnonzero(candidates)
         most = wanted
         if spec.group_policy == 'anti-affinity':
             most = min(most, spec.max_per_domain)
-        least = np.ones(len(rows), dtype=np.int64)
-        if capped_total(self.table, spec, rows, least, first_pick) >= wanted:
+        if capped_total(self.table, spec, rows, 1, first_pick) >= wanted:
             return True
-        room = np.clip(resource_bound(self.table, spec, rows), 1,
-                       max(most, 1))
+        if capped_total(self.table, spec, rows, most, first_pick) < wanted:
+            # The group's caps, before the resources are looked at.
+            return False
+        room = np.clip(resource_bound(self.table, spec, rows), 1, most)
         if capped_total(self.table, spec, rows, room, first_pick) < wanted:
             return False
         counts = self._per_host(spec, candidates, most)[rows]
@@ -327,15 +328,20 @@ class Asked:
 
 def capped_total(table, spec, rows, counts, first_pick):
     """``group_caps(...).sum()`` of ``counts`` on ``rows`` (ascending;
-    0 elsewhere), from the domains' totals alone."""
+    0 elsewhere), from the domains' totals alone; ``counts`` an array
+    over ``rows`` or one count for each."""
     if not len(rows):
         return 0
     if spec.group_policy == 'anti-affinity':
         return _apart_total(table, spec, rows, counts)
     if spec.group_policy == 'affinity' and not spec.group_hosts:
         row_codes, _ = domains.codes(table, spec.group_topology_key)
-        first = row_codes[first_pick(spec)]
-        return int(counts[row_codes[rows] == first].sum())
+        there = row_codes[rows] == row_codes[first_pick(spec)]
+        if np.isscalar(counts):
+            return counts * int(np.count_nonzero(there))
+        return int(counts[there].sum())
+    if np.isscalar(counts):
+        return counts * len(rows)
     return int(counts.sum())
 
 
@@ -359,8 +365,13 @@ def _apart_total(table, spec, rows, counts):
     room = np.maximum(spec.max_per_domain - members, 0)
     where = row_codes[rows]
     inside = where != domains.NONE
-    per_domain = np.bincount(where[inside], weights=counts[inside],
-                             minlength=len(room))
+    if np.isscalar(counts):
+        # Counting hosts is much cheaper than summing weights.
+        per_domain = counts * np.bincount(where[inside],
+                                          minlength=len(room))
+    else:
+        per_domain = np.bincount(where[inside], weights=counts[inside],
+                                 minlength=len(room))
     return int(np.minimum(per_domain, room).sum())
 
 
