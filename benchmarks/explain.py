@@ -11,8 +11,9 @@ refused requests answered with nearest and relaxations (one instance too
 big; three instances kept apart on two forced hosts; six SSD instances
 kept apart over the four zones) and the relaxations' share of each, and
 capacity for a request that fits hundreds of thousands of times, with
-and without an anti-affinity group. The issue's budgets: a 409 with explanations within
-3x a plain dry run, capacity at 10k hosts within 100 ms.
+and without an anti-affinity group. The issue's budgets: a 409 with
+explanations within 3x a plain dry run, capacity at 10k hosts within
+100 ms.
 """
 
 import dataclasses
