@@ -5,8 +5,9 @@ that failed by how many filters failed them, then by how much they lack.
 ``relaxations`` changes one thing of the request at a time (a smaller
 amount of a class, another zone, one trait or metadata pair less, one
 more toleration, a soft group policy, one hint less) and re-runs the
-driver's filters over the host table with it (``fit``): only changes with
-which every instance of the request would be placed are offered. Both are
+driver's filters over the host table with it (``fit.Asked``, which asks
+again only the filters that read what changed): only changes with which
+every instance of the request would be placed are offered. Both are
 free of HTTP; the request paths they name are the contract's
 (``resources.MEMORY_MB``).
 """
@@ -33,15 +34,17 @@ _DEFAULTS = {
     for f in dataclasses.fields(request_spec.RequestSpec)}
 
 
-def shortfalls(table, spec):
-    """``{class: per-row amount lacking for one instance}``."""
+def shortfalls(table, spec, rows=None):
+    """``{class: per-row amount lacking for one instance}`` (on ``rows``
+    only, when given)."""
+    every = slice(None) if rows is None else rows
     lacking = {}
     for name, amount in sorted(spec.resources.items()):
         if amount <= 0:
             continue
-        lack = amount - table.free(name)
+        lack = amount - table.free(name)[every]
         if name in spec.custom_resources:
-            lack = np.maximum(lack, amount - table.max_unit(name))
+            lack = np.maximum(lack, amount - table.max_unit(name)[every])
         lacking[name] = np.maximum(lack, 0)
     return lacking
 
@@ -49,31 +52,74 @@ def shortfalls(table, spec):
 def nearest(filters, table, spec, limit=NEAREST):
     """Up to ``limit`` hosts some filter failed, closest first: fewest
     filters failed, then the smallest shortfall (the sum over classes of
-    what is lacking, as a share of what is asked), then table order."""
+    what is lacking, as a share of what is asked), then table order.
+
+    Shortfalls are computed only for the hosts at the fewest failures
+    that hold ``limit`` hosts, and among those failing as many as the
+    last one, first for the earliest few (``_closest``).
+    """
     if not len(table):
         return []
     by_filter = fit.masks(filters, table, spec)
-    failed = np.zeros(len(table), dtype=np.int64)
+    # The smallest integers that count them: a pass over 100k hosts per
+    # filter is then a small share of a dry run.
+    failed = np.full(len(table), len(by_filter),
+                     dtype=np.min_scalar_type(len(by_filter)))
     for mask in by_filter.values():
-        failed += ~mask
-    lacking = shortfalls(table, spec)
-    share = np.zeros(len(table))
-    for name, lack in lacking.items():
-        share += lack / spec.resources[name]
-    rows = np.flatnonzero(failed)
-    if not len(rows):
+        np.subtract(failed, mask, out=failed, casting='unsafe')
+    # The fewest failures ``cut`` such that the hosts failing 1..cut
+    # filters are at least ``limit`` (or all of them).
+    cut, counted = 0, 0
+    while counted < limit and cut < len(by_filter):
+        cut += 1
+        counted += np.count_nonzero(failed == cut)
+    if not counted:
         return []
-    key = failed[rows] * (share[rows].max() + 1.0) + share[rows]
-    if len(rows) > limit:
-        rows = rows[np.argpartition(key, limit - 1)[:limit]]
-        key = failed[rows] * (share[rows].max() + 1.0) + share[rows]
-    order = rows[np.lexsort((rows, key))]
-    return [{'host_id': table.ids[i], 'host_name': table.names[i],
+    below = np.flatnonzero((failed > 0) & (failed < cut))
+    at_cut = _closest(table, spec, np.flatnonzero(failed == cut),
+                      limit - len(below))
+    rows = np.concatenate([below, at_cut])
+    lacking, share = _shares(table, spec, rows)
+    order = np.lexsort((rows, share, failed[rows]))
+    return [{'host_id': table.ids[rows[i]], 'host_name': table.names[rows[i]],
              'failed_filters': [name for name, mask in by_filter.items()
-                                if not mask[i]],
+                                if not mask[rows[i]]],
              'shortfall': {name: int(math.ceil(lack[i]))
                            for name, lack in lacking.items() if lack[i] > 0}}
             for i in order]
+
+
+def _shares(table, spec, rows):
+    """``(shortfalls, share)`` on ``rows``: share = the sum over classes
+    of what is lacking, as a share of what is asked."""
+    lacking = shortfalls(table, spec, rows)
+    share = np.zeros(len(rows))
+    for name, lack in lacking.items():
+        share += lack / spec.resources[name]
+    return lacking, share
+
+
+# How many of the hosts failing as many filters are looked at first for
+# those lacking nothing, per host wanted.
+_EARLIEST = 8
+
+
+def _closest(table, spec, rows, wanted):
+    """The ``wanted`` of ``rows`` (in table order) with the smallest
+    share, the earlier first on a tie, in table order."""
+    if len(rows) <= wanted:
+        return rows
+    # Usually another filter than a resource one failed them: the first
+    # hosts lacking nothing are the closest, and likely early.
+    head = rows[:_EARLIEST * wanted]
+    lacks_nothing = head[_shares(table, spec, head)[1] <= 0]
+    if len(lacks_nothing) >= wanted:
+        return lacks_nothing[:wanted]
+    share = _shares(table, spec, rows)[1]
+    bound = np.partition(share, wanted - 1)[wanted - 1]
+    under = rows[share < bound]
+    return np.sort(np.concatenate(
+        [under, rows[share == bound][:wanted - len(under)]]))
 
 
 class Relaxer:
@@ -81,14 +127,17 @@ class Relaxer:
     ``num_instances`` would be placed on ``table`` now."""
 
     def __init__(self, filters, table, spec, first_pick):
-        self.filters = filters
         self.table = table
         self.spec = spec
-        self.first_pick = first_pick
+        self.asked = fit.Asked(filters, table, spec, first_pick)
+        # The searches ask again about the change they settle on.
+        self._known = {}
 
     def fits(self, spec):
-        return fit.fits(self.filters, self.table, spec,
-                        self.spec.num_instances, self.first_pick)
+        key = repr(spec)
+        if key not in self._known:
+            self._known[key] = self.asked.fits(spec, self.spec.num_instances)
+        return self._known[key]
 
     def relaxations(self):
         found = []
@@ -158,7 +207,7 @@ class Relaxer:
             if not any(a for a in without.resources.values()):
                 # Nothing else asked: any positive amount is a request.
                 without = self._with_amount(name, 1)
-            others = fit.passing(self.filters, self.table, without)
+            others = self.asked.passing(without)
             room = self.table.free(name)
             if name in self.spec.custom_resources:
                 room = np.minimum(room, self.table.max_unit(name))
@@ -201,8 +250,7 @@ class Relaxer:
             # No host has a taint to tolerate: spare a pass over them.
             return
         anything = taints.Toleration(None, taints.EXISTS, '', None)
-        anywhere = fit.passing(self.filters, self.table,
-                               self._with(tolerations=(anything,)))
+        anywhere = self.asked.passing(self._with(tolerations=(anything,)))
         left = {taint for code in np.unique(codes[anywhere])
                 for taint in taints.untolerated(
                     distinct[code], spec.tolerations, taints.NO_SCHEDULE)}
@@ -235,8 +283,7 @@ class Relaxer:
         zone = self.spec.availability_zone
         if zone is None:
             return
-        anywhere = fit.passing(self.filters, self.table,
-                               self._with(availability_zone=None))
+        anywhere = self.asked.passing(self._with(availability_zone=None))
         codes, distinct, _ = zone_codes(self.table)
         zones = {distinct[c] for c in np.unique(codes[anywhere])}
         for other in sorted(zones - {zone}):

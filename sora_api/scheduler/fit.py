@@ -26,6 +26,7 @@ import dataclasses
 
 import numpy as np
 
+from sora_api import topology
 from sora_api.scheduler import domains
 
 # More instances than any host takes: the bound of a request whose every
@@ -201,16 +202,186 @@ def placeable(filters, table, spec, first_pick, candidates=None,
     return candidates, group_caps(table, spec, counts, first_pick)
 
 
-def fits(filters, table, spec, num_instances, first_pick):
-    """``(hosts, fits)``: how many hosts take one instance, and whether the
-    driver would place all ``num_instances``."""
-    every = passing(filters, table, spec)
-    hosts = int(np.count_nonzero(every))
-    if not hosts or num_instances == 1:
-        return hosts, bool(hosts)
-    if any(f.runs_last for f in applying(filters, spec)):
-        every = None
-    # No host needs to take more than all of them.
-    _, counts = placeable(filters, table, spec, first_pick, every,
-                          most=num_instances)
-    return hosts, int(counts.sum()) >= num_instances
+class Asked:
+    """Whether all ``num_instances`` of a request, or of its relaxations,
+    fit on ``table``: the filters' answers about ``spec`` are kept for
+    the specs asked next, which change a field or two of it.
+
+    A filter that declares ``reads`` is asked again only about a spec
+    that changes one of those fields (its answer for a row does not
+    depend on which other rows are alive, as ``masks`` assumes); one
+    that ``runs_last`` is always asked again. The per-host counts of a
+    spec are those of an earlier one when the filters that count apply
+    to both and read the same values, the instances consume the same
+    and the candidates are the same (capped at the smaller ``most``:
+    a filter keeps failing a host once it failed it).
+    """
+
+    def __init__(self, filters, table, spec, first_pick):
+        self.filters = filters
+        self.table = table
+        self.spec = spec
+        self.first_pick = first_pick
+        self._masks = {}
+        self._counts = []
+
+    def fits(self, spec, num_instances):
+        """``(hosts, fits)``: how many hosts take one instance of ``spec``,
+        and whether the driver would place all ``num_instances``."""
+        every = self.passing(spec)
+        hosts = int(np.count_nonzero(every))
+        if not hosts or num_instances == 1:
+            return hosts, bool(hosts)
+        if any(f.runs_last for f in applying(self.filters, spec)):
+            every = counted(self.filters, self.table, spec)
+        return hosts, self._all_fit(spec, every, num_instances)
+
+    def passing(self, spec):
+        """``passing(filters, table, spec)``: the kept answers of the
+        filters ``spec`` leaves as they were, then the others asked in
+        order about the rows left."""
+        kept = tuple(index for index, f in enumerate(self.filters)
+                     if not f.runs_last and self._same(f, spec)
+                     and f.applies(spec))
+        mask = self._kept(kept).copy()
+        for index, host_filter in enumerate(self.filters):
+            if index in kept or not host_filter.applies(spec):
+                continue
+            if not mask.any():
+                break
+            mask &= host_filter.filter_mask(self.table, mask, spec)
+        return mask
+
+    def _same(self, host_filter, spec):
+        """Whether ``host_filter`` answers ``spec`` as ``self.spec``."""
+        reads = host_filter.reads
+        return reads is not None and all(
+            getattr(spec, name) == getattr(self.spec, name)
+            for name in reads)
+
+    def _kept(self, kept):
+        """The rows the filters numbered ``kept`` all pass for
+        ``self.spec``, each asked once about every row."""
+        if kept not in self._masks:
+            if len(kept) == 1:
+                self._masks[kept] = self.filters[kept[0]].filter_mask(
+                    self.table, np.ones(len(self.table), dtype=bool),
+                    self.spec)
+            else:
+                self._masks[kept] = np.logical_and.reduce(
+                    [self._kept((index,)) for index in kept],
+                    initial=True, axis=0) if kept else np.ones(
+                        len(self.table), dtype=bool)
+        return self._masks[kept]
+
+    def _all_fit(self, spec, candidates, wanted):
+        """Whether ``placeable``'s counts on ``candidates`` add up to
+        ``wanted``.
+
+        Each candidate takes at least one instance and at most ``most``
+        or what its resources leave room for (``per_host``'s search
+        starts between the two), and the group's caps only grow with
+        the counts: when the capped total of the least already reaches
+        ``wanted``, or that of the most falls short, no filter is asked.
+        """
+        first_pick = _once(self.first_pick)
+        rows = np.flatnonzero(candidates)
+        most = wanted
+        if spec.group_policy == 'anti-affinity':
+            most = min(most, spec.max_per_domain)
+        if capped_total(self.table, spec, rows, 1, first_pick) >= wanted:
+            return True
+        if capped_total(self.table, spec, rows, most, first_pick) < wanted:
+            # The group's caps, before the resources are looked at.
+            return False
+        room = np.clip(resource_bound(self.table, spec, rows), 1, most)
+        if capped_total(self.table, spec, rows, room, first_pick) < wanted:
+            return False
+        counts = self._per_host(spec, candidates, most)[rows]
+        return capped_total(self.table, spec, rows, counts,
+                            first_pick) >= wanted
+
+    def _per_host(self, spec, candidates, most):
+        """``per_host(filters, table, spec, candidates, most=most)``."""
+        signature = self._signature(spec)
+        for known, known_most, known_candidates, counts in self._counts:
+            if (known == signature and known_most >= most
+                    and np.array_equal(known_candidates, candidates)):
+                return np.minimum(counts, max(most, 1))
+        counts = per_host(self.filters, self.table, spec, candidates,
+                          most=most)
+        if signature is not None:
+            self._counts.append((signature, most, candidates, counts))
+        return counts
+
+    def _signature(self, spec):
+        """What the counting of ``spec`` depends on, or None when a filter
+        that counts does not say what it reads."""
+        counting = applying(self.filters, spec, counting=True)
+        if any(f.reads is None for f in counting):
+            return None
+        return ((spec.vcpus, spec.memory_mb, spec.disk_gb,
+                 spec.custom_resources),
+                [(f.name, [getattr(spec, name) for name in f.reads])
+                 for f in counting])
+
+
+def capped_total(table, spec, rows, counts, first_pick):
+    """``group_caps(...).sum()`` of ``counts`` on ``rows`` (ascending;
+    0 elsewhere), from the domains' totals alone; ``counts`` an array
+    over ``rows`` or one count for each."""
+    if not len(rows):
+        return 0
+    if spec.group_policy == 'anti-affinity':
+        return _apart_total(table, spec, rows, counts)
+    if spec.group_policy == 'affinity' and not spec.group_hosts:
+        row_codes, _ = domains.codes(table, spec.group_topology_key)
+        there = row_codes[rows] == row_codes[first_pick(spec)]
+        if np.isscalar(counts):
+            return counts * int(np.count_nonzero(there))
+        return int(counts[there].sum())
+    if np.isscalar(counts):
+        return counts * len(rows)
+    return int(counts.sum())
+
+
+def _apart_total(table, spec, rows, counts):
+    """Anti-affinity: each domain takes the least of its room and what
+    its hosts on ``rows`` take. Per host, on those rows alone (no pass
+    over every host: a relaxation asks this of few rows)."""
+    if spec.group_topology_key == topology.HOST:
+        members = np.zeros(len(rows), dtype=np.int64)
+        if spec.group_hosts:
+            held = table.rows_of(spec.group_hosts)
+            weights = np.array([spec.group_hosts[table.ids[r]]
+                                for r in held], dtype=np.int64)
+            at = np.minimum(np.searchsorted(rows, held), len(rows) - 1)
+            on_rows = rows[at] == held
+            np.add.at(members, at[on_rows], weights[on_rows])
+        room = np.maximum(spec.max_per_domain - members, 0)
+        return int(np.minimum(counts, room).sum())
+    row_codes, members = domains.member_counts(
+        table, spec.group_topology_key, spec.group_hosts)
+    room = np.maximum(spec.max_per_domain - members, 0)
+    where = row_codes[rows]
+    inside = where != domains.NONE
+    if np.isscalar(counts):
+        # Counting hosts is much cheaper than summing weights.
+        per_domain = counts * np.bincount(where[inside],
+                                          minlength=len(room))
+    else:
+        per_domain = np.bincount(where[inside], weights=counts[inside],
+                                 minlength=len(room))
+    return int(np.minimum(per_domain, room).sum())
+
+
+def _once(first_pick):
+    """``first_pick`` asked at most once: ``_all_fit`` asks about one
+    spec."""
+    picked = []
+
+    def first(spec):
+        if not picked:
+            picked.append(first_pick(spec))
+        return picked[0]
+    return first

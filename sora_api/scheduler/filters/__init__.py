@@ -28,10 +28,16 @@ class BaseHostFilter:
     A filter that judges hosts against those every other filter keeps
     sets ``runs_last``: ``plugins.load_filters`` then puts it after the
     others, in its order among such filters, and the funnel shows it
-    there.
+    there. One that declares ``reads`` is asked again only about requests
+    that change those fields.
     """
 
     runs_last = False
+    # The ``RequestSpec`` fields ``applies`` and ``filter_mask`` read; None
+    # (the default) means any. A request that changes none of them gets
+    # the same answers, so the search for relaxations asks the filter
+    # again only about changes to them (``fit.Asked``).
+    reads = None
 
     def __init__(self, conf):
         self.conf = conf

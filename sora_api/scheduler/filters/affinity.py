@@ -12,6 +12,8 @@ class SameHostFilter(filters.BaseHostFilter):
     the named schedules have no host, so, as in Nova, no host qualifies.
     """
 
+    reads = ('same_host',)
+
     def applies(self, spec):
         return spec.same_host is not None
 
@@ -24,6 +26,8 @@ class SameHostFilter(filters.BaseHostFilter):
 
 class DifferentHostFilter(filters.BaseHostFilter):
     """Only hosts that carry none of the named schedules."""
+
+    reads = ('different_host',)
 
     def applies(self, spec):
         return bool(spec.different_host)

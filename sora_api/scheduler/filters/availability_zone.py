@@ -6,6 +6,8 @@ from sora_api.scheduler import filters
 class AvailabilityZoneFilter(filters.BaseHostFilter):
     """A request that names a zone lands only in that zone."""
 
+    reads = ('availability_zone',)
+
     def applies(self, spec):
         return spec.availability_zone is not None
 

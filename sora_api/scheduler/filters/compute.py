@@ -8,6 +8,8 @@ class ComputeFilter(filters.BaseHostFilter):
     nothing new; liveness is computed by the caller from the heartbeat.
     """
 
+    reads = ()
+
     def filter_mask(self, table, alive, spec):
         return table.enabled & table.up
 

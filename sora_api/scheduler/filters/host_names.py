@@ -8,6 +8,8 @@ from sora_api.scheduler import filters
 class IgnoreHostsFilter(filters.BaseHostFilter):
     """Hosts named in ``ignore_hosts`` are never picked."""
 
+    reads = ('ignore_hosts',)
+
     def applies(self, spec):
         return bool(spec.ignore_hosts)
 
@@ -26,6 +28,8 @@ class ForceHostsFilter(filters.BaseHostFilter):
     Unlike Nova, forcing does not bypass the other filters: a forced host
     must still have room, so the claim cannot overcommit it.
     """
+
+    reads = ('force_hosts',)
 
     def applies(self, spec):
         return bool(spec.force_hosts)

@@ -10,6 +10,8 @@ class IoOpsFilter(filters.BaseHostFilter):
     would only get slower; its reported ``io_ops`` says how busy it is.
     """
 
+    reads = ()
+
     def __init__(self, conf):
         super().__init__(conf)
         self.max_io_ops = conf.filter_scheduler.max_io_ops_per_host

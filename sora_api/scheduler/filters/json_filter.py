@@ -354,6 +354,8 @@ def validate_query(query, max_terms=None, max_string_length=None):
 class JsonFilter(filters.BaseHostFilter):
     """Hosts for which the request's ``query`` hint evaluates true."""
 
+    reads = ('query',)
+
     def applies(self, spec):
         return bool(spec.query)
 

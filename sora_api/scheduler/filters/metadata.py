@@ -8,6 +8,8 @@ from sora_api.scheduler import filters
 class MetadataFilter(filters.BaseHostFilter):
     """Aggregate-style matching: each requested pair must be on the host."""
 
+    reads = ('metadata',)
+
     def applies(self, spec):
         return bool(spec.metadata)
 

@@ -6,6 +6,8 @@ from sora_api.scheduler import filters
 class NumInstancesFilter(filters.BaseHostFilter):
     """A host carries at most ``[filter_scheduler] max_instances_per_host``."""
 
+    reads = ()
+
     def __init__(self, conf):
         super().__init__(conf)
         self.max_instances = conf.filter_scheduler.max_instances_per_host

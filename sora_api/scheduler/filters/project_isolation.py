@@ -13,6 +13,8 @@ class ProjectIsolationFilter(filters.BaseHostFilter):
     only when it differs from the last request's.
     """
 
+    reads = ('project_id',)
+
     def filter_mask(self, table, alive, spec):
         codes, distinct, _ = table.factorized(('projects',),
                                               lambda: table.projects)

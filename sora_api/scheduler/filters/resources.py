@@ -16,6 +16,10 @@ class _ResourceFilter(filters.BaseHostFilter):
     amount_fmt = None
     resource = None
 
+    @property
+    def reads(self):
+        return (self.resource,)
+
     def requested(self, spec):
         return getattr(spec, self.resource)
 
@@ -63,6 +67,8 @@ class ResourcesFilter(filters.BaseHostFilter):
 
     A host without a class has none of it.
     """
+
+    reads = ('vcpus', 'memory_mb', 'disk_gb', 'custom_resources')
 
     def __init__(self, conf):
         super().__init__(conf)

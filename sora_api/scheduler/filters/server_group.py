@@ -23,6 +23,8 @@ class ServerGroupAffinityFilter(filters.BaseHostFilter):
     instances of one request.
     """
 
+    reads = ('group_policy', 'group_hosts', 'group_topology_key')
+
     def applies(self, spec):
         return spec.group_policy == 'affinity' and (
             bool(spec.group_hosts) or _on_metadata(spec))
@@ -44,6 +46,9 @@ class ServerGroupAffinityFilter(filters.BaseHostFilter):
 class ServerGroupAntiAffinityFilter(filters.BaseHostFilter):
     """Policy ``anti-affinity``: at most ``max_per_domain`` members of the
     group (default 1) in one domain."""
+
+    reads = ('group_policy', 'group_hosts', 'group_topology_key',
+             'max_per_domain')
 
     def applies(self, spec):
         return spec.group_policy == 'anti-affinity' and (

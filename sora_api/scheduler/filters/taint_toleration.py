@@ -11,6 +11,8 @@ class TaintTolerationFilter(filters.BaseHostFilter):
     distinct set of taints in the fleet.
     """
 
+    reads = ('tolerations',)
+
     def filter_mask(self, table, alive, spec):
         return taints.untolerated_counts(table, spec.tolerations,
                                          taints.NO_SCHEDULE) == 0

@@ -15,6 +15,7 @@ class TopologySpreadFilter(filters.BaseHostFilter):
     """
 
     runs_last = True
+    reads = ('spread', 'group_hosts')
 
     def applies(self, spec):
         return (spec.spread is not None

@@ -8,6 +8,8 @@ from sora_api.scheduler import filters
 class TraitsFilter(filters.BaseHostFilter):
     """Traits are qualitative capabilities (``CUSTOM_SSD``), matched as is."""
 
+    reads = ('required_traits', 'forbidden_traits')
+
     def applies(self, spec):
         return bool(spec.required_traits or spec.forbidden_traits)
 
