@@ -296,7 +296,7 @@ class SchedulerManager:
                     chosen = self._placed_or_explained(
                         request, spec,
                         self._table_for(request, own_read=attempt > 1))
-                    hold = self.cache.hold([h.id for h in chosen], spec)
+                    hold = self._hold(chosen, spec)
             except exception.NoValidHost as e:
                 metrics.no_valid_host(e.explanation)
                 raise
@@ -321,12 +321,22 @@ class SchedulerManager:
             except exception.IdempotencyKeyTaken:
                 return self._idempotent_result(project_id, idempotency), False
             finally:
-                with self._table_lock:
-                    self.cache.release(hold)
+                self._release(hold)
         metrics.no_valid_host()
         raise exception.NoValidHost(
             reason='Every claim lost a race with concurrent requests after '
                    '%d attempts.' % attempts)
+
+    def _hold(self, chosen, spec):
+        """Count ``spec``'s instances on the ``chosen`` hosts in the
+        worker's table until ``_release``: their claim is in flight. Under
+        the table lock, with the choice."""
+        return self.cache.hold([host.id for host in chosen], spec)
+
+    def _release(self, hold):
+        """The claim of ``hold`` has ended, whichever way."""
+        with self._table_lock:
+            self.cache.release(hold)
 
     def _placed_or_explained(self, request, spec, table):
         """``select_destinations``; its ``NoValidHost`` also carries the
@@ -363,6 +373,7 @@ class SchedulerManager:
             with self._table_lock:
                 chosen = self.driver.select_destinations(
                     spec, self._table_for(schedule.request))
+                hold = self._hold(chosen, spec)
             targets = {a.instance_index: (host.id, host.name)
                        for a, host in zip(moving, chosen)}
             try:
@@ -375,6 +386,8 @@ class SchedulerManager:
                 metrics.claim_race(retried=attempt < attempts)
                 LOG.info('Move attempt %d of %d lost a race (%s); placing '
                          'again.', attempt, attempts, e)
+            finally:
+                self._release(hold)
         raise exception.NoValidHost(
             reason='Every move lost a race with concurrent requests after '
                    '%d attempts.' % attempts)
@@ -444,11 +457,16 @@ class SchedulerManager:
             with self._table_lock:
                 chosen = self.driver.select_destinations(
                     spec, self._table_for(resized.request))
+                hold = self._hold(chosen, spec)
             targets = {a.instance_index: (host.id, host.name)
                        for a, host in zip(moving, chosen)}
-        schedule = resizes.resize(self.db, schedule, resources, targets,
-                                  quota_limits=quotas.defaults(self.conf),
-                                  group=group, group_state=group_state)
+        try:
+            schedule = resizes.resize(self.db, schedule, resources, targets,
+                                      quota_limits=quotas.defaults(self.conf),
+                                      group=group, group_state=group_state)
+        finally:
+            if moving:
+                self._release(hold)
         if targets:
             metrics.moved(len(targets))
         return schedule
