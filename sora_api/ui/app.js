@@ -1,9 +1,10 @@
 // The dashboard: sign in, load the fleet, follow the event feed.
 
 import { api, all, ApiError, token, setToken } from './api.js';
-import { usageBars, heatMap, weigherBars, fmt } from './charts.js';
+import { usageBars, heatMap, fmt } from './charts.js';
+import { $, el, showError } from './dom.js';
+import * as whatif from './whatif.js';
 
-const $ = (selector) => document.querySelector(selector);
 const STANDARD = { VCPU: ['vcpus', 'cpu_allocation_ratio', 'reserved_vcpus'],
   MEMORY_MB: ['memory_mb', 'ram_allocation_ratio', 'reserved_memory_mb'],
   DISK_GB: ['disk_gb', 'disk_allocation_ratio', 'reserved_disk_gb'] };
@@ -14,18 +15,6 @@ const state = {
   schedules: [], schedulesError: null, classes: [],
   session: 0, view: 'fleet', events: [],
 };
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-function showError(section, error) {
-  const slot = section.querySelector('[data-error]');
-  slot.textContent = error ? error.message : '';
-}
 
 // Every class of a host as {name: {usable, used}}: the contract's
 // `inventories` when the server sends them, else the v1 flat fields.
@@ -398,58 +387,6 @@ function show(view) {
   render();
 }
 
-// -- what if -------------------------------------------------------------
-
-async function whatIf(event) {
-  event.preventDefault();
-  const section = $('#view-whatif');
-  const number = (id) => Number($(id).value || 0);
-  const resources = { vcpus: number('#w-vcpus'),
-    memory_mb: number('#w-memory'), disk_gb: number('#w-disk') };
-  for (const pair of $('#w-classes').value.split(',')) {
-    const [name, amount] = pair.split('=').map((s) => s.trim());
-    if (name) resources[name] = Number(amount || 1);
-  }
-  for (const key of Object.keys(resources)) {
-    if (!resources[key]) delete resources[key];
-  }
-  const request = { resources, num_instances: number('#w-count') || 1,
-    dry_run: true };
-  if ($('#w-zone').value.trim()) {
-    request.availability_zone = $('#w-zone').value.trim();
-  }
-  let candidates = [];
-  let funnel = [];
-  try {
-    const answer = await api('POST', '/v1/schedules', request);
-    candidates = answer.candidates;
-    funnel = answer.explanation || [];
-    showError(section, null);
-  } catch (e) {
-    showError(section, e);
-    funnel = (e.body && e.body.explanation) || [];
-  }
-  drawFunnel(funnel);
-  $('#candidates').replaceChildren(candidates.length
-    ? weigherBars(candidates.slice(0, 20)) : el('p', 'No candidates.'));
-}
-
-function drawFunnel(funnel) {
-  const first = funnel.length ? funnel[0].hosts_in || 1 : 1;
-  $('#funnel').replaceChildren(...funnel.map((step) => {
-    const item = el('li');
-    item.dataset.filter = step.filter;
-    const bar = document.createElement('meter');
-    bar.min = 0;
-    bar.max = first;
-    bar.value = step.hosts_out;
-    bar.setAttribute('aria-label', `${step.filter} keeps`);
-    item.append(el('span', `${step.filter}: ${step.hosts_in} → `
-      + `${step.hosts_out}`, 'step'), bar);
-    return item;
-  }));
-}
-
 // -- session -------------------------------------------------------------
 
 async function start() {
@@ -511,7 +448,7 @@ function signOut() {
 function init() {
   $('#login-form').addEventListener('submit', signIn);
   $('#logout').addEventListener('click', signOut);
-  $('#whatif-form').addEventListener('submit', whatIf);
+  whatif.init();
   $('#host-filters').addEventListener('input', () => render());
   $('#host-filters').addEventListener('submit', (e) => e.preventDefault());
   window.addEventListener('hashchange', () => {
