@@ -303,6 +303,11 @@ def test_groups_show_whether_their_policy_holds(start_server, chromium):
         assert cells[8] == '; '.join(v['detail'] for v in group['violations'])
     assert _text(driver, '#groups-table tr[data-group=web] td:nth-child(8)') \
         == 'no'
+    # At 1280 px the whole table shows: nothing scrolls sideways.
+    scrolled, shown = driver.execute_script(
+        "const region = document.getElementById('groups-table').parentNode;"
+        "return [region.scrollWidth, region.clientWidth]")
+    assert scrolled == shown
 
 
 def test_a_reader_sees_the_403_of_an_admin_view(start_server, chromium):
