@@ -97,6 +97,30 @@ def test_a_host_added_through_the_api_appears_without_reloading(
     assert '3 of 3 hosts' in _text(driver, '#hosts-summary')
 
 
+def test_the_events_view_starts_at_the_newest_event_and_follows(
+        start_server, chromium):
+    srv = start_server()
+    # More events than the page narrows the head down to before reading.
+    _register(srv, 2500)
+    newest = srv.request('GET', '/v1/events?since=2400', as_='admin').json()
+    driver = chromium()
+    _sign_in(driver, srv, 'admin', 'events')
+    shown = [li.text for li in driver.find_elements('css selector',
+                                                    '#events-list li')]
+    assert len(shown) == 100
+    assert ' #%d host.created ' % newest['events'][-1]['id'] in shown[0]
+    assert ' #%d host.created ' % (newest['events'][-1]['id'] - 99) \
+        in shown[-1]
+
+    response = srv.request('POST', '/v1/hosts', as_='admin',
+                           json=dict(HOST, name='newcomer'))
+    assert response.status_code == 201
+    _wait(driver, "return document.querySelector('#events-list li')"
+                  ".textContent.endsWith(' newcomer')")
+    assert ' #%d host.created ' % newest['next'] in _text(
+        driver, '#events-list li')
+
+
 def test_a_what_if_draws_the_funnel_the_api_computes(start_server, chromium):
     srv = start_server()
     _register(srv, 4)
