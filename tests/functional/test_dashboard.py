@@ -119,6 +119,10 @@ def test_the_events_view_starts_at_the_newest_event_and_follows(
                   ".textContent.endsWith(' newcomer')")
     assert ' #%d host.created ' % newest['next'] in _text(
         driver, '#events-list li')
+    # Every host of the three pages the fleet view read, and the new one.
+    driver.find_element('css selector', 'a[data-view=fleet]').click()
+    _wait(driver, "return document.getElementById('count-hosts')")
+    assert _text(driver, '#count-hosts') == '2501'
 
 
 def test_a_what_if_draws_the_funnel_the_api_computes(start_server, chromium):
@@ -343,6 +347,26 @@ def test_a_reader_sees_the_403_of_an_admin_view(start_server, chromium):
     error = driver.find_element('css selector',
                                 '#view-hosts [data-error]')
     assert error.text == expected.json()['errors'][0]['detail']
+
+
+def test_a_member_sees_the_schedules_of_its_own_project(start_server,
+                                                        chromium):
+    srv = start_server()
+    _register(srv, 2)
+    for identity in ('member', 'other'):
+        placed = srv.request('POST', '/v1/schedules', as_=identity,
+                             json={'resources': {'vcpus': 1}})
+        assert placed.status_code == 201, placed.text
+    own = srv.request('GET', '/v1/schedules', as_='member').json()
+    driver = chromium()
+    # Every project's schedules are asked for first: the 403 of that
+    # falls back to the member's own.
+    _sign_in(driver, srv, 'member', 'schedules')
+    assert _text(driver, '#schedules-summary') == (
+        '1 schedules in your project.')
+    assert _text(driver, '#view-schedules [data-error]') == ''
+    assert _text(driver, '#schedules-table tbody td') == (
+        own['schedules'][0]['id'][:8])
 
 
 def test_a_wrong_token_is_refused_with_the_api_detail(start_server,
