@@ -4,10 +4,9 @@
 const KEY = 'sora.token';
 
 export class ApiError extends Error {
-  constructor(status, detail, body) {
+  constructor(status, detail) {
     super(detail);
     this.status = status;
-    this.body = body;
   }
 }
 
@@ -31,8 +30,8 @@ function parse(text) {
   }
 }
 
-// The body's text of a successful answer; an ApiError carrying the
-// contract's error (its `detail`, and the rest for the caller) otherwise.
+// The body's text of a successful answer; an ApiError with the status
+// and the contract's `detail` otherwise.
 // The token goes in a header, never in a URL, so no log line shows it.
 async function request(method, path, body) {
   const headers = { 'X-Auth-Token': token() || '' };
@@ -47,7 +46,7 @@ async function request(method, path, body) {
     const data = parse(text);
     const error = data && data.errors && data.errors[0];
     const detail = error ? error.detail : `HTTP ${response.status}`;
-    throw new ApiError(response.status, detail, error);
+    throw new ApiError(response.status, detail);
   }
   return text;
 }

@@ -56,16 +56,14 @@ async function dryRun(section) {
   const request = { ...described(), num_instances:
     Number($('#w-count').value || 1), dry_run: true };
   asking('#whatif-plan', described());
-  let answer;
+  // A request that fits nowhere is answered 200 without candidates, with
+  // the funnel, the nearest hosts and the relaxations.
+  let answer = null;
   try {
     answer = await api('POST', '/v1/schedules', request);
     showError(section, null);
   } catch (e) {
     showError(section, e);
-    // A 409 sora.no_valid_host explains itself; anything else has
-    // nothing to draw.
-    answer = e.body && e.body.explanation ? { ...e.body, candidates: [] }
-      : null;
   }
   showPlan(answer);
 }
