@@ -1,9 +1,10 @@
 // The dashboard: sign in, load the fleet, follow the event feed.
 
 import { api, all, ApiError, token, setToken } from './api.js';
-import { usageBars, heatMap, weigherBars, fmt } from './charts.js';
+import { usageBars, heatMap, fmt } from './charts.js';
+import { $, el, showError } from './dom.js';
+import * as whatif from './whatif.js';
 
-const $ = (selector) => document.querySelector(selector);
 const STANDARD = { VCPU: ['vcpus', 'cpu_allocation_ratio', 'reserved_vcpus'],
   MEMORY_MB: ['memory_mb', 'ram_allocation_ratio', 'reserved_memory_mb'],
   DISK_GB: ['disk_gb', 'disk_allocation_ratio', 'reserved_disk_gb'] };
@@ -14,18 +15,6 @@ const state = {
   schedules: [], schedulesError: null, classes: [],
   session: 0, view: 'fleet', events: [],
 };
-
-function el(tag, text, className) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
-
-function showError(section, error) {
-  const slot = section.querySelector('[data-error]');
-  slot.textContent = error ? error.message : '';
-}
 
 // Every class of a host as {name: {usable, used}}: the contract's
 // `inventories` when the server sends them, else the v1 flat fields.
@@ -45,14 +34,6 @@ function classes(host) {
   return result;
 }
 
-function usage(host) {
-  let most = 0;
-  for (const c of Object.values(classes(host))) {
-    if (c.usable > 0) most = Math.max(most, c.used / c.usable);
-  }
-  return most;
-}
-
 // -- loading -------------------------------------------------------------
 
 async function loadHosts() {
@@ -67,12 +48,25 @@ async function loadHosts() {
 
 async function loadSchedules() {
   try {
-    state.schedules = await all('/v1/schedules?limit=1000'
-      + (state.admin ? '&all_projects=true' : ''), 'schedules');
+    state.schedules = await allSchedules();
     state.schedulesError = null;
   } catch (e) {
     state.schedulesError = e;
   }
+}
+
+// Every project's schedules when the caller may see them (asked before
+// the hosts tell whether the caller is an admin), else its own.
+async function allSchedules() {
+  if (state.admin !== false) {
+    try {
+      return await all('/v1/schedules?limit=1000&all_projects=true',
+        'schedules');
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 403)) throw e;
+    }
+  }
+  return all('/v1/schedules?limit=1000', 'schedules');
 }
 
 // Every resource class, so one without inventory yet shows in the fleet.
@@ -87,42 +81,53 @@ async function loadClasses() {
   }
 }
 
-// The `next` past every event so far: where following the feed starts.
-// An answer with no events means nothing the caller may see exists at or
-// after its `since` (the contract), so the head is found by doubling, then
-// halving, with one-event pages: a few dozen tiny requests, not a read of
-// every event kept (10,000 hosts registered are 10,000 events).
-async function feedHead() {
-  const probe = (since) => api('GET', '/v1/events?limit=1'
-    + (since === null ? '' : `&since=${since}`));
-  const first = await probe(null);
-  // Every `since` below `low` has events after it; `high` has none.
-  let low = first.next;
-  if (!first.events.length) return low;
-  let high = null;
-  for (let step = 256; high === null; step *= 2) {
-    const page = await probe(low + step);
-    if (page.events.length) low = page.next; else high = low + step;
-  }
-  while (low < high) {
-    const middle = Math.floor((low + high) / 2);
-    const page = await probe(middle);
-    if (page.events.length) low = page.next; else high = middle;
-  }
-  return low;
-}
+// Where following the feed starts (the `next` past every event so far),
+// and the Events view's history: the events of the last HISTORY numbers
+// before it, newest first. An answer with no events means nothing the
+// caller may see exists at or after its `since` (the contract), so the
+// head lies between the highest `since` known to have events at or after
+// it and the lowest known to have none. Each round asks that of PROBES
+// points at once, at growing distances until one has none, then spread
+// over what is left; once WINDOW numbers are left, they are read. 10,000
+// events: 3 rounds of one-event requests and a read of at most 1,000, not
+// a read of every event kept, nor one request after another.
+const PROBES = 6;
+const WINDOW = 800;
+const HISTORY = 200;
 
-// The Events view's history: what the last 200 numbers before the head
-// hold for the caller, newest first.
-async function loadHistory(head) {
-  try {
-    const page = await api('GET', `/v1/events?since=${Math.max(head - 200, 0)}`
-      + '&limit=200');
-    state.events = state.events.concat(
-      page.events.filter((e) => e.id < head).reverse()).slice(0, 200);
-  } catch (e) {
-    // Shown by the live indicator once following starts.
+async function feedHead() {
+  const probe = (since) => api('GET', `/v1/events?limit=1&since=${since}`);
+  let low = 0;
+  let high = null;
+  let reach = WINDOW;
+  while (high === null || high - low > WINDOW) {
+    const points = high === null
+      ? Array.from({ length: PROBES }, (_, k) => low + reach * 4 ** k)
+      : Array.from({ length: PROBES }, (_, k) => low
+        + Math.floor(((high - low) * (k + 1)) / (PROBES + 1)));
+    if (high === null) reach *= 4 ** PROBES;
+    const pages = await Promise.all(points.map(probe));
+    points.forEach((point, k) => {
+      if (pages[k].events.length) {
+        low = Math.max(low, pages[k].next);
+      } else if (high === null || point < high) {
+        high = point;
+      }
+    });
+    if (high !== null && low > high) {
+      // Events arrived between the answers: look further up again.
+      high = null;
+      reach = WINDOW;
+    }
   }
+  // Read what is left. Its `next` is at most the head, so no change made
+  // while the lists load is missed; anything past it (events that came
+  // meanwhile, or a page cut by the server's limit) is what `follow`
+  // reads first.
+  const page = await api('GET', `/v1/events?since=${
+    Math.max(low - HISTORY, 0)}`);
+  return { head: page.next, history: page.events.filter(
+    (e) => e.id >= page.next - HISTORY).reverse() };
 }
 
 async function follow(session, since) {
@@ -170,46 +175,51 @@ async function apply(event) {
 
 function renderFleet(section) {
   showError(section, state.hostsError || state.classesError);
-  const hosts = [...state.hosts.values()];
   const cards = $('#fleet-cards');
   cards.replaceChildren();
   if (state.hostsError) return;
-  const counts = [
-    ['hosts', hosts.length, 'count-hosts'],
-    ['up', hosts.filter((h) => h.status === 'up').length, 'count-up'],
-    ['down', hosts.filter((h) => h.status === 'down').length, 'count-down'],
-    ['disabled', hosts.filter((h) => !h.enabled).length, 'count-disabled'],
-    ['instances', hosts.reduce((a, h) => a + h.instances, 0), 'count-inst'],
-  ];
-  for (const [label, n, id] of counts) {
+  // One pass over the hosts: with 10,000 of them, each walked once.
+  const count = { up: 0, down: 0, disabled: 0, instances: 0 };
+  const zones = new Map();
+  const perClass = new Map(state.classes.map(
+    (name) => [name, { label: name, used: 0, usable: 0 }]));
+  const add = (map, key, c) => {
+    const row = map.get(key) || { label: key, used: 0, usable: 0 };
+    row.used += c.used;
+    row.usable += Math.max(c.usable, 0);
+    map.set(key, row);
+  };
+  const cells = [];
+  for (const host of state.hosts.values()) {
+    const down = host.status === 'down';
+    count[down ? 'down' : 'up'] += 1;
+    count.disabled += host.enabled ? 0 : 1;
+    count.instances += host.instances;
+    // The heat map shades a host by its busiest class.
+    let usage = 0;
+    for (const [name, c] of Object.entries(classes(host))) {
+      add(zones, `${host.availability_zone} · ${name}`, c);
+      add(perClass, name, c);
+      if (c.usable > 0) usage = Math.max(usage, c.used / c.usable);
+    }
+    cells.push({ name: host.name, usage, down, disabled: !host.enabled });
+  }
+  for (const [label, n, id] of [['hosts', cells.length, 'count-hosts'],
+    ['up', count.up, 'count-up'], ['down', count.down, 'count-down'],
+    ['disabled', count.disabled, 'count-disabled'],
+    ['instances', count.instances, 'count-inst']]) {
     const card = el('div', undefined, 'card');
     const number = el('span', String(n), 'n');
     number.id = id;
     card.append(number, el('span', label));
     cards.append(card);
   }
-  const zones = new Map();
-  const perClass = new Map(state.classes.map(
-    (name) => [name, { label: name, used: 0, usable: 0 }]));
-  for (const host of hosts) {
-    for (const [name, c] of Object.entries(classes(host))) {
-      const key = `${host.availability_zone} · ${name}`;
-      for (const [map, k] of [[zones, key], [perClass, name]]) {
-        const row = map.get(k) || { label: k, used: 0, usable: 0 };
-        row.used += c.used;
-        row.usable += Math.max(c.usable, 0);
-        map.set(k, row);
-      }
-    }
-  }
   const byLabel = (a, b) => a.label.localeCompare(b.label);
   $('#fleet-zones').replaceChildren(usageBars(
     [...zones.values()].sort(byLabel), 'Usage by availability zone'));
   $('#fleet-classes').replaceChildren(usageBars(
     [...perClass.values()].sort(byLabel), 'Usage by resource class'));
-  $('#fleet-heatmap').replaceChildren(heatMap(hosts.map((h) => ({
-    name: h.name, usage: usage(h), down: h.status === 'down',
-    disabled: !h.enabled }))));
+  $('#fleet-heatmap').replaceChildren(heatMap(cells));
 }
 
 function renderHosts(section) {
@@ -398,58 +408,6 @@ function show(view) {
   render();
 }
 
-// -- what if -------------------------------------------------------------
-
-async function whatIf(event) {
-  event.preventDefault();
-  const section = $('#view-whatif');
-  const number = (id) => Number($(id).value || 0);
-  const resources = { vcpus: number('#w-vcpus'),
-    memory_mb: number('#w-memory'), disk_gb: number('#w-disk') };
-  for (const pair of $('#w-classes').value.split(',')) {
-    const [name, amount] = pair.split('=').map((s) => s.trim());
-    if (name) resources[name] = Number(amount || 1);
-  }
-  for (const key of Object.keys(resources)) {
-    if (!resources[key]) delete resources[key];
-  }
-  const request = { resources, num_instances: number('#w-count') || 1,
-    dry_run: true };
-  if ($('#w-zone').value.trim()) {
-    request.availability_zone = $('#w-zone').value.trim();
-  }
-  let candidates = [];
-  let funnel = [];
-  try {
-    const answer = await api('POST', '/v1/schedules', request);
-    candidates = answer.candidates;
-    funnel = answer.explanation || [];
-    showError(section, null);
-  } catch (e) {
-    showError(section, e);
-    funnel = (e.body && e.body.explanation) || [];
-  }
-  drawFunnel(funnel);
-  $('#candidates').replaceChildren(candidates.length
-    ? weigherBars(candidates.slice(0, 20)) : el('p', 'No candidates.'));
-}
-
-function drawFunnel(funnel) {
-  const first = funnel.length ? funnel[0].hosts_in || 1 : 1;
-  $('#funnel').replaceChildren(...funnel.map((step) => {
-    const item = el('li');
-    item.dataset.filter = step.filter;
-    const bar = document.createElement('meter');
-    bar.min = 0;
-    bar.max = first;
-    bar.value = step.hosts_out;
-    bar.setAttribute('aria-label', `${step.filter} keeps`);
-    item.append(el('span', `${step.filter}: ${step.hosts_in} → `
-      + `${step.hosts_out}`, 'step'), bar);
-    return item;
-  }));
-}
-
 // -- session -------------------------------------------------------------
 
 async function start() {
@@ -458,14 +416,14 @@ async function start() {
   $('#nav').hidden = false;
   $('#logout').hidden = false;
   $('#live').textContent = 'Loading…';
+  state.admin = undefined;
   // The head first: every change after it reaches `follow`, so none made
-  // while the lists load is missed.
-  const since = await feedHead();
-  const history = loadHistory(since);
-  // Hosts are admin-only: a 403 here is shown on the views that need them.
-  await loadHosts();
+  // while the lists load is missed. Then every list at once.
+  const { head: since, history } = await feedHead();
+  state.events = history;
+  await Promise.all([loadHosts(), loadSchedules(), loadClasses()]);
+  // Hosts are admin-only: a 403 there is shown on the views that need them.
   state.admin = !state.hostsError;
-  await Promise.all([loadSchedules(), loadClasses(), history]);
   // Milliseconds from navigation to the data of the first view, then to
   // the view drawn: the browser tests report both.
   document.body.dataset.dataMs = String(Math.round(performance.now()));
@@ -511,7 +469,7 @@ function signOut() {
 function init() {
   $('#login-form').addEventListener('submit', signIn);
   $('#logout').addEventListener('click', signOut);
-  $('#whatif-form').addEventListener('submit', whatIf);
+  whatif.init();
   $('#host-filters').addEventListener('input', () => render());
   $('#host-filters').addEventListener('submit', (e) => e.preventDefault());
   window.addEventListener('hashchange', () => {

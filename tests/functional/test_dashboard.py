@@ -97,6 +97,34 @@ def test_a_host_added_through_the_api_appears_without_reloading(
     assert '3 of 3 hosts' in _text(driver, '#hosts-summary')
 
 
+def test_the_events_view_starts_at_the_newest_event_and_follows(
+        start_server, chromium):
+    srv = start_server()
+    # More events than the page narrows the head down to before reading.
+    _register(srv, 2500)
+    newest = srv.request('GET', '/v1/events?since=2400', as_='admin').json()
+    driver = chromium()
+    _sign_in(driver, srv, 'admin', 'events')
+    shown = [li.text for li in driver.find_elements('css selector',
+                                                    '#events-list li')]
+    assert len(shown) == 100
+    assert ' #%d host.created ' % newest['events'][-1]['id'] in shown[0]
+    assert ' #%d host.created ' % (newest['events'][-1]['id'] - 99) \
+        in shown[-1]
+
+    response = srv.request('POST', '/v1/hosts', as_='admin',
+                           json=dict(HOST, name='newcomer'))
+    assert response.status_code == 201
+    _wait(driver, "return document.querySelector('#events-list li')"
+                  ".textContent.endsWith(' newcomer')")
+    assert ' #%d host.created ' % newest['next'] in _text(
+        driver, '#events-list li')
+    # Every host of the three pages the fleet view read, and the new one.
+    driver.find_element('css selector', 'a[data-view=fleet]').click()
+    _wait(driver, "return document.getElementById('count-hosts')")
+    assert _text(driver, '#count-hosts') == '2501'
+
+
 def test_a_what_if_draws_the_funnel_the_api_computes(start_server, chromium):
     srv = start_server()
     _register(srv, 4)
@@ -122,6 +150,154 @@ def test_a_what_if_draws_the_funnel_the_api_computes(start_server, chromium):
     ranked = driver.find_elements('css selector', '#candidates svg text')
     assert ranked[0].text == '1. ' + asked.json()['candidates'][0][
         'host_name']
+
+
+# The fleet of docs/why-didnt-it-fit.md: 48 GB with an SSD in az1 fits
+# nowhere; web-1 lacks 8 GB, db-1 is in the other zone.
+WHY_FLEET = [
+    {'name': 'web-1', 'availability_zone': 'az1', 'vcpus': 16,
+     'memory_mb': 40960, 'traits': ['CUSTOM_SSD']},
+    {'name': 'web-2', 'availability_zone': 'az1', 'vcpus': 8,
+     'memory_mb': 12288},
+    {'name': 'db-1', 'availability_zone': 'az2', 'vcpus': 32,
+     'memory_mb': 131072, 'traits': ['CUSTOM_SSD']},
+]
+
+
+def _why_fleet(srv):
+    for host in WHY_FLEET:
+        response = srv.request('POST', '/v1/hosts', as_='admin', json=dict(
+            host, disk_gb=100, cpu_allocation_ratio=1.0,
+            ram_allocation_ratio=1.0))
+        assert response.status_code == 201, response.text
+
+
+def _fill(driver, **fields):
+    """Type each value into the what-if field of that id (``w-...``)."""
+    from selenium.webdriver.support.select import Select
+
+    for name, value in fields.items():
+        field = driver.find_element('id', 'w-' + name)
+        if field.tag_name == 'select':
+            Select(field).select_by_visible_text(value)
+        else:
+            field.clear()
+            field.send_keys(value)
+
+
+def _rows(driver, selector):
+    return [[td.text for td in row.find_elements('css selector', 'td')]
+            for row in driver.find_elements('css selector',
+                                            selector + ' tbody tr')]
+
+
+def test_a_what_if_that_does_not_fit_shows_nearest_hosts_and_relaxations(
+        start_server, chromium):
+    srv = start_server()
+    _why_fleet(srv)
+    driver = chromium()
+    _sign_in(driver, srv, 'member', 'whatif')
+    _fill(driver, vcpus='8', memory='49152', zone='az1', traits='CUSTOM_SSD')
+    driver.find_element('id', 'w-dry-run').click()
+    _wait(driver, "return document.querySelectorAll('#relaxations tr')"
+                  ".length")
+
+    asked = srv.request('POST', '/v1/schedules', as_='member', json={
+        'resources': {'vcpus': 8, 'memory_mb': 49152}, 'num_instances': 1,
+        'availability_zone': 'az1', 'required_traits': ['CUSTOM_SSD'],
+        'dry_run': True})
+    # A dry run that does not fit is answered 200, without candidates.
+    assert asked.status_code == 200, asked.text
+    answer = asked.json()
+    assert answer['candidates'] == []
+    assert _text(driver, '#view-whatif [data-error]') == ''
+    nearest = _rows(driver, '#nearest')
+    assert nearest == [
+        [h['host_name'], ', '.join(h['failed_filters']),
+         ', '.join('%s %d' % kv for kv in sorted(h['shortfall'].items()))
+         or 'nothing (another filter)'] for h in answer['nearest']]
+    assert ['web-1', 'RamFilter', 'MEMORY_MB 8192'] in nearest
+    relaxations = _rows(driver, '#relaxations')
+    assert relaxations == [[r['field'], str(r['to']), str(r['hosts'])]
+                           for r in answer['relaxations']]
+    assert ['resources.MEMORY_MB', '40960', '1'] in relaxations
+    assert ['availability_zone', 'az2', '1'] in relaxations
+    assert _text(driver, '#candidates') == 'No host can take the request.'
+    assert [li.text for li in driver.find_elements(
+        'css selector', '#funnel li')] == [
+        '%s: %d → %d' % (s['filter'], s['hosts_in'], s['hosts_out'])
+        for s in answer['explanation']]
+
+
+def test_how_many_more_fit_shows_the_count_per_zone_and_the_quota(
+        start_server, chromium):
+    srv = start_server()
+    _why_fleet(srv)
+    project = srv.request('GET', '/v1/usages',
+                          as_='member').json()['usage']['project_id']
+    assert srv.request('PUT', '/v1/quotas/' + project, as_='admin', json={
+        'limits': {'VCPU': 20}}).status_code == 200
+    driver = chromium()
+    _sign_in(driver, srv, 'member', 'whatif')
+    driver.find_element('id', 'w-dry-run').click()
+    _wait(driver, "return !document.getElementById('whatif-plan').hidden")
+    _fill(driver, vcpus='4', memory='8192', group='web',
+          policy='anti-affinity')
+    driver.find_element('id', 'w-capacity').click()
+    _wait(driver, "return !document.getElementById('capacity').hidden")
+
+    found = srv.request('POST', '/v1/capacity', as_='member', json={
+        'resources': {'vcpus': 4, 'memory_mb': 8192},
+        'hints': {'group': 'web', 'group_policy': 'anti-affinity'}}).json()[
+        'capacity']
+    # One per host under anti-affinity, and the quota leaves room for 5.
+    assert found['instances'] == 3 and found['quota_remaining'] == 5
+    assert _text(driver, '#capacity-count') == '3'
+    assert _text(driver, '#capacity-quota') == (
+        'Your quota leaves room for 5 more.')
+    assert _rows(driver, '#capacity-zones') == [
+        [zone, str(n)] for zone, n in sorted(
+            found['by_availability_zone'].items())]
+    assert sorted(_rows(driver, '#capacity-limits')) == sorted(
+        [name, str(n)] for name, n in found['limited_by'].items())
+    assert not driver.find_element('id', 'view-whatif').find_element(
+        'css selector', '[data-error]').text
+    # The dry run shown before was of another request: gone. One of this
+    # request sits beside the count.
+    assert not driver.find_element('id', 'whatif-plan').is_displayed()
+    driver.find_element('id', 'w-dry-run').click()
+    _wait(driver, "return !document.getElementById('whatif-plan').hidden")
+    assert driver.find_element('id', 'capacity').is_displayed()
+
+
+def test_the_what_if_form_shows_an_api_error_as_its_detail(start_server,
+                                                           chromium):
+    srv = start_server()
+    _why_fleet(srv)
+    driver = chromium()
+    _sign_in(driver, srv, 'member', 'whatif')
+    slot = '#view-whatif [data-error]'
+
+    _fill(driver, count='500')
+    driver.find_element('id', 'w-dry-run').click()
+    _wait(driver, "return document.querySelector('%s').textContent" % slot)
+    refused = srv.request('POST', '/v1/schedules', as_='member', json={
+        'resources': {'vcpus': 2, 'memory_mb': 2048}, 'num_instances': 500,
+        'dry_run': True})
+    assert refused.status_code == 400
+    assert _text(driver, slot) == refused.json()['errors'][0]['detail']
+    assert not driver.find_element('id', 'whatif-plan').is_displayed()
+
+    # A group policy without a group: the capacity question is refused.
+    _fill(driver, count='1', policy='affinity')
+    driver.find_element('id', 'w-capacity').click()
+    refused = srv.request('POST', '/v1/capacity', as_='member', json={
+        'resources': {'vcpus': 2, 'memory_mb': 2048},
+        'hints': {'group_policy': 'affinity'}})
+    assert refused.status_code == 400
+    detail = refused.json()['errors'][0]['detail']
+    sora_server.wait_for(lambda: _text(driver, slot) == detail)
+    assert not driver.find_element('id', 'capacity').is_displayed()
 
 
 def test_groups_show_whether_their_policy_holds(start_server, chromium):
@@ -155,6 +331,11 @@ def test_groups_show_whether_their_policy_holds(start_server, chromium):
         assert cells[8] == '; '.join(v['detail'] for v in group['violations'])
     assert _text(driver, '#groups-table tr[data-group=web] td:nth-child(8)') \
         == 'no'
+    # At 1280 px the whole table shows: nothing scrolls sideways.
+    scrolled, shown = driver.execute_script(
+        "const region = document.getElementById('groups-table').parentNode;"
+        "return [region.scrollWidth, region.clientWidth]")
+    assert scrolled == shown
 
 
 def test_a_reader_sees_the_403_of_an_admin_view(start_server, chromium):
@@ -166,6 +347,26 @@ def test_a_reader_sees_the_403_of_an_admin_view(start_server, chromium):
     error = driver.find_element('css selector',
                                 '#view-hosts [data-error]')
     assert error.text == expected.json()['errors'][0]['detail']
+
+
+def test_a_member_sees_the_schedules_of_its_own_project(start_server,
+                                                        chromium):
+    srv = start_server()
+    _register(srv, 2)
+    for identity in ('member', 'other'):
+        placed = srv.request('POST', '/v1/schedules', as_=identity,
+                             json={'resources': {'vcpus': 1}})
+        assert placed.status_code == 201, placed.text
+    own = srv.request('GET', '/v1/schedules', as_='member').json()
+    driver = chromium()
+    # Every project's schedules are asked for first: the 403 of that
+    # falls back to the member's own.
+    _sign_in(driver, srv, 'member', 'schedules')
+    assert _text(driver, '#schedules-summary') == (
+        '1 schedules in your project.')
+    assert _text(driver, '#view-schedules [data-error]') == ''
+    assert _text(driver, '#schedules-table tbody td') == (
+        own['schedules'][0]['id'][:8])
 
 
 def test_a_wrong_token_is_refused_with_the_api_detail(start_server,
@@ -217,6 +418,17 @@ def test_a_phone_sized_viewport_has_no_sideways_scrolling(start_server,
         assert driver.execute_script(
             'return document.documentElement.scrollWidth '
             '<= window.innerWidth'), view
+    # A dry run that does not fit and the capacity question: their tables
+    # fit too.
+    _fill(driver, memory='100000')
+    driver.find_element('id', 'w-dry-run').click()
+    _wait(driver, "return document.querySelectorAll('#nearest tr').length")
+    fits = 'return document.documentElement.scrollWidth <= window.innerWidth'
+    assert driver.execute_script(fits)
+    _fill(driver, memory='2048')
+    driver.find_element('id', 'w-capacity').click()
+    _wait(driver, "return !document.getElementById('capacity').hidden")
+    assert driver.execute_script(fits)
 
 
 def test_the_first_view_against_10k_hosts_loads_in_the_browser(
@@ -269,10 +481,22 @@ def test_screenshots_of_each_view(start_server, chromium):
         driver.get(srv.url + '/ui/#' + view)
         _wait(driver, "return document.body.dataset.loaded === 'true'")
         if view == 'whatif':
-            driver.find_element('css selector',
-                                '#whatif-form button').click()
-            _wait(driver,
-                  "return document.querySelectorAll('#funnel li').length")
+            # More memory than any host has left: the nearest hosts and
+            # what would make it fit.
+            _fill(driver, vcpus='8', memory='100000', zone='az-1')
+            driver.find_element('id', 'w-dry-run').click()
+            _wait(driver, "return document.querySelectorAll("
+                          "'#relaxations tr').length")
         time.sleep(0.5)  # let the last chart paint before the picture
         driver.save_screenshot(os.path.join(
             ROOT, 'docs', 'dashboard-%s.png' % view))
+        if view == 'whatif':
+            _fill(driver, vcpus='4', memory='8192', zone='')
+            driver.find_element('id', 'w-capacity').click()
+            _wait(driver, "return !document.getElementById('capacity')"
+                          ".hidden")
+            driver.execute_script("document.getElementById('capacity')"
+                                  ".scrollIntoView()")
+            time.sleep(0.5)
+            driver.save_screenshot(os.path.join(
+                ROOT, 'docs', 'dashboard-capacity.png'))

@@ -25,7 +25,8 @@ def test_the_dashboard_loads_without_a_token_under_a_strict_csp(api):
 
 @pytest.mark.parametrize('name, kind', [
     ('app.js', 'text/javascript'), ('api.js', 'text/javascript'),
-    ('charts.js', 'text/javascript'), ('app.css', 'text/css'),
+    ('charts.js', 'text/javascript'), ('dom.js', 'text/javascript'),
+    ('whatif.js', 'text/javascript'), ('app.css', 'text/css'),
 ])
 def test_each_asset_is_served_with_its_type(api, name, kind):
     response = api.request('GET', '/ui/' + name)
