@@ -173,14 +173,30 @@ def _taken_name(db, names):
     return taken or ', '.join(names[:3])
 
 
-def _records(conn, rows):
+class IdRange:
+    """Every host whose id is from ``first`` to ``last``, both included."""
+
+    def __init__(self, first, last):
+        self.first, self.last = first, last
+
+
+def _records(conn, rows, every_between=False):
     """``HostRecord``s of host rows, their traits, metadata, inventories,
-    taints and projects read at once."""
+    taints and projects read at once.
+
+    ``every_between``: the rows are every host from the first one's id to
+    the last one's (a page of an unfiltered list, in id order), so their
+    attributes are read by that range: for a page of 1,000 hosts each read
+    costs a tenth of one by a list of 1,000 ids.
+    """
     ids = [r.id for r in rows]
+    stocked = [r.id for r in rows if r.custom_inventories]
+    if every_between and rows:
+        ids = IdRange(ids[0], ids[-1])
+        stocked = ids if stocked else []
     traits = _traits(conn, ids)
     metadata = _metadata(conn, ids)
-    inventories = _inventories(
-        conn, [r.id for r in rows if r.custom_inventories])
+    inventories = _inventories(conn, stocked)
     taints = _taints(conn, ids)
     projects = _projects(conn, ids)
     return [_record(r._mapping, traits.get(r.id, []), metadata.get(r.id, {}),
@@ -221,7 +237,10 @@ def list_hosts(db, limit, marker=None, name=None, availability_zone=None,
                     H.c.id == marker)).first() is None:
                 raise exception.MarkerNotFound(marker=marker)
             query = query.where(H.c.id > marker)
-        return _records(conn, conn.execute(query).all())
+        unfiltered = (name is None and availability_zone is None
+                      and enabled is None and status is None and not traits)
+        return _records(conn, conn.execute(query).all(),
+                        every_between=unfiltered)
 
 
 @engine.retry_on_deadlock
@@ -474,9 +493,12 @@ def _changes(conn, rows, fresh, deleted, cursor, reload):
 
 def _per_host(conn, table, columns, host_ids):
     """``{host_id: [row of ``columns``, ...]}`` of an attribute table;
-    ``host_ids`` None: every host."""
+    ``host_ids`` None: every host; an ``IdRange``: those."""
     query = sa.select(table.c.host_id, *(table.c[c] for c in columns))
-    if host_ids is not None:
+    if isinstance(host_ids, IdRange):
+        query = query.where(table.c.host_id.between(host_ids.first,
+                                                    host_ids.last))
+    elif host_ids is not None:
         if not host_ids:
             return {}
         query = query.where(table.c.host_id.in_(host_ids))
@@ -517,12 +539,18 @@ _INVENTORY_COLUMNS = (INV.c.host_id, INV.c.resource_class) + tuple(
 _ALL_INVENTORIES = sa.select(*_INVENTORY_COLUMNS)
 _INVENTORIES_OF = _ALL_INVENTORIES.where(
     INV.c.host_id.in_(sa.bindparam('ids', expanding=True)))
+_INVENTORIES_BETWEEN = _ALL_INVENTORIES.where(
+    INV.c.host_id.between(sa.bindparam('first'), sa.bindparam('last')))
 
 
 def _inventories(conn, host_ids):
-    """``{host_id: {class: {total, reserved, ..., used}}}``; None: all."""
+    """``{host_id: {class: {total, reserved, ..., used}}}``; None: all;
+    an ``IdRange``: those."""
     if host_ids is None:
         rows = conn.execute(_ALL_INVENTORIES)
+    elif isinstance(host_ids, IdRange):
+        rows = conn.execute(_INVENTORIES_BETWEEN, {
+            'first': host_ids.first, 'last': host_ids.last})
     elif not host_ids:
         return {}
     else:

@@ -256,6 +256,37 @@ def test_a_page_is_never_larger_than_max_limit(start_server, make_host):
         assert {h['id'] for h in body['hosts'] + rest['hosts']} == made
 
 
+def test_every_page_of_the_whole_list_shows_each_hosts_own_attributes(
+        start_server, make_host):
+    """Unfiltered pages read attributes by id range: each host still gets
+    its own, however its neighbours in id order differ."""
+    srv = start_server()
+    assert srv.request('PUT', '/v1/resource_classes/CUSTOM_PAGE_GPU',
+                       as_='admin').status_code == 201
+    made = []
+    for i in range(7):
+        fields = {'traits': ['CUSTOM_T%d' % i],
+                  'metadata': {'rack': 'r%d' % i}}
+        if i % 2:
+            fields['inventories'] = {'CUSTOM_PAGE_GPU': {'total': i}}
+            fields['taints'] = [{'key': 'k%d' % i, 'effect': 'NoSchedule'}]
+            fields['projects'] = ['project-%d' % i]
+        made.append(make_host(server=srv, **fields))
+    listed = []
+    body = follow(srv, srv.url + '/v1/hosts?limit=3')
+    while True:
+        listed += body['hosts']
+        if 'links' not in body:
+            break
+        body = follow(srv, next_href(body))
+    assert sorted(h['id'] for h in listed) == sorted(h['id'] for h in made)
+    for host in listed:
+        alone = srv.request('GET', '/v1/hosts/%s' % host['id'], as_='admin')
+        assert host == alone.json()['host']
+    assert {h['traits'][0] for h in listed} == {
+        'CUSTOM_T%d' % i for i in range(7)}
+
+
 def test_an_unknown_marker_is_400(api):
     response = api.request('GET', '/v1/hosts', as_='admin',
                            params={'marker': UNKNOWN_ID})
