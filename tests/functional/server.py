@@ -16,6 +16,7 @@ import sys
 import time
 
 import requests
+import sqlalchemy as sa
 
 from sora_api import conf as sora_conf
 from sora_api.db import engine
@@ -117,6 +118,17 @@ class SoraServer:
 
     def database(self):
         return engine.Database(self.config())
+
+    def row_counts(self, models):
+        """The number of rows of each model's table, by table name."""
+        db = self.database()
+        try:
+            with db.reader() as session:
+                return {model.__tablename__: session.scalar(
+                    sa.select(sa.func.count()).select_from(model))
+                    for model in models}
+        finally:
+            db.engine.dispose()
 
     def create_tokens(self):
         db = self.database()
