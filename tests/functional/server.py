@@ -6,7 +6,6 @@ every server gets a fresh database of its own there instead of an SQLite
 file, so the same tests run on each and stay isolated from one another.
 """
 
-import configparser
 import os
 import re
 import shutil
@@ -96,20 +95,10 @@ class SoraServer:
                 self.own_database)
         self.database_url = self.options.get('database', {}).get(
             'connection')
-        self._write_config()
+        sora_conf.write_config_file(self.config_file, self.options)
         self.process = None
         self.url = None
         self.tokens = {}
-
-    def _write_config(self):
-        parser = configparser.ConfigParser(interpolation=None)
-        for group, values in self.options.items():
-            if group != 'DEFAULT':
-                parser.add_section(group)
-            for key, value in values.items():
-                parser.set(group, key, value)
-        with open(self.config_file, 'w') as f:
-            parser.write(f)
 
     def config(self):
         """The server's configuration, parsed as the server parses it."""
