@@ -4,7 +4,6 @@ The server is ``sora-api`` (eventlet) or ``gunicorn`` serving
 ``sora_api.wsgi:application`` with gthread workers, on the same config.
 """
 
-import configparser
 import os
 import re
 import signal
@@ -67,17 +66,7 @@ class BenchServer:
         self.host = self.port = None
         self.tokens = {}
         self._log = None
-        self._write_config()
-
-    def _write_config(self):
-        parser = configparser.ConfigParser(interpolation=None)
-        for group, values in self.options.items():
-            if group != 'DEFAULT':
-                parser.add_section(group)
-            for key, value in values.items():
-                parser.set(group, key, value)
-        with open(self.config_file, 'w') as f:
-            parser.write(f)
+        sora_conf.write_config_file(self.config_file, self.options)
 
     @property
     def url(self):

@@ -9,7 +9,6 @@ route table and the JSON Schemas the controllers validate with; the policy
 rule of each operation comes from ``sora_api.policies``.
 """
 
-import argparse
 import os
 import sys
 
@@ -19,6 +18,7 @@ sys.path.insert(0, ROOT)
 from sora_api import policies  # noqa: E402
 from sora_api.api import openapi  # noqa: E402
 from sora_api.api.schemas import common  # noqa: E402
+from tools import generated_doc  # noqa: E402
 
 OUTPUT = os.path.join(ROOT, 'docs', 'api-reference.md')
 METHODS = ('get', 'post', 'put', 'delete')
@@ -212,17 +212,7 @@ def render():
 
 
 def main(argv=None):
-    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    args.add_argument('--check', action='store_true',
-                      help='exit 1 if %s is stale' % OUTPUT)
-    check = args.parse_args(argv).check
-    text = render()
-    if check:
-        with open(OUTPUT) as f:
-            return 0 if f.read() == text else 1
-    with open(OUTPUT, 'w') as f:
-        f.write(text)
-    return 0
+    return generated_doc.main(argv, __doc__, OUTPUT, render)
 
 
 if __name__ == '__main__':

@@ -10,7 +10,6 @@ etc/sora-config-generator.conf --format json`` (the same namespaces as
 generator's own ``--format rst`` needs Sphinx; JSON needs nothing more.)
 """
 
-import argparse
 import json
 import os
 import subprocess
@@ -19,6 +18,10 @@ import tempfile
 import textwrap
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from tools import generated_doc  # noqa: E402
+
 OUTPUT = os.path.join(ROOT, 'docs', 'configuration.md')
 GENERATOR_CONF = os.path.join(ROOT, 'etc', 'sora-config-generator.conf')
 
@@ -117,17 +120,7 @@ def render(data=None):
 
 
 def main(argv=None):
-    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    args.add_argument('--check', action='store_true',
-                      help='exit 1 if %s is stale' % OUTPUT)
-    check = args.parse_args(argv).check
-    text = render()
-    if check:
-        with open(OUTPUT) as f:
-            return 0 if f.read() == text else 1
-    with open(OUTPUT, 'w') as f:
-        f.write(text)
-    return 0
+    return generated_doc.main(argv, __doc__, OUTPUT, render)
 
 
 if __name__ == '__main__':

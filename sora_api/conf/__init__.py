@@ -4,6 +4,8 @@ The config object is created at the process edge (``sora_api.cmd``) and
 passed down; nothing in the package keeps a global ``CONF``.
 """
 
+import configparser
+
 from oslo_config import cfg
 from oslo_log import log
 from oslo_policy import opts as policy_opts
@@ -42,3 +44,19 @@ def new_config(args=(), default_config_files=None):
          version=sora_api.version(),
          default_config_files=default_config_files)
     return conf
+
+
+def write_config_file(path, options):
+    """Write ``options``, ``{group: {option: text}}``, as a config file.
+
+    ``new_config(['--config-file', path])`` reads them back; a value is
+    written as given (no ``%`` interpolation), so a URL's ``%40`` stays.
+    """
+    parser = configparser.ConfigParser(interpolation=None)
+    for group, values in options.items():
+        if group != 'DEFAULT':
+            parser.add_section(group)
+        for key, value in values.items():
+            parser.set(group, key, value)
+    with open(path, 'w') as f:
+        parser.write(f)

@@ -1,9 +1,10 @@
-"""Fixtures that start real ``sora-api`` servers."""
+"""Fixtures that start real ``sora-api`` servers, and clients of them."""
 
 import itertools
 
 import pytest
 
+from sora_api.client import Client
 from tests.functional import server as sora_server
 
 _names = itertools.count()
@@ -32,6 +33,20 @@ def start_server(tmp_path_factory):
     yield _start
     for srv in started:
         srv.cleanup()
+
+
+@pytest.fixture
+def admin(api):
+    """The Python client with the admin token, on the shared server."""
+    with Client(api.url, api.tokens['admin'], timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def member(api):
+    """The Python client with a member's token, on the shared server."""
+    with Client(api.url, api.tokens['member'], timeout=10) as client:
+        yield client
 
 
 @pytest.fixture

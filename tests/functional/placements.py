@@ -1,6 +1,7 @@
 """What the tests of changing placements (drain, resize, move, holds)
-share: hosts of 1.0 CPU allocation ratio, schedules of some vCPUs, and
-what they read back, on a server of the test's own."""
+and of concurrent claims share: hosts of 1.0 CPU allocation ratio,
+schedules of some vCPUs, and what they read back, on a server of the
+test's own."""
 
 
 def make_host(srv, name, vcpus=8, memory_mb=8192):
@@ -17,6 +18,21 @@ def create(srv, vcpus=2, num_instances=1, **extra):
         **extra))
     assert response.status_code == 201, response.text
     return response.json()['schedule']
+
+
+def fill_up(srv, vcpus, room):
+    """Schedule single instances of ``vcpus`` one at a time until a 409
+    says no host has room (at most ``room`` + 1 tries); returns how many
+    were placed."""
+    placed = 0
+    for _ in range(room + 1):
+        response = srv.request('POST', '/v1/schedules', as_='member',
+                               json={'resources': {'vcpus': vcpus}})
+        if response.status_code == 409:
+            break
+        assert response.status_code == 201, response.text
+        placed += 1
+    return placed
 
 
 def host_view(srv, host):

@@ -6,7 +6,6 @@ every server gets a fresh database of its own there instead of an SQLite
 file, so the same tests run on each and stay isolated from one another.
 """
 
-import configparser
 import os
 import re
 import shutil
@@ -16,6 +15,7 @@ import sys
 import time
 
 import requests
+import sqlalchemy as sa
 
 from sora_api import conf as sora_conf
 from sora_api.db import engine
@@ -95,20 +95,10 @@ class SoraServer:
                 self.own_database)
         self.database_url = self.options.get('database', {}).get(
             'connection')
-        self._write_config()
+        sora_conf.write_config_file(self.config_file, self.options)
         self.process = None
         self.url = None
         self.tokens = {}
-
-    def _write_config(self):
-        parser = configparser.ConfigParser(interpolation=None)
-        for group, values in self.options.items():
-            if group != 'DEFAULT':
-                parser.add_section(group)
-            for key, value in values.items():
-                parser.set(group, key, value)
-        with open(self.config_file, 'w') as f:
-            parser.write(f)
 
     def config(self):
         """The server's configuration, parsed as the server parses it."""
@@ -117,6 +107,17 @@ class SoraServer:
 
     def database(self):
         return engine.Database(self.config())
+
+    def row_counts(self, models):
+        """The number of rows of each model's table, by table name."""
+        db = self.database()
+        try:
+            with db.reader() as session:
+                return {model.__tablename__: session.scalar(
+                    sa.select(sa.func.count()).select_from(model))
+                    for model in models}
+        finally:
+            db.engine.dispose()
 
     def create_tokens(self):
         db = self.database()

@@ -9,7 +9,6 @@ import json
 import socket
 
 import pytest
-import sqlalchemy as sa
 
 from sora_api.db import models
 from tests.functional import server as sora_server
@@ -35,22 +34,11 @@ def srv(tmp_path_factory):
     server.cleanup()
 
 
-def row_counts(server):
-    db = server.database()
-    try:
-        with db.reader() as session:
-            return {model.__tablename__: session.scalar(
-                sa.select(sa.func.count()).select_from(model))
-                for model in TABLES}
-    finally:
-        db.engine.dispose()
-
-
 @pytest.fixture
 def unchanged(srv):
-    before = row_counts(srv)
+    before = srv.row_counts(TABLES)
     yield
-    assert row_counts(srv) == before
+    assert srv.row_counts(TABLES) == before
 
 
 def schedule(srv, as_='member', **fields):
@@ -138,13 +126,7 @@ def test_list_answers_leave_out_bulky_hints_and_show_keeps_them(srv):
 
 
 def group_rows(srv):
-    db = srv.database()
-    try:
-        with db.reader() as session:
-            return session.scalar(sa.select(sa.func.count()).select_from(
-                models.ScheduleGroup))
-    finally:
-        db.engine.dispose()
+    return srv.row_counts([models.ScheduleGroup])['schedule_groups']
 
 
 def test_a_groups_row_goes_with_its_last_schedule(srv):

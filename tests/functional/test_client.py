@@ -13,18 +13,6 @@ from sora_api.client import exceptions
 
 
 @pytest.fixture
-def admin(api):
-    with Client(api.url, api.tokens['admin'], timeout=10) as client:
-        yield client
-
-
-@pytest.fixture
-def member(api):
-    with Client(api.url, api.tokens['member'], timeout=10) as client:
-        yield client
-
-
-@pytest.fixture
 def zone(unique):
     return unique('az-client')
 

@@ -6,22 +6,9 @@ and a quota test names only its own classes in the member's limits.
 
 import pytest
 
-from sora_api.client import Client
 from sora_api.client import exceptions
 
 STANDARD = {'VCPU', 'MEMORY_MB', 'DISK_GB'}
-
-
-@pytest.fixture
-def admin(api):
-    with Client(api.url, api.tokens['admin'], timeout=10) as client:
-        yield client
-
-
-@pytest.fixture
-def member(api):
-    with Client(api.url, api.tokens['member'], timeout=10) as client:
-        yield client
 
 
 @pytest.fixture

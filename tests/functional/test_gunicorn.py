@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from tests.functional import invariants
+from tests.functional import placements
 from tests.functional import server as sora_server
 
 pytest.importorskip('gunicorn')
@@ -218,13 +219,7 @@ def test_two_gthread_workers_claim_exactly_the_capacity(gunicorn,
     capacity = sum(SLOTS + LATE_SLOTS)
     assert placed <= capacity
     # The clients may stop before late hosts fill: top up one at a time.
-    for _ in range(capacity - placed + 1):
-        response = srv.request('POST', '/v1/schedules', as_='member',
-                               json={'resources': {'vcpus': 2}})
-        if response.status_code == 409:
-            break
-        assert response.status_code == 201, response.text
-        placed += 1
+    placed += placements.fill_up(srv, 2, capacity - placed)
     assert placed == capacity
 
     _, rows = invariants.check(srv.database())

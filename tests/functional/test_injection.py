@@ -83,23 +83,12 @@ def srv(tmp_path_factory):
     server.cleanup()
 
 
-def row_counts(server):
-    db = server.database()
-    try:
-        with db.reader() as session:
-            return {model.__tablename__: session.scalar(
-                sa.select(sa.func.count()).select_from(model))
-                for model in TABLES}
-    finally:
-        db.engine.dispose()
-
-
 @pytest.fixture
 def intact(srv):
     """The rows and the seeded resources are unchanged by the test."""
-    before = row_counts(srv)
+    before = srv.row_counts(TABLES)
     yield
-    assert row_counts(srv) == before
+    assert srv.row_counts(TABLES) == before
     for host in srv.hosts:
         response = srv.request('GET', '/v1/hosts/%s' % host['id'],
                                as_='admin')
@@ -252,7 +241,7 @@ def test_an_injection_in_a_path_id_is_404(srv, intact, method, template):
 
 @pytest.mark.parametrize('payload', SQL_INJECTIONS)
 def test_an_injection_as_a_host_name_is_stored_as_plain_text(srv, payload):
-    before = row_counts(srv)['hosts']
+    before = srv.row_counts(TABLES)['hosts']
     response = no_server_error(srv.request(
         'POST', '/v1/hosts', as_='admin', json={
             'name': payload, 'availability_zone': payload, 'vcpus': 1,
@@ -266,7 +255,7 @@ def test_an_injection_as_a_host_name_is_stored_as_plain_text(srv, payload):
         found = srv.request('GET', '/v1/hosts', as_='admin',
                             params={'name': payload}).json()['hosts']
         assert [h['id'] for h in found] == [host['id']]
-        assert row_counts(srv)['hosts'] == before + 1
+        assert srv.row_counts(TABLES)['hosts'] == before + 1
     finally:
         assert srv.request('DELETE', '/v1/hosts/%s' % host['id'],
                            as_='admin').status_code == 204

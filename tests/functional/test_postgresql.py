@@ -5,6 +5,7 @@ The tests that need a server run when ``SORA_TEST_DATABASE_URL`` names one
 rest of the functional suite runs on it too, through ``server.py``.
 """
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -160,40 +161,29 @@ class RowLock:
         self.conn.close()
 
 
-def _put_in_background(srv, host_id, body):
-    result = {}
+@contextlib.contextmanager
+def _a_put_waiting_on_a_row_lock(srv):
+    """A new host's ``PUT`` of 8 vCPUs, waiting on a lock another client
+    holds on its row while the block runs; yields ``(host, thread, lock)``.
 
-    def put():
-        result['response'] = srv.request(
-            'PUT', '/v1/hosts/%s' % host_id, as_='admin', json=body,
-            timeout=60)
-
-    thread = threading.Thread(target=put)
-    thread.start()
-    return thread, result
-
-
-@requires_postgresql
-def test_one_request_waiting_on_the_database_does_not_stall_the_worker(
-        start_server):
-    # One worker: every request below is a green thread of one process.
-    # psycopg2 blocks in C unless psycogreen hands its waits to the hub.
-    srv = start_server({'api': {'workers': 1}})
+    After the block the lock goes and the ``PUT`` must succeed.
+    """
     host = srv.request('POST', '/v1/hosts', as_='admin', json={
         'name': 'locked', 'vcpus': 4, 'memory_mb': 4096,
         'disk_gb': 10}).json()['host']
     lock = RowLock(srv.database_url, host['id'])
+    result = {}
+
+    def put():
+        result['response'] = srv.request(
+            'PUT', '/v1/hosts/%s' % host['id'], as_='admin',
+            json={'vcpus': 8}, timeout=60)
+
     try:
-        thread, result = _put_in_background(srv, host['id'], {'vcpus': 8})
+        thread = threading.Thread(target=put)
+        thread.start()
         lock.wait_for_waiter()
-        for path, who in (('/', None), ('/healthcheck', None),
-                          ('/v1/schedules', 'member'),
-                          ('/v1/hosts/%s' % host['id'], 'admin')):
-            response = srv.request('GET', path, as_=who, timeout=20)
-            assert response.status_code == 200, (path, response.text)
-        # Those were answered while the PUT still waited on the lock.
-        assert thread.is_alive()
-        assert lock.waiters() == 1
+        yield host, thread, lock
     finally:
         lock.release()
     thread.join(60)
@@ -202,28 +192,35 @@ def test_one_request_waiting_on_the_database_does_not_stall_the_worker(
 
 
 @requires_postgresql
+def test_one_request_waiting_on_the_database_does_not_stall_the_worker(
+        start_server):
+    # One worker: every request below is a green thread of one process.
+    # psycopg2 blocks in C unless psycogreen hands its waits to the hub.
+    srv = start_server({'api': {'workers': 1}})
+    with _a_put_waiting_on_a_row_lock(srv) as (host, thread, lock):
+        for path, who in (('/', None), ('/healthcheck', None),
+                          ('/v1/schedules', 'member'),
+                          ('/v1/hosts/%s' % host['id'], 'admin')):
+            response = srv.request('GET', path, as_=who, timeout=20)
+            assert response.status_code == 200, (path, response.text)
+        # Those were answered while the PUT still waited on the lock.
+        assert thread.is_alive()
+        assert lock.waiters() == 1
+
+
+@requires_postgresql
 def test_an_exhausted_pool_answers_503_and_recovers(start_server):
     srv = start_server({'api': {'workers': 1},
                         'database': {'max_pool_size': 1, 'max_overflow': 0,
                                      'pool_timeout': 1}})
-    host = srv.request('POST', '/v1/hosts', as_='admin', json={
-        'name': 'busy', 'vcpus': 4, 'memory_mb': 4096,
-        'disk_gb': 10}).json()['host']
-    lock = RowLock(srv.database_url, host['id'])
-    try:
-        # The PUT takes the pool's only connection and waits on the lock.
-        thread, result = _put_in_background(srv, host['id'], {'vcpus': 8})
-        lock.wait_for_waiter()
+    # The PUT takes the pool's only connection and waits on the lock.
+    with _a_put_waiting_on_a_row_lock(srv) as (_, thread, _):
         response = srv.request('GET', '/v1/schedules', as_='member',
                                timeout=20)
         sora_server.assert_error(response, 503, 'sora.service_unavailable')
         response = srv.request('GET', '/healthcheck', timeout=20)
         sora_server.assert_error(response, 503, 'sora.service_unavailable')
         assert thread.is_alive()
-    finally:
-        lock.release()
-    thread.join(60)
-    assert result['response'].status_code == 200, result['response'].text
     assert srv.request('GET', '/healthcheck').status_code == 200
     assert srv.request('GET', '/v1/schedules',
                        as_='member').status_code == 200

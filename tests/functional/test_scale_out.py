@@ -14,6 +14,7 @@ import threading
 import pytest
 
 from tests.functional import invariants
+from tests.functional import placements
 from tests.functional import server as sora_server
 
 pytestmark = pytest.mark.skipif(
@@ -94,14 +95,7 @@ def test_servers_sharing_a_database_place_exactly_the_capacity(servers):
 
     # Room the last 409s left (a 3-instance request refused next to one
     # free slot) is taken by single instances, one at a time.
-    topped_up = 0
-    for _ in range(capacity - placed + 1):
-        response = admin.request('POST', '/v1/schedules', as_='member',
-                                 json={'resources': {'vcpus': 1}})
-        if response.status_code == 409:
-            break
-        assert response.status_code == 201, response.text
-        topped_up += 1
+    topped_up = placements.fill_up(admin, 1, capacity - placed)
     assert placed + topped_up == capacity
     print('%d requests: %s; %d instances placed concurrently, %d topped up'
           % (len(answers), dict(statuses), placed, topped_up))

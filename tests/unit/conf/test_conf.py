@@ -66,6 +66,19 @@ def test_a_config_file_overrides_defaults(tmp_path):
     assert conf.scheduler.driver == 'chance'
 
 
+def test_a_written_config_file_reads_back_as_written(tmp_path):
+    path = str(tmp_path / 'sora.conf')
+    url = 'postgresql://sora:p%40ss@127.0.0.1/sora'
+    sora_conf.write_config_file(path, {
+        'DEFAULT': {'state_path': str(tmp_path)},
+        'api': {'workers': '3'}, 'database': {'connection': url}})
+    conf = sora_conf.new_config(['--config-file', path],
+                                default_config_files=[])
+    assert conf.state_path == str(tmp_path)
+    assert conf.api.workers == 3
+    assert conf.database.connection == url
+
+
 def test_an_unknown_auth_strategy_is_refused(tmp_path):
     path = tmp_path / 'sora.conf'
     path.write_text('[api]\nauth_strategy = magic\n')

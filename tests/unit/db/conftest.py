@@ -1,9 +1,12 @@
-"""A real SQLite database file, migrated to the newest schema, per test."""
+"""Real databases per test: an SQLite file migrated to the newest schema,
+and empty ones (SQLite, and PostgreSQL when the run has one) to migrate."""
 
 import pytest
 
 from sora_api.db import engine
 from sora_api.db import migration
+from tests import pg
+from tests.functional import server as sora_server
 
 
 @pytest.fixture
@@ -13,3 +16,22 @@ def db(conf, tmp_path):
     migration.upgrade(database.engine)
     yield database
     database.engine.dispose()
+
+
+@pytest.fixture(params=['sqlite', 'postgresql'])
+def empty_database(request, conf, tmp_path):
+    """An empty SQLite file, or PostgreSQL database when the run has one."""
+    conf.set_override('state_path', str(tmp_path))
+    url = None
+    if request.param == 'postgresql':
+        if not sora_server.postgresql_url():
+            pytest.skip('needs PostgreSQL: scripts/test.sh '
+                        '--with-postgresql, or set SORA_TEST_DATABASE_URL')
+        url = pg.create_database(sora_server.postgresql_url())
+        conf.set_override('connection', url, group='database')
+    db = engine.Database(conf)
+    yield db
+    db.engine.dispose()
+    if url:
+        pg.drop_database(url)
+

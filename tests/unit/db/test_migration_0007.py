@@ -2,25 +2,14 @@
 get no taints and no projects, and take every request as before."""
 
 from sora_api.db import hosts as db_hosts
-from sora_api.db import migration
 from sora_api.db import schedules as db_schedules
-
-# The SQLite and PostgreSQL databases of revision 0003's test.
-from tests.unit.db.test_migration_0003 import _fill_release_0002
-from tests.unit.db.test_migration_0003 import empty_database  # noqa: F401
+from tests.unit.db import release_0002
 
 
 def test_upgrading_a_0006_database_keeps_hosts_without_taints(
-        empty_database):  # noqa: F811
+        empty_database):
     db = empty_database
-    migration.upgrade(db.engine, '0006_changes')
-    with db.engine.begin() as conn:
-        host_a, host_b = _fill_release_0002(conn)
-
-    migration.upgrade(db.engine)
-
-    assert migration.current_revision(db.engine) == migration.head_revision()
-    assert migration.differences(db.engine) == []
+    host_a, host_b = release_0002.upgrade_from(db, '0006_changes')
     a = db_hosts.get(db, host_a)
     assert (a.vcpus_used, a.instances) == (6, 3)
     assert (a.taints, a.projects) == ([], [])
