@@ -11,6 +11,8 @@ weighers with an array; third-party plugins still see ``HostState`` objects,
 made only for the hosts that reach them (``host_state``).
 """
 
+import itertools
+
 import numpy as np
 
 from sora_api import capacity
@@ -71,6 +73,7 @@ class HostTable:
         self.changes = ChangeLog()
         # ``(up, cutoff, earliest)`` of ``live_at``.
         self._liveness = None
+        self._all_rows = None
         self._reindex()
 
     # -- building -----------------------------------------------------------
@@ -123,6 +126,9 @@ class HostTable:
 
     def _changed(self):
         """Forget what was derived from the rows' attributes."""
+        # A number no other table nor state of this one had: what was
+        # derived from the attributes at another number no longer holds.
+        self.generation = next(_GENERATIONS)
         self._masks = {}
         self._usable = {}
         self._free = {}
@@ -218,9 +224,9 @@ class HostTable:
         """Recompute the cached free amounts of these rows only."""
         if not rows:
             return
-        for resource, free in self._free.items():
+        for (resource, scale), free in self._free.items():
             free[rows] = (self.usable(resource)[rows]
-                          - self.used(resource)[rows])
+                          - self.used(resource)[rows]) * scale
 
     def live_at(self, cutoff):
         """``liveness(self.heartbeat, cutoff)``, kept between calls.
@@ -246,10 +252,16 @@ class HostTable:
         up, cutoff, earliest = self._liveness
         beats = self.heartbeat[rows]
         patched = liveness(beats, cutoff)
+        earliest = min(earliest, _earliest(beats, patched))
+        if np.array_equal(up[rows], patched):
+            # NOTE: the usual case (a claim, a heartbeat of a live host):
+            # the kept mask, which views may hold, stays as it is and no
+            # 100k-row copy is made.
+            self._liveness = (up, cutoff, earliest)
+            return
         up = up.copy()
         up[rows] = patched
-        self._liveness = (up, cutoff, min(earliest,
-                                          _earliest(beats, patched)))
+        self._liveness = (up, cutoff, earliest)
 
     def remove(self, ids):
         """Drop the hosts with these ids."""
@@ -297,11 +309,27 @@ class HostTable:
     def __len__(self):
         return len(self.ids)
 
+    def all_rows(self):
+        """Every position, in order, as the filters give the survivors when
+        every host passes; kept (read-only) until hosts are added or
+        removed, so a pass that keeps every host allocates nothing.
+        """
+        rows = self._all_rows
+        if rows is None or len(rows) != len(self.ids):
+            rows = self._all_rows = np.arange(len(self.ids), dtype=np.intp)
+            rows.flags.writeable = False
+        return rows
+
     def owns(self, values):
-        """True when ``values`` is one of this table's numeric columns or
-        cached free amounts: changed in place only where ``changes`` says.
+        """True when ``values`` is one of this table's numeric columns,
+        cached free amounts or kept ``spread`` answers: changed in place
+        only where ``changes`` says.
         """
         if any(values is free for free in self._free.values()):
+            return True
+        # Kept spread answers are never changed in place, only replaced.
+        if any(values is kept[1] for key, kept in self._masks.items()
+               if key[0] == 'spread'):
             return True
         return any(values is self.__dict__[column]
                    for column in INT_COLUMNS + RATIO_COLUMNS)
@@ -323,12 +351,16 @@ class HostTable:
             self._usable[resource] = capacity.usable(total, ratio, reserved)
         return self._usable[resource]
 
-    def free(self, resource):
-        """Usable minus used, per host (kept until usage changes)."""
-        resource = capacity.field_of(resource)
-        if resource not in self._free:
-            self._free[resource] = self.usable(resource) - self.used(resource)
-        return self._free[resource]
+    def free(self, resource, scale=1):
+        """Usable minus used, per host, times ``scale`` (kept until usage
+        changes, and patched in place where it does: a weigher handing it
+        back as it is is then reweighed at the changed rows alone)."""
+        key = (capacity.field_of(resource), scale)
+        free = self._free.get(key)
+        if free is None:
+            free = self._free[key] = (self.usable(key[0])
+                                      - self.used(key[0])) * scale
+        return free
 
     def used(self, resource):
         resource = capacity.field_of(resource)
@@ -524,6 +556,9 @@ class HostTable:
             up=bool(self.up[i]), traits=self.traits[i],
             metadata=self.metadata[i], inventories=inventories,
             taints=self.taints[i], projects=self.projects[i], **values)
+
+
+_GENERATIONS = itertools.count()
 
 
 class ChangeLog:
