@@ -14,6 +14,7 @@ class ProjectIsolationFilter(filters.BaseHostFilter):
     """
 
     reads = ('project_id',)
+    row_local = True
 
     def filter_mask(self, table, alive, spec):
         codes, distinct, _ = table.factorized(('projects',),
@@ -21,6 +22,9 @@ class ProjectIsolationFilter(filters.BaseHostFilter):
         answers = np.array([not projects or spec.project_id in projects
                             for projects in distinct], dtype=bool)
         return table.spread(('projects',), codes, answers)
+
+    def rows_pass(self, table, rows, spec):
+        return self.filter_mask(table, None, spec)[rows]
 
     def explain(self, table, row, spec):
         return (f'is dedicated to projects {sorted(table.projects[row])}, '
