@@ -122,7 +122,49 @@ class HostTable:
         # Every column is a new array: nothing the old log speaks of.
         self.changes = ChangeLog()
         self._liveness = None
+        kept = self._masks
         self._changed()
+        self._extend(kept, start)
+
+    # The object columns ``factorized`` codes, by the key's second part.
+    _CODED_COLUMNS = ('ids', 'names', 'zones', 'traits', 'taints',
+                      'projects')
+
+    def _extend(self, kept, start):
+        """Carry the masks and codes kept before rows ``start:`` were
+        appended over to the longer table, computed for the new rows only.
+
+        NOTE: the old rows' attributes did not change: recomputing their
+        codes (a Python pass over 100k hosts per coded column, for the
+        zones, taints and projects every request reads) cost a request
+        that followed a registration ~15 ms. Kept ``spread`` answers are
+        dropped: spreading again is one numpy gather.
+        """
+        for key, value in kept.items():
+            if key[0] == 'codes':
+                new = self._new_values(key[1:], start)
+                if new is None:
+                    continue
+                codes, distinct, index = value
+                index = dict(index)
+                added = np.fromiter((index.setdefault(v, len(index))
+                                     for v in new), dtype=np.intp,
+                                    count=len(self.ids) - start)
+                self._masks[key] = (np.concatenate([codes, added]),
+                                    list(index), index)
+            elif key[0] in ('zone', 'trait', 'metadata'):
+                values = self._MASKS[key[0]](self, key[1:], start)
+                self._masks[key] = np.concatenate(
+                    [value, np.array(values, dtype=bool)])
+
+    def _new_values(self, column, start):
+        """The values of the rows from ``start`` of a ``factorized``
+        column, or None when its key is not one this table knows."""
+        if len(column) == 1 and column[0] in self._CODED_COLUMNS:
+            return getattr(self, column[0])[start:]
+        if len(column) == 2 and column[0] == 'metadata':
+            return [m.get(column[1]) for m in self.metadata[start:]]
+        return None
 
     def _changed(self):
         """Forget what was derived from the rows' attributes."""
@@ -380,18 +422,25 @@ class HostTable:
                        for column, dtype in INVENTORY_COLUMNS.items()}
         return columns
 
+    # How ``zone_mask``, ``trait_mask`` and ``metadata_mask`` compute the
+    # rows from ``start``, by the key of their kept mask.
+    _MASKS = {
+        'zone': lambda table, key, start: [
+            z == key[0] for z in table.zones[start:]],
+        'trait': lambda table, key, start: [
+            key[0] in t for t in table.traits[start:]],
+        'metadata': lambda table, key, start: [
+            m.get(key[0]) == key[1] for m in table.metadata[start:]],
+    }
+
     def zone_mask(self, zone):
-        return self._cached(('zone', zone),
-                            lambda: [z == zone for z in self.zones])
+        return self._cached(('zone', zone))
 
     def trait_mask(self, trait):
-        return self._cached(('trait', trait),
-                            lambda: [trait in t for t in self.traits])
+        return self._cached(('trait', trait))
 
     def metadata_mask(self, key, value):
-        return self._cached(
-            ('metadata', key, value),
-            lambda: [m.get(key) == value for m in self.metadata])
+        return self._cached(('metadata', key, value))
 
     def factorized(self, key, values):
         """``(codes, distinct, index)`` of an object column:
@@ -425,10 +474,11 @@ class HostTable:
         self._masks[key] = (values, rows)
         return rows
 
-    def _cached(self, key, compute):
+    def _cached(self, key):
         mask = self._masks.get(key)
         if mask is None:
-            mask = self._masks[key] = np.array(compute(), dtype=bool)
+            mask = self._masks[key] = np.array(
+                self._MASKS[key[0]](self, key[1:], 0), dtype=bool)
         return mask
 
     def rows_of(self, host_ids):
