@@ -73,7 +73,6 @@ class HostTable:
         self.changes = ChangeLog()
         # ``(up, cutoff, earliest)`` of ``live_at``.
         self._liveness = None
-        self._all_rows = None
         self._reindex()
 
     # -- building -----------------------------------------------------------
@@ -356,9 +355,12 @@ class HostTable:
         every host passes; kept (read-only) until hosts are added or
         removed, so a pass that keeps every host allocates nothing.
         """
-        rows = self._all_rows
-        if rows is None or len(rows) != len(self.ids):
-            rows = self._all_rows = np.arange(len(self.ids), dtype=np.intp)
+        # NOTE: kept with the masks, which a view shares with its table:
+        # a request's view is a new object each time.
+        rows = self._masks.get(('all_rows',))
+        if rows is None:
+            rows = self._masks[('all_rows',)] = np.arange(len(self.ids),
+                                                          dtype=np.intp)
             rows.flags.writeable = False
         return rows
 

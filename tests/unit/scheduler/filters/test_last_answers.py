@@ -80,3 +80,15 @@ def test_a_pass_keeping_every_host_gives_the_kept_rows(conf, make_host,
     assert first is second
     assert first.tolist() == [0, 1, 2, 3, 4]
     assert not first.flags.writeable
+
+
+def test_the_kept_rows_outlive_the_request_s_view(conf, make_host,
+                                                  make_spec):
+    table = host_table.as_table([make_host() for _ in range(3)])
+    last = filters.LastAnswers()
+    chain = plugins.load_filters(conf)
+    first = filters.filter_table(chain, table.with_own_usage(), make_spec(),
+                                 last)[0]
+    second = filters.filter_table(chain, table.with_own_usage(), make_spec(),
+                                  last)[0]
+    assert first is second
