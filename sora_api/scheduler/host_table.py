@@ -121,9 +121,10 @@ class HostTable:
         # Every column is a new array: nothing the old log speaks of.
         self.changes = ChangeLog()
         self._liveness = None
-        kept = self._masks
+        kept, usable, free = self._masks, self._usable, self._free
         self._changed()
         self._extend(kept, start)
+        self._extend_amounts(usable, free, start)
 
     # The object columns ``factorized`` codes, by the key's second part.
     _CODED_COLUMNS = ('ids', 'names', 'zones', 'traits', 'taints',
@@ -155,6 +156,19 @@ class HostTable:
                 values = self._MASKS[key[0]](self, key[1:], start)
                 self._masks[key] = np.concatenate(
                     [value, np.array(values, dtype=bool)])
+
+    def _extend_amounts(self, usable, free, start):
+        """Carry the kept usable and free amounts over to the longer table,
+        computed for the rows from ``start`` only, by the same arithmetic.
+        """
+        new = slice(start, None)
+        for resource, values in usable.items():
+            self._usable[resource] = np.concatenate(
+                [values, self._usable_at(resource, new)])
+        for (resource, scale), values in free.items():
+            self._free[resource, scale] = np.concatenate(
+                [values, (self.usable(resource)[new]
+                          - self.used(resource)[new]) * scale])
 
     def _new_values(self, column, start):
         """The values of the rows from ``start`` of a ``factorized``
@@ -384,16 +398,20 @@ class HostTable:
         """``capacity.usable`` per host of a v1 field or a class name."""
         resource = capacity.field_of(resource)
         if resource not in self._usable:
-            if resource in RESOURCES:
-                total, ratio, reserved, _ = (getattr(self, c)
-                                             for c in RESOURCES[resource])
-            else:
-                columns = self._columns(resource)
-                total, ratio, reserved = (columns['total'],
-                                          columns['allocation_ratio'],
-                                          columns['reserved'])
-            self._usable[resource] = capacity.usable(total, ratio, reserved)
+            self._usable[resource] = self._usable_at(resource, slice(None))
         return self._usable[resource]
+
+    def _usable_at(self, resource, rows):
+        """``capacity.usable`` of ``resource`` (a field or class name) at
+        ``rows`` (a slice)."""
+        if resource in RESOURCES:
+            total, ratio, reserved, _ = (getattr(self, c)[rows]
+                                         for c in RESOURCES[resource])
+        else:
+            columns = self._columns(resource)
+            total, ratio, reserved = (columns[c][rows] for c in (
+                'total', 'allocation_ratio', 'reserved'))
+        return capacity.usable(total, ratio, reserved)
 
     def free(self, resource, scale=1):
         """Usable minus used, per host, times ``scale`` (kept until usage

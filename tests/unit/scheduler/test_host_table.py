@@ -313,11 +313,27 @@ def test_masks_and_codes_kept_through_new_hosts_are_those_computed_anew(
                        (('metadata', 'rack'),
                         lambda: (m.get('rack') for m in table.metadata)))])
 
+    def amounts(table):
+        return [table.usable('memory_mb').tobytes(),
+                table.free('vcpus').tobytes(),
+                table.free('disk_gb', scale=1024).tobytes(),
+                table.free('CUSTOM_GPU').tobytes()]
+
     table = host_table.as_table([host(i) for i in range(10)])
     derived(table)
-    table.update([host_table._state_values(host(i)) for i in range(10, 25)])
+    amounts(table)
+    table.update([host_table._state_values(host(i)) for i in range(10, 25)]
+                 + [host_table._state_values(make_host(
+                     'g', memory_mb=2048, vcpus_used=3,
+                     inventories={'CUSTOM_GPU': _gpu(4, 1)}))])
     kept = dict(table._masks)
-    fresh = host_table.as_table([host(i) for i in range(25)])
+    kept_free = dict(table._free)
+    fresh = host_table.as_table(
+        [host(i) for i in range(25)]
+        + [make_host('g', memory_mb=2048, vcpus_used=3,
+                     inventories={'CUSTOM_GPU': _gpu(4, 1)})])
     assert derived(table) == derived(fresh)
+    assert amounts(table) == amounts(fresh)
     # Carried over from before the new hosts, not computed again.
     assert ('codes', 'zones') in kept and ('zone', 'az1') in kept
+    assert ('vcpus', 1) in kept_free and ('CUSTOM_GPU', 1) in kept_free
