@@ -39,9 +39,10 @@ class BaseHostFilter:
     # again only about changes to them (``fit.Asked``).
     reads = None
     # True when a row's answer depends only on that row (its columns and
-    # attributes) and the request's ``reads`` fields: the driver then
-    # keeps the answers between requests and asks again only about the
-    # rows the table changed (``LastAnswers``, ``rows_pass``).
+    # attributes) and the request's ``reads`` fields (which must be
+    # given): the driver then keeps the answers between requests and asks
+    # again only about the rows the table changed (``LastAnswers``,
+    # ``rows_pass``).
     row_local = False
 
     def __init__(self, conf):
@@ -160,7 +161,8 @@ class LastAnswers:
         """``(rows, funnel)`` as ``filter_table`` gives them, or None when
         a filter that applies is not ``row_local``."""
         applying = [f.applies(spec) for f in filters]
-        if not all(f.row_local for f, a in zip(filters, applying) if a):
+        if not all(f.row_local and f.reads is not None
+                   for f, a in zip(filters, applying) if a):
             return None
         asked = [f for f, a in zip(filters, applying) if a]
         key = (tuple(filters), tuple(applying),
