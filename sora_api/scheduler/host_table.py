@@ -478,6 +478,15 @@ class HostTable:
             found = self._masks[key] = (codes, list(index), index)
         return found
 
+    def derived(self, slot, compute):
+        """``compute()``, kept like the masks (until a host's attributes
+        change) under ``slot``: for what is derived from them alone."""
+        key = ('derived',) + slot
+        found = self._masks.get(key)
+        if found is None:
+            found = self._masks[key] = compute()
+        return found
+
     def spread(self, slot, codes, values):
         """``values[codes]``: each row's value from one value per code (of
         ``factorized``).
