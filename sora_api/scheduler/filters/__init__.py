@@ -80,6 +80,12 @@ class BaseHostFilter:
         alive[rows] = True
         return self.filter_mask(table, alive, spec)[rows]
 
+    def answer_key(self, table, spec):
+        """What a ``row_local`` filter's answers depend on besides the
+        rows: requests with equal keys get the same answers. The default
+        is the values of the ``reads`` fields."""
+        return tuple(getattr(spec, field) for field in self.reads)
+
     def host_passes(self, host_state, spec):
         """True when ``host_state`` can take one instance of ``spec``.
 
@@ -166,8 +172,7 @@ class LastAnswers:
             return None
         asked = [f for f, a in zip(filters, applying) if a]
         key = (tuple(filters), tuple(applying),
-               [tuple(getattr(spec, field) for field in f.reads)
-                for f in asked])
+               [f.answer_key(table, spec) for f in asked])
         last = self._last
         if (last is None or last['key'] != key
                 or last['generation'] != table.generation

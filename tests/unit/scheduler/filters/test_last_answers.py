@@ -92,3 +92,27 @@ def test_the_kept_rows_outlive_the_request_s_view(conf, make_host,
     second = filters.filter_table(chain, table.with_own_usage(), make_spec(),
                                   last)[0]
     assert first is second
+
+
+def test_projects_without_dedicated_hosts_share_the_kept_answers(
+        conf, make_host, make_spec, monkeypatch):
+    table = host_table.as_table([make_host() for _ in range(4)]
+                                + [make_host(projects=['project-b'])])
+    last = filters.LastAnswers()
+    chain = plugins.load_filters(conf)
+    asked = []
+    original = filters.LastAnswers._full
+
+    def full(self, *args):
+        asked.append(args[1].project_id)
+        return original(self, *args)
+
+    monkeypatch.setattr(filters.LastAnswers, '_full', full)
+    answers = [filters.filter_table(chain, table, make_spec(project_id=p),
+                                    last)
+               for p in ('project-a', 'project-c', 'project-b', 'project-d')]
+    # project-c's answers are project-a's; project-b has a host of its
+    # own; project-d's are project-a's again (only the last is kept).
+    assert asked == ['project-a', 'project-b', 'project-d']
+    assert [rows.tolist() for rows, _ in answers] == [
+        [0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3, 4], [0, 1, 2, 3]]
