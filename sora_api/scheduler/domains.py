@@ -18,7 +18,7 @@ def codes(table, key):
     """``(codes, count)``: each row's domain code (``NONE``: no domain)
     and how many domains there are."""
     if key == topology.HOST:
-        return np.arange(len(table), dtype=np.intp), len(table)
+        return table.all_rows(), len(table)
     if key == topology.ZONE:
         # The keys JsonFilter caches these columns under: computed once.
         found, distinct, _ = table.factorized(('zones',),
@@ -30,8 +30,10 @@ def codes(table, key):
         lambda: (m.get(name) for m in table.metadata))
     if None not in index:
         return found, len(distinct)
-    missing = index[None]
-    return np.where(found == missing, NONE, found), len(distinct)
+    # NOTE: kept like the codes: a request of a group spread over racks
+    # would otherwise pass over every row for it.
+    return table.derived(('domains', name), lambda: np.where(
+        found == index[None], NONE, found)), len(distinct)
 
 
 def member_counts(table, key, group_hosts):
@@ -57,7 +59,5 @@ def member_counts(table, key, group_hosts):
 
 def per_row(row_codes, per_domain):
     """What ``per_domain`` holds for each row's domain (0 without one)."""
-    if not len(per_domain):
-        return np.zeros(len(row_codes), dtype=np.int64)
-    values = per_domain[np.where(row_codes == NONE, 0, row_codes)]
-    return np.where(row_codes == NONE, 0, values)
+    # One gather: ``NONE`` (-1) picks the 0 appended last.
+    return np.append(np.asarray(per_domain, dtype=np.int64), 0)[row_codes]

@@ -11,6 +11,8 @@ weighers with an array; third-party plugins still see ``HostState`` objects,
 made only for the hosts that reach them (``host_state``).
 """
 
+import itertools
+
 import numpy as np
 
 from sora_api import capacity
@@ -119,10 +121,69 @@ class HostTable:
         # Every column is a new array: nothing the old log speaks of.
         self.changes = ChangeLog()
         self._liveness = None
+        kept, usable, free = self._masks, self._usable, self._free
         self._changed()
+        self._extend(kept, start)
+        self._extend_amounts(usable, free, start)
+
+    # The object columns ``factorized`` codes, by the key's second part.
+    _CODED_COLUMNS = ('ids', 'names', 'zones', 'traits', 'taints',
+                      'projects')
+
+    def _extend(self, kept, start):
+        """Carry the masks and codes kept before rows ``start:`` were
+        appended over to the longer table, computed for the new rows only.
+
+        NOTE: the old rows' attributes did not change: recomputing their
+        codes (a Python pass over 100k hosts per coded column, for the
+        zones, taints and projects every request reads) cost a request
+        that followed a registration ~15 ms. Kept ``spread`` answers are
+        dropped: spreading again is one numpy gather.
+        """
+        for key, value in kept.items():
+            if key[0] == 'codes':
+                new = self._new_values(key[1:], start)
+                if new is None:
+                    continue
+                codes, distinct, index = value
+                index = dict(index)
+                added = np.fromiter((index.setdefault(v, len(index))
+                                     for v in new), dtype=np.intp,
+                                    count=len(self.ids) - start)
+                self._masks[key] = (np.concatenate([codes, added]),
+                                    list(index), index)
+            elif key[0] in ('zone', 'trait', 'metadata'):
+                values = self._MASKS[key[0]](self, key[1:], start)
+                self._masks[key] = np.concatenate(
+                    [value, np.array(values, dtype=bool)])
+
+    def _extend_amounts(self, usable, free, start):
+        """Carry the kept usable and free amounts over to the longer table,
+        computed for the rows from ``start`` only, by the same arithmetic.
+        """
+        new = slice(start, None)
+        for resource, values in usable.items():
+            self._usable[resource] = np.concatenate(
+                [values, self._usable_at(resource, new)])
+        for (resource, scale), values in free.items():
+            self._free[resource, scale] = np.concatenate(
+                [values, (self.usable(resource)[new]
+                          - self.used(resource)[new]) * scale])
+
+    def _new_values(self, column, start):
+        """The values of the rows from ``start`` of a ``factorized``
+        column, or None when its key is not one this table knows."""
+        if len(column) == 1 and column[0] in self._CODED_COLUMNS:
+            return getattr(self, column[0])[start:]
+        if len(column) == 2 and column[0] == 'metadata':
+            return [m.get(column[1]) for m in self.metadata[start:]]
+        return None
 
     def _changed(self):
         """Forget what was derived from the rows' attributes."""
+        # A number no other table nor state of this one had: what was
+        # derived from the attributes at another number no longer holds.
+        self.generation = next(_GENERATIONS)
         self._masks = {}
         self._usable = {}
         self._free = {}
@@ -218,9 +279,9 @@ class HostTable:
         """Recompute the cached free amounts of these rows only."""
         if not rows:
             return
-        for resource, free in self._free.items():
+        for (resource, scale), free in self._free.items():
             free[rows] = (self.usable(resource)[rows]
-                          - self.used(resource)[rows])
+                          - self.used(resource)[rows]) * scale
 
     def live_at(self, cutoff):
         """``liveness(self.heartbeat, cutoff)``, kept between calls.
@@ -246,10 +307,16 @@ class HostTable:
         up, cutoff, earliest = self._liveness
         beats = self.heartbeat[rows]
         patched = liveness(beats, cutoff)
+        earliest = min(earliest, _earliest(beats, patched))
+        if np.array_equal(up[rows], patched):
+            # NOTE: the usual case (a claim, a heartbeat of a live host):
+            # the kept mask, which views may hold, stays as it is and no
+            # 100k-row copy is made.
+            self._liveness = (up, cutoff, earliest)
+            return
         up = up.copy()
         up[rows] = patched
-        self._liveness = (up, cutoff, min(earliest,
-                                          _earliest(beats, patched)))
+        self._liveness = (up, cutoff, earliest)
 
     def remove(self, ids):
         """Drop the hosts with these ids."""
@@ -297,11 +364,30 @@ class HostTable:
     def __len__(self):
         return len(self.ids)
 
+    def all_rows(self):
+        """Every position, in order, as the filters give the survivors when
+        every host passes; kept (read-only) until hosts are added or
+        removed, so a pass that keeps every host allocates nothing.
+        """
+        # NOTE: kept with the masks, which a view shares with its table:
+        # a request's view is a new object each time.
+        rows = self._masks.get(('all_rows',))
+        if rows is None:
+            rows = self._masks[('all_rows',)] = np.arange(len(self.ids),
+                                                          dtype=np.intp)
+            rows.flags.writeable = False
+        return rows
+
     def owns(self, values):
-        """True when ``values`` is one of this table's numeric columns or
-        cached free amounts: changed in place only where ``changes`` says.
+        """True when ``values`` is one of this table's numeric columns,
+        cached free amounts or kept ``spread`` answers: changed in place
+        only where ``changes`` says.
         """
         if any(values is free for free in self._free.values()):
+            return True
+        # Kept spread answers are never changed in place, only replaced.
+        if any(values is kept[1] for key, kept in self._masks.items()
+               if key[0] == 'spread'):
             return True
         return any(values is self.__dict__[column]
                    for column in INT_COLUMNS + RATIO_COLUMNS)
@@ -312,23 +398,31 @@ class HostTable:
         """``capacity.usable`` per host of a v1 field or a class name."""
         resource = capacity.field_of(resource)
         if resource not in self._usable:
-            if resource in RESOURCES:
-                total, ratio, reserved, _ = (getattr(self, c)
-                                             for c in RESOURCES[resource])
-            else:
-                columns = self._columns(resource)
-                total, ratio, reserved = (columns['total'],
-                                          columns['allocation_ratio'],
-                                          columns['reserved'])
-            self._usable[resource] = capacity.usable(total, ratio, reserved)
+            self._usable[resource] = self._usable_at(resource, slice(None))
         return self._usable[resource]
 
-    def free(self, resource):
-        """Usable minus used, per host (kept until usage changes)."""
-        resource = capacity.field_of(resource)
-        if resource not in self._free:
-            self._free[resource] = self.usable(resource) - self.used(resource)
-        return self._free[resource]
+    def _usable_at(self, resource, rows):
+        """``capacity.usable`` of ``resource`` (a field or class name) at
+        ``rows`` (a slice)."""
+        if resource in RESOURCES:
+            total, ratio, reserved, _ = (getattr(self, c)[rows]
+                                         for c in RESOURCES[resource])
+        else:
+            columns = self._columns(resource)
+            total, ratio, reserved = (columns[c][rows] for c in (
+                'total', 'allocation_ratio', 'reserved'))
+        return capacity.usable(total, ratio, reserved)
+
+    def free(self, resource, scale=1):
+        """Usable minus used, per host, times ``scale`` (kept until usage
+        changes, and patched in place where it does: a weigher handing it
+        back as it is is then reweighed at the changed rows alone)."""
+        key = (capacity.field_of(resource), scale)
+        free = self._free.get(key)
+        if free is None:
+            free = self._free[key] = (self.usable(key[0])
+                                      - self.used(key[0])) * scale
+        return free
 
     def used(self, resource):
         resource = capacity.field_of(resource)
@@ -348,18 +442,25 @@ class HostTable:
                        for column, dtype in INVENTORY_COLUMNS.items()}
         return columns
 
+    # How ``zone_mask``, ``trait_mask`` and ``metadata_mask`` compute the
+    # rows from ``start``, by the key of their kept mask.
+    _MASKS = {
+        'zone': lambda table, key, start: [
+            z == key[0] for z in table.zones[start:]],
+        'trait': lambda table, key, start: [
+            key[0] in t for t in table.traits[start:]],
+        'metadata': lambda table, key, start: [
+            m.get(key[0]) == key[1] for m in table.metadata[start:]],
+    }
+
     def zone_mask(self, zone):
-        return self._cached(('zone', zone),
-                            lambda: [z == zone for z in self.zones])
+        return self._cached(('zone', zone))
 
     def trait_mask(self, trait):
-        return self._cached(('trait', trait),
-                            lambda: [trait in t for t in self.traits])
+        return self._cached(('trait', trait))
 
     def metadata_mask(self, key, value):
-        return self._cached(
-            ('metadata', key, value),
-            lambda: [m.get(key) == value for m in self.metadata])
+        return self._cached(('metadata', key, value))
 
     def factorized(self, key, values):
         """``(codes, distinct, index)`` of an object column:
@@ -375,6 +476,15 @@ class HostTable:
                                  for v in values()),
                                 dtype=np.intp, count=len(self.ids))
             found = self._masks[key] = (codes, list(index), index)
+        return found
+
+    def derived(self, slot, compute):
+        """``compute()``, kept like the masks (until a host's attributes
+        change) under ``slot``: for what is derived from them alone."""
+        key = ('derived',) + slot
+        found = self._masks.get(key)
+        if found is None:
+            found = self._masks[key] = compute()
         return found
 
     def spread(self, slot, codes, values):
@@ -393,10 +503,11 @@ class HostTable:
         self._masks[key] = (values, rows)
         return rows
 
-    def _cached(self, key, compute):
+    def _cached(self, key):
         mask = self._masks.get(key)
         if mask is None:
-            mask = self._masks[key] = np.array(compute(), dtype=bool)
+            mask = self._masks[key] = np.array(
+                self._MASKS[key[0]](self, key[1:], 0), dtype=bool)
         return mask
 
     def rows_of(self, host_ids):
@@ -524,6 +635,9 @@ class HostTable:
             up=bool(self.up[i]), traits=self.traits[i],
             metadata=self.metadata[i], inventories=inventories,
             taints=self.taints[i], projects=self.projects[i], **values)
+
+
+_GENERATIONS = itertools.count()
 
 
 class ChangeLog:

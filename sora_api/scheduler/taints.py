@@ -65,10 +65,15 @@ def untolerated(taints, tolerations, effect):
             and not any(o.tolerates(t) for o in tolerations)]
 
 
-def untolerated_counts(table, tolerations, effect):
+def untolerated_counts(table, tolerations, effect, sign=1):
     """Per row of a ``HostTable``: how many of its ``effect`` taints the
-    ``tolerations`` leave untolerated."""
+    ``tolerations`` leave untolerated, times ``sign``.
+
+    NOTE: the answer is the table's kept array (``spread``) while requests
+    ask alike, never changed in place: a weigher handing it back as it is
+    (-1: fewer weighs more) is reweighed at the changed rows alone.
+    """
     codes, distinct, _ = table.factorized(('taints',), lambda: table.taints)
-    counts = np.array([len(untolerated(taints, tolerations, effect))
+    counts = np.array([sign * len(untolerated(taints, tolerations, effect))
                        for taints in distinct], dtype=np.int64)
-    return table.spread(('untolerated', effect), codes, counts)
+    return table.spread(('untolerated', effect, sign), codes, counts)

@@ -33,6 +33,7 @@ class Scheduler:
         self.filters = []
         self.weighers = []
         self._last_weights = weighers.LastWeights()
+        self._last_answers = filters.LastAnswers()
 
     def _filters(self, spec):
         """The filters that run for ``spec``."""
@@ -57,7 +58,7 @@ class Scheduler:
         table = host_table.as_table(hosts).with_own_usage()
         with metrics.scheduler_timer('filter'):
             rows, funnel = filters.filter_table(self._filters(spec), table,
-                                                spec)
+                                                spec, self._last_answers)
         with metrics.scheduler_timer('weigh'):
             weights, contributions = self._weigh(spec, table, rows)
             order = weighers.ranking(weights, limit)
@@ -121,8 +122,8 @@ class Scheduler:
         chosen = []
         for index in range(spec.num_instances):
             with metrics.scheduler_timer('filter'):
-                rows, funnel = filters.filter_table(self._filters(spec),
-                                                    table, spec)
+                rows, funnel = filters.filter_table(
+                    self._filters(spec), table, spec, self._last_answers)
             if not len(rows):
                 with metrics.scheduler_timer('filter'):
                     closest = explain.nearest(self._filters(spec), table,

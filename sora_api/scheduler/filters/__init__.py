@@ -38,6 +38,12 @@ class BaseHostFilter:
     # the same answers, so the search for relaxations asks the filter
     # again only about changes to them (``fit.Asked``).
     reads = None
+    # True when a row's answer depends only on that row (its columns and
+    # attributes) and the request's ``reads`` fields (which must be
+    # given): the driver then keeps the answers between requests and asks
+    # again only about the rows the table changed (``LastAnswers``,
+    # ``rows_pass``).
+    row_local = False
 
     def __init__(self, conf):
         self.conf = conf
@@ -64,6 +70,22 @@ class BaseHostFilter:
             mask[i] = self.host_passes(table.host_state(i), spec)
         return mask
 
+    def rows_pass(self, table, rows, spec):
+        """``filter_mask`` at the positions ``rows`` only, for a
+        ``row_local`` filter. The default asks ``filter_mask`` about those
+        rows; a filter that answers a row from its columns overrides it,
+        so a few changed rows cost no pass over the table.
+        """
+        alive = np.zeros(len(table), dtype=bool)
+        alive[rows] = True
+        return self.filter_mask(table, alive, spec)[rows]
+
+    def answer_key(self, table, spec):
+        """What a ``row_local`` filter's answers depend on besides the
+        rows: requests with equal keys get the same answers. The default
+        is the values of the ``reads`` fields."""
+        return tuple(getattr(spec, field) for field in self.reads)
+
     def host_passes(self, host_state, spec):
         """True when ``host_state`` can take one instance of ``spec``.
 
@@ -85,7 +107,7 @@ class BaseHostFilter:
 _DEBUG_EXPLAINED = 20
 
 
-def filter_table(filters, table, spec):
+def filter_table(filters, table, spec, last=None):
     """Run ``filters`` in order over a ``HostTable``.
 
     Returns ``(rows, funnel)``: the positions of the surviving hosts, in
@@ -93,8 +115,14 @@ def filter_table(filters, table, spec):
     filter that ran (``plugins.load_filters`` puts those that ``runs_last``
     after the others). Filtering
     stops at the first filter that leaves no host, whose entry is the
-    last one, so a person sees which filter emptied it.
+    last one, so a person sees which filter emptied it. ``last`` (a
+    ``LastAnswers``) keeps the answers of ``row_local`` filters between
+    calls, so only the rows the table changed since are asked again.
     """
+    if last is not None and not LOG.isEnabledFor(std_logging.DEBUG):
+        found = last.filter(filters, table, spec)
+        if found is not None:
+            return found
     alive = np.ones(len(table), dtype=bool)
     count = len(table)
     funnel = []
@@ -114,6 +142,102 @@ def filter_table(filters, table, spec):
         if not count:
             break
     return np.flatnonzero(alive), funnel
+
+
+class LastAnswers:
+    """A driver's last answers of its ``row_local`` filters, patched where
+    the table changed.
+
+    NOTE: between two requests alike only the rows the table changed (a
+    claim, a heartbeat) can answer differently: each row's first failing
+    filter is kept, and only the changed rows are asked again, so the
+    funnel and the survivors are those of a full pass (``filter_table``)
+    at the cost of a few rows. The answers are kept while the table's
+    attributes (``generation``), its change log, the filters and the
+    ``reads`` fields of each filter that applies are the same; the rows
+    whose ``up`` differs from the last call's are asked again too. A
+    request whose applying filters are not all ``row_local`` (a group's,
+    a query's, the spread's) takes the full pass.
+    """
+
+    def __init__(self):
+        self._last = None
+
+    def filter(self, filters, table, spec):
+        """``(rows, funnel)`` as ``filter_table`` gives them, or None when
+        a filter that applies is not ``row_local``."""
+        applying = [f.applies(spec) for f in filters]
+        if not all(f.row_local and f.reads is not None
+                   for f, a in zip(filters, applying) if a):
+            return None
+        asked = [f for f, a in zip(filters, applying) if a]
+        key = (tuple(filters), tuple(applying),
+               [f.answer_key(table, spec) for f in asked])
+        last = self._last
+        if (last is None or last['key'] != key
+                or last['generation'] != table.generation
+                or last['changes'] is not table.changes
+                or len(last['failed']) != len(table)):
+            last = self._full(table, spec, asked, key)
+        else:
+            self._patch(table, spec, asked, last)
+        return self._answer(filters, applying, table, last)
+
+    def _full(self, table, spec, asked, key):
+        failed = np.full(len(table), len(asked), dtype=np.intp)
+        alive = np.ones(len(table), dtype=bool)
+        for index in range(len(asked) - 1, -1, -1):
+            failed[~asked[index].filter_mask(table, alive, spec)] = index
+        last = self._last = {
+            'key': key, 'failed': failed,
+            'counts': np.bincount(failed, minlength=len(asked) + 1)}
+        self._remember(table, last)
+        return last
+
+    def _patch(self, table, spec, asked, last):
+        rows = table.changes.since(last['number'])
+        if rows is None:
+            self._full(table, spec, asked, last['key'])
+            return
+        if last['up'] is not table.up:
+            rows = np.union1d(rows, np.flatnonzero(last['up'] != table.up))
+        if len(rows):
+            failed = np.full(len(rows), len(asked), dtype=np.intp)
+            for index in range(len(asked) - 1, -1, -1):
+                failed[~asked[index].rows_pass(table, rows, spec)] = index
+            counts = last['counts']
+            counts -= np.bincount(last['failed'][rows],
+                                  minlength=len(counts))
+            counts += np.bincount(failed, minlength=len(counts))
+            last['failed'][rows] = failed
+        self._remember(table, last)
+
+    @staticmethod
+    def _remember(table, last):
+        last['generation'] = table.generation
+        last['changes'] = table.changes
+        last['number'] = table.changes.number
+        last['up'] = table.up
+
+    @staticmethod
+    def _answer(filters, applying, table, last):
+        """The funnel, as ``filter_table`` builds it, and the rows."""
+        counts = last['counts']
+        funnel = []
+        count = len(table)
+        index = 0
+        for host_filter, applies in zip(filters, applying):
+            hosts_in = count
+            if applies:
+                count -= int(counts[index])
+                index += 1
+            funnel.append({'filter': host_filter.name, 'hosts_in': hosts_in,
+                           'hosts_out': count})
+            if not count:
+                break
+        if count == len(table):
+            return table.all_rows(), funnel
+        return np.flatnonzero(last['failed'] == len(counts) - 1), funnel
 
 
 def _explain(host_filter, table, eliminated, spec):

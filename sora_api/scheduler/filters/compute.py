@@ -9,9 +9,13 @@ class ComputeFilter(filters.BaseHostFilter):
     """
 
     reads = ()
+    row_local = True
 
     def filter_mask(self, table, alive, spec):
         return table.enabled & table.up
+
+    def rows_pass(self, table, rows, spec):
+        return table.enabled[rows] & table.up[rows]
 
     def explain(self, table, row, spec):
         return 'is %s and %s' % (

@@ -11,6 +11,7 @@ class IoOpsFilter(filters.BaseHostFilter):
     """
 
     reads = ()
+    row_local = True
 
     def __init__(self, conf):
         super().__init__(conf)
@@ -18,6 +19,9 @@ class IoOpsFilter(filters.BaseHostFilter):
 
     def filter_mask(self, table, alive, spec):
         return table.io_ops < self.max_io_ops
+
+    def rows_pass(self, table, rows, spec):
+        return table.io_ops[rows] < self.max_io_ops
 
     def explain(self, table, row, spec):
         return (f'has {table.io_ops[row]} io_ops, the limit is '

@@ -9,6 +9,7 @@ class MetadataFilter(filters.BaseHostFilter):
     """Aggregate-style matching: each requested pair must be on the host."""
 
     reads = ('metadata',)
+    row_local = True
 
     def applies(self, spec):
         return bool(spec.metadata)
@@ -18,6 +19,9 @@ class MetadataFilter(filters.BaseHostFilter):
         for key, value in spec.metadata.items():
             mask &= table.metadata_mask(key, value)
         return mask
+
+    def rows_pass(self, table, rows, spec):
+        return self.filter_mask(table, None, spec)[rows]
 
     def explain(self, table, row, spec):
         metadata = table.metadata[row]

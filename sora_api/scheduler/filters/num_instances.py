@@ -7,6 +7,7 @@ class NumInstancesFilter(filters.BaseHostFilter):
     """A host carries at most ``[filter_scheduler] max_instances_per_host``."""
 
     reads = ()
+    row_local = True
 
     def __init__(self, conf):
         super().__init__(conf)
@@ -14,6 +15,9 @@ class NumInstancesFilter(filters.BaseHostFilter):
 
     def filter_mask(self, table, alive, spec):
         return table.instances < self.max_instances
+
+    def rows_pass(self, table, rows, spec):
+        return table.instances[rows] < self.max_instances
 
     def explain(self, table, row, spec):
         return (f'has {table.instances[row]} instances, the limit is '

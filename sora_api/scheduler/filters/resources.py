@@ -15,6 +15,7 @@ class _ResourceFilter(filters.BaseHostFilter):
 
     amount_fmt = None
     resource = None
+    row_local = True
 
     @property
     def reads(self):
@@ -28,6 +29,9 @@ class _ResourceFilter(filters.BaseHostFilter):
 
     def filter_mask(self, table, alive, spec):
         return table.free(self.resource) >= self.requested(spec)
+
+    def rows_pass(self, table, rows, spec):
+        return table.free(self.resource)[rows] >= self.requested(spec)
 
     def explain(self, table, row, spec):
         return 'has %s free, request asks %s' % (
@@ -69,6 +73,7 @@ class ResourcesFilter(filters.BaseHostFilter):
     """
 
     reads = ('vcpus', 'memory_mb', 'disk_gb', 'custom_resources')
+    row_local = True
 
     def __init__(self, conf):
         super().__init__(conf)
@@ -87,11 +92,14 @@ class ResourcesFilter(filters.BaseHostFilter):
         return bool(spec.custom_resources) or bool(self._checked(spec))
 
     def filter_mask(self, table, alive, spec):
-        mask = np.ones(len(table), dtype=bool)
+        return self.rows_pass(table, table.all_rows(), spec)
+
+    def rows_pass(self, table, rows, spec):
+        mask = np.ones(len(rows), dtype=bool)
         for name, amount in self._checked(spec).items():
-            mask &= table.free(name) >= amount
+            mask &= table.free(name)[rows] >= amount
             if name not in _DEDICATED:
-                mask &= table.max_unit(name) >= amount
+                mask &= table.max_unit(name)[rows] >= amount
         return mask
 
     def explain(self, table, row, spec):

@@ -12,10 +12,14 @@ class TaintTolerationFilter(filters.BaseHostFilter):
     """
 
     reads = ('tolerations',)
+    row_local = True
 
     def filter_mask(self, table, alive, spec):
+        return self.rows_pass(table, slice(None), spec)
+
+    def rows_pass(self, table, rows, spec):
         return taints.untolerated_counts(table, spec.tolerations,
-                                         taints.NO_SCHEDULE) == 0
+                                         taints.NO_SCHEDULE)[rows] == 0
 
     def explain(self, table, row, spec):
         left = taints.untolerated(table.taints[row], spec.tolerations,

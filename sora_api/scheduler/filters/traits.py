@@ -9,6 +9,7 @@ class TraitsFilter(filters.BaseHostFilter):
     """Traits are qualitative capabilities (``CUSTOM_SSD``), matched as is."""
 
     reads = ('required_traits', 'forbidden_traits')
+    row_local = True
 
     def applies(self, spec):
         return bool(spec.required_traits or spec.forbidden_traits)
@@ -20,6 +21,9 @@ class TraitsFilter(filters.BaseHostFilter):
         for trait in spec.forbidden_traits:
             mask &= ~table.trait_mask(trait)
         return mask
+
+    def rows_pass(self, table, rows, spec):
+        return self.filter_mask(table, None, spec)[rows]
 
     def explain(self, table, row, spec):
         traits = table.traits[row]

@@ -32,4 +32,4 @@ class DiskWeigher(weighers.BaseHostWeigher):
         return self.conf.filter_scheduler.disk_weight_multiplier
 
     def weigh_rows(self, table, rows, spec):
-        return weighers.at(table.free('disk_gb'), rows) * 1024
+        return weighers.at(table.free('disk_gb', scale=1024), rows)

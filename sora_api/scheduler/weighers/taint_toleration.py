@@ -15,5 +15,6 @@ class TaintTolerationWeigher(weighers.BaseHostWeigher):
         return self.conf.filter_scheduler.taint_toleration_weight_multiplier
 
     def weigh_rows(self, table, rows, spec):
-        return -weighers.at(taints.untolerated_counts(
-            table, spec.tolerations, taints.PREFER_NO_SCHEDULE), rows)
+        return weighers.at(taints.untolerated_counts(
+            table, spec.tolerations, taints.PREFER_NO_SCHEDULE, sign=-1),
+            rows)

@@ -287,3 +287,53 @@ def test_spread_keeps_its_last_answer_until_attributes_change(make_host):
     codes, distinct, _ = table.factorized(('zones',), lambda: table.zones)
     assert table.spread(('zone',), codes, np.array([1, 2])).tolist() == [
         1, 2, 2]
+
+
+def test_masks_and_codes_kept_through_new_hosts_are_those_computed_anew(
+        make_host):
+    def host(i):
+        return make_host(f'h{i}', availability_zone=f'az{i % 3}',
+                         traits=['SSD'] if i % 2 else [],
+                         metadata={'rack': f'r{i % 4}'} if i % 5 else {},
+                         taints=[{'key': 'gpu', 'effect': 'NoSchedule'}]
+                         if i % 7 == 0 else [],
+                         projects=['p'] if i % 6 == 0 else [])
+
+    def derived(table):
+        return ([table.zone_mask('az1').tolist(),
+                 table.zone_mask('az3').tolist(),
+                 table.trait_mask('SSD').tolist(),
+                 table.metadata_mask('rack', 'r2').tolist()]
+                + [[table.factorized(key, values)[1][c]
+                    for c in table.factorized(key, values)[0]]
+                   for key, values in (
+                       (('zones',), lambda: table.zones),
+                       (('taints',), lambda: table.taints),
+                       (('projects',), lambda: table.projects),
+                       (('metadata', 'rack'),
+                        lambda: (m.get('rack') for m in table.metadata)))])
+
+    def amounts(table):
+        return [table.usable('memory_mb').tobytes(),
+                table.free('vcpus').tobytes(),
+                table.free('disk_gb', scale=1024).tobytes(),
+                table.free('CUSTOM_GPU').tobytes()]
+
+    table = host_table.as_table([host(i) for i in range(10)])
+    derived(table)
+    amounts(table)
+    table.update([host_table._state_values(host(i)) for i in range(10, 25)]
+                 + [host_table._state_values(make_host(
+                     'g', memory_mb=2048, vcpus_used=3,
+                     inventories={'CUSTOM_GPU': _gpu(4, 1)}))])
+    kept = dict(table._masks)
+    kept_free = dict(table._free)
+    fresh = host_table.as_table(
+        [host(i) for i in range(25)]
+        + [make_host('g', memory_mb=2048, vcpus_used=3,
+                     inventories={'CUSTOM_GPU': _gpu(4, 1)})])
+    assert derived(table) == derived(fresh)
+    assert amounts(table) == amounts(fresh)
+    # Carried over from before the new hosts, not computed again.
+    assert ('codes', 'zones') in kept and ('zone', 'az1') in kept
+    assert ('vcpus', 1) in kept_free and ('CUSTOM_GPU', 1) in kept_free

@@ -1,0 +1,118 @@
+"""LastAnswers: answers kept between requests are those of a full pass."""
+
+import random
+
+import numpy as np
+
+from sora_api.scheduler import filters
+from sora_api.scheduler import host_table
+from sora_api.scheduler import plugins
+
+
+def _row(table, i, **changes):
+    """Row ``i`` of ``table`` as ``update`` takes it, with ``changes``."""
+    row = host_table._state_values(table.host_state(i))
+    row.update(changes)
+    return row
+
+
+def test_kept_answers_are_those_of_a_full_pass_on_random_fleets(
+        conf, make_host, make_spec):
+    rng = random.Random(16)
+    conf.set_override('max_instances_per_host', 6, group='filter_scheduler')
+
+    def host(index):
+        return make_host(
+            f'h{index}', availability_zone=rng.choice(['az1', 'az2']),
+            vcpus=rng.choice([2, 4, 8]), memory_mb=rng.choice([1024, 4096]),
+            traits=rng.choice([[], ['SSD']]),
+            taints=rng.choice([[], [{'key': 'gpu', 'effect': 'NoSchedule'}]]),
+            projects=rng.choice([[], [], ['project-b']]),
+            enabled=rng.random() < 0.9, io_ops=rng.choice([0, 0, 8]))
+
+    table = host_table.as_table([host(i) for i in range(120)])
+    chain = plugins.load_filters(conf)
+    last = filters.LastAnswers()
+    specs = [make_spec(), make_spec(), make_spec(vcpus=3),
+             make_spec(availability_zone='az2'),
+             make_spec(required_traits={'SSD'}, project_id='project-b'),
+             make_spec(tolerations=[{'key': 'gpu', 'operator': 'Exists'}]),
+             make_spec(memory_mb=5000),
+             make_spec(group_policy='anti-affinity', group='g',
+                       group_hosts={'id-h1': 1})]
+    up = table.up
+    spec = specs[0]
+    for step in range(300):
+        change = rng.random()
+        rows = rng.sample(range(len(table)), rng.choice([1, 2, 5]))
+        if change < 0.5:
+            table.update([_row(table, i, vcpus_used=rng.randint(0, 8),
+                               instances=rng.randint(0, 7),
+                               enabled=rng.random() < 0.9) for i in rows])
+        elif change < 0.6:
+            table.take_in_place({i: 1 for i in rows}, make_spec(), sign=1)
+        elif change < 0.75:
+            up = up.copy()
+            up[rows] = ~up[rows]
+        elif change < 0.8:
+            table.update([_row(table, i, traits=rng.choice([[], ['SSD']]))
+                          for i in rows])
+        elif change < 0.85:
+            table.update([_row(host_table.as_table([host(len(table))]), 0)])
+            up = np.concatenate([up, [True]])
+        view = table.with_own_usage()
+        view.up = up
+        if rng.random() < 0.15:
+            spec = rng.choice(specs)
+        kept = filters.filter_table(chain, view, spec, last)
+        full = filters.filter_table(chain, view, spec)
+        assert kept[0].tolist() == full[0].tolist(), step
+        assert kept[1] == full[1], step
+
+
+def test_a_pass_keeping_every_host_gives_the_kept_rows(conf, make_host,
+                                                       make_spec):
+    table = host_table.as_table([make_host() for _ in range(5)])
+    last = filters.LastAnswers()
+    chain = plugins.load_filters(conf)
+    first = filters.filter_table(chain, table, make_spec(), last)[0]
+    second = filters.filter_table(chain, table, make_spec(), last)[0]
+    assert first is second
+    assert first.tolist() == [0, 1, 2, 3, 4]
+    assert not first.flags.writeable
+
+
+def test_the_kept_rows_outlive_the_request_s_view(conf, make_host,
+                                                  make_spec):
+    table = host_table.as_table([make_host() for _ in range(3)])
+    last = filters.LastAnswers()
+    chain = plugins.load_filters(conf)
+    first = filters.filter_table(chain, table.with_own_usage(), make_spec(),
+                                 last)[0]
+    second = filters.filter_table(chain, table.with_own_usage(), make_spec(),
+                                  last)[0]
+    assert first is second
+
+
+def test_projects_without_dedicated_hosts_share_the_kept_answers(
+        conf, make_host, make_spec, monkeypatch):
+    table = host_table.as_table([make_host() for _ in range(4)]
+                                + [make_host(projects=['project-b'])])
+    last = filters.LastAnswers()
+    chain = plugins.load_filters(conf)
+    asked = []
+    original = filters.LastAnswers._full
+
+    def full(self, *args):
+        asked.append(args[1].project_id)
+        return original(self, *args)
+
+    monkeypatch.setattr(filters.LastAnswers, '_full', full)
+    answers = [filters.filter_table(chain, table, make_spec(project_id=p),
+                                    last)
+               for p in ('project-a', 'project-c', 'project-b', 'project-d')]
+    # project-c's answers are project-a's; project-b has a host of its
+    # own; project-d's are project-a's again (only the last is kept).
+    assert asked == ['project-a', 'project-b', 'project-d']
+    assert [rows.tolist() for rows, _ in answers] == [
+        [0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3, 4], [0, 1, 2, 3]]
