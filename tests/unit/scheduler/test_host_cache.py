@@ -1,7 +1,11 @@
 """HostCache applies what changed and asks again from the newest number."""
 
+import platform
 import threading
 
+import pytest
+
+from sora_api import memory
 from sora_api.scheduler import host_cache
 from sora_api.scheduler import host_table
 
@@ -125,3 +129,25 @@ def test_a_hold_on_a_host_deleted_meanwhile_is_dropped_quietly(
     assert table.vcpus_used.tolist() == [1]
     cache.release(hold)
     assert table.vcpus_used.tolist() == [0]
+
+
+def test_only_a_large_catch_up_gives_memory_back(make_host, monkeypatch):
+    monkeypatch.setattr(host_cache, 'TRIM_AFTER_ROWS', 3)
+    feeds = [_Changes([_row(make_host, 'a'), _row(make_host, 'b')], [], 5),
+             _Changes([_row(make_host, n) for n in 'cde'], [], 6),
+             None]
+    trims = []
+    cache = host_cache.HostCache(lambda seq: feeds.pop(0),
+                                 trim=lambda: trims.append(len(feeds)))
+    cache.table()
+    assert trims == []
+    assert len(cache.table()) == 5
+    assert trims == [1]
+    cache.table()
+    assert trims == [1]
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != 'glibc',
+                    reason='malloc_trim is glibc\'s')
+def test_the_heap_is_trimmed_with_glibc():
+    assert memory.trim() is True
