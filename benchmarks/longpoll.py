@@ -7,9 +7,9 @@ Runs on one ``sora-api`` worker (SQLite, 1,000 hosts), each driving
 clients long-polling ``GET /v1/events?wait=25`` who see none of the new
 events (another project's member: the feed's usual case); and, last, as
 many admin watchers, whom every schedule wakes (each answer, then a new
-poll). Each ``--rounds`` starts a fresh server for its two first rows, so
-the rows to compare run next to each other, and no poll of one row is
-still parked in the next.
+poll). The watchers run in a process of their own. Each ``--rounds``
+starts a fresh server for its two first rows, so the rows to compare run
+next to each other, and no poll of one row is still parked in the next.
 
 The watchers are measured as they are once they settled: the run starts
 when every first poll has arrived and the server has gone quiet, and the
@@ -26,11 +26,11 @@ are indicative.
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
@@ -73,54 +73,68 @@ def _head(srv, token):
         path = '/v1/events?limit=1000&since=%d' % page['next']
 
 
+async def _watch(srv_address, token, since, wait, counts):
+    """One client long-polling for ever; ``counts``: polls sent, answered."""
+    conn = httpload._Connection(*srv_address)
+    while True:
+        request = httpload.json_request(
+            'GET', '/v1/events?since=%d&wait=%d' % (since, wait), token=token)
+        counts[0] += 1
+        try:
+            _, body = await conn.request(request)
+        except Exception:
+            await asyncio.sleep(0.1)
+            continue
+        counts[1] += 1
+        since = json.loads(body)['next']
+        wait = WAIT
+
+
+def _watch_all(srv_address, token, since, count, counts):
+    async def every():
+        await asyncio.gather(*(
+            _watch(srv_address, token, since, 1 + i % WAIT, counts)
+            for i in range(count)))
+    asyncio.run(every())
+
+
 class Watchers:
-    """``count`` connections long-polling the feed, in a thread of its own.
+    """``count`` connections long-polling the feed, in a process of their
+    own.
+
+    NOTE: not a thread of this one: it would take the interpreter lock from
+    the load driver, whose connections then keep fewer requests in flight,
+    which costs the server more CPU per schedule than the watchers do.
 
     The first poll of the i-th watcher waits ``1 + i % WAIT`` seconds, its
     next ones ``WAIT``: new polls arrive at the steady rate from the start.
     """
 
     def __init__(self, srv, count, token):
-        self.srv, self.count, self.token = srv, count, token
-        self.answers = 0
-        self.sent = 0
-        self.stopping = False
-        self.since = _head(srv, token)
-        self.thread = threading.Thread(target=asyncio.run,
-                                       args=(self._all(),), daemon=True)
+        self.srv, self.count = srv, count
+        # Polls sent and polls answered, counted by the watchers' process.
+        self.counts = multiprocessing.Array('q', 2, lock=False)
+        self.process = multiprocessing.Process(
+            target=_watch_all, daemon=True,
+            args=((srv.host, srv.port), token, _head(srv, token), count,
+                  self.counts))
 
-    async def _one(self, index):
-        conn = httpload._Connection(self.srv.host, self.srv.port)
-        since = self.since
-        wait = 1 + index % WAIT
-        while not self.stopping:
-            request = httpload.json_request(
-                'GET', '/v1/events?since=%d&wait=%d' % (since, wait),
-                token=self.token)
-            self.sent += 1
-            try:
-                status, body = await conn.request(request)
-            except Exception:
-                await asyncio.sleep(0.1)
-                continue
-            self.answers += 1
-            since = json.loads(body)['next']
-            wait = WAIT
-        conn.close()
-
-    async def _all(self):
-        await asyncio.gather(*(self._one(i) for i in range(self.count)))
+    @property
+    def answers(self):
+        return self.counts[1]
 
     def start(self):
         """Start polling; return once every first poll is parked."""
-        self.thread.start()
-        while self.sent < self.count:
+        self.process.start()
+        while self.counts[0] < self.count:
             time.sleep(0.05)
         self.srv.wait_idle()
 
     def stop(self):
-        """Poll no more (the polls parked end with the server)."""
-        self.stopping = True
+        """Close every watcher's connection."""
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
 
 
 def _cpu_seconds(pid):
@@ -170,7 +184,7 @@ def _watched(args, label, role, srv=None):
     finally:
         if watchers:
             watchers.stop()
-        srv.stop()  # answers the parked polls at once
+        srv.stop()
 
 
 def main():
