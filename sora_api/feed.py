@@ -6,9 +6,11 @@ poll_interval``; between looks they sleep without a database connection
 into a tail kept in memory, from which every waiter picks its own, so a
 thousand waiters cost one query per interval, not a thousand; and only the
 waiters that may see one of the new events are woken, so a thousand
-watching another project cost nothing while the fleet changes. The liveness
-check and the pruning run at most once per interval, whoever reads the feed
-first.
+watching another project cost nothing while the fleet changes. A long poll
+starts from the last look rather than a read of its own, and a waiter whose
+time runs out unwoken answers without looking: the polls such clients renew
+all the time cost no query. The liveness check and the pruning run at most
+once per interval, whoever reads the feed first.
 """
 
 import bisect
@@ -25,23 +27,43 @@ _TAIL_SIZE = 10000
 
 
 class _Tail:
-    """The newest events, every number in ``(start, end]``, in order."""
+    """The newest events, every number in ``(start, end]``, in order.
+
+    It also remembers what callers found before it: ``quiet[project]`` is a
+    number from which that project (None: an admin, who sees every event)
+    may see no event up to ``start``. A member sees few of the events, and
+    an answer with none keeps its ``since`` (the contract): without this,
+    each of its polls would search the database again from that old
+    number.
+    """
 
     def __init__(self, end):
         self.start = self.end = end
         self.ids = []
         self.rows = []
+        # The newest event here of each project (None: of the hosts).
+        self.newest = {}
+        self.quiet = {}
 
     def extend(self, rows, end):
         """Append the events numbered ``(self.end, end]``."""
         self.rows.extend(rows)
         self.ids.extend(row['id'] for row in rows)
+        for row in rows:
+            self.newest[row['project_id']] = row['id']
         self.end = end
         excess = len(self.rows) - _TAIL_SIZE
         if excess > 0:
+            gone = {row['project_id'] for row in self.rows[:excess]}
             self.start = self.ids[excess - 1]
             del self.rows[:excess]
             del self.ids[:excess]
+            # What left the tail is known quiet only for the others.
+            self.quiet.pop(None, None)
+            for project in gone:
+                self.quiet.pop(project, None)
+                if self.newest[project] <= self.start:
+                    del self.newest[project]
 
     def projects(self, since):
         """The projects of the events numbered ``since`` or more (None for
@@ -52,7 +74,22 @@ class _Tail:
     def covers(self, since):
         return since > self.start
 
+    def knows(self, since, project_id):
+        """Whether the events ``project_id`` may see from ``since`` are
+        all here."""
+        return since > self.start or self.quiet.get(
+            project_id, since + 1) <= since
+
+    def note_quiet(self, project_id, since):
+        """``project_id`` may see no event numbered ``since`` or more."""
+        self.quiet[project_id] = min(since, self.quiet.get(project_id, since))
+
     def read(self, since, limit, project_id):
+        if project_id is None:
+            if not self.ids or self.ids[-1] < since:
+                return []
+        elif self.newest.get(project_id, 0) < since:
+            return []
         found = []
         for index in range(bisect.bisect_left(self.ids, since),
                            len(self.rows)):
@@ -153,7 +190,8 @@ class Feed:
 
     def _wait(self, remaining, seen, project_id):
         """Until an event ``project_id`` may see arrives past event
-        ``seen``, or ``remaining`` seconds.
+        ``seen``, or ``remaining`` seconds; False if the time ran out
+        without one.
 
         NOTE: a thousand waiters each waking every interval, or at every
         event, cost a worker more than the one look they share; so one of
@@ -162,7 +200,7 @@ class Feed:
         """
         with self._waiting_lock:
             if self._counter[0] != seen:
-                return
+                return True
             if self._ticker:
                 waiter = threading.Event()
                 self._waiting[project_id].add(waiter)
@@ -171,14 +209,13 @@ class Feed:
                 waiter = None
         if waiter is not None:
             try:
-                waiter.wait(remaining)
+                return waiter.wait(remaining)
             finally:
                 with self._waiting_lock:
                     waiters = self._waiting[project_id]
                     waiters.discard(waiter)
                     if not waiters:
                         del self._waiting[project_id]
-            return
         try:
             time.sleep(min(self.conf.events.poll_interval, remaining))
             self.housekeeping()
@@ -186,6 +223,7 @@ class Feed:
         finally:
             with self._waiting_lock:
                 self._ticker = False
+        return True
 
     def _hand_over(self):
         """A waiter leaves: if nobody ticks now, wake one to take over."""
@@ -224,7 +262,12 @@ class Feed:
     def _read(self, since, limit, wait, project_id):
         arrived = time.monotonic()
         self.housekeeping()
-        seq, pruned = self._latest(read_after=arrived)
+        # NOTE: an answer at once must see every write that came before
+        # the request. A long poll may start from the last look (at most an
+        # interval old): an event it missed reaches it with the next look,
+        # as one written while it waits does, and the polls that a thousand
+        # clients renew all the time cost no query each.
+        seq, pruned = self._latest(read_after=None if wait else arrived)
         # Numbers start at 1: a ``since`` below that (0) asks from before
         # the first event, and lost something only once any was pruned.
         truncated = since is not None and max(since, 1) <= pruned
@@ -234,10 +277,7 @@ class Feed:
         scan = since
         while True:
             if limit and seq >= scan:
-                if self._tail.covers(scan):
-                    rows = self._tail.read(scan, limit, project_id)
-                else:
-                    rows = db_events.read(self.db, scan, limit, project_id)
+                rows = self._pick(scan, limit, project_id)
                 if rows:
                     return Page(rows, rows[-1]['id'] + 1, truncated)
                 # Every event up to ``seq`` had committed when the counter
@@ -248,5 +288,21 @@ class Feed:
             # long poll answered empty now is as true as one 30 s later.
             if remaining <= 0 or self._stopping:
                 return Page([], since, truncated)
-            self._wait(remaining, seq, project_id)
+            if not self._wait(remaining, seq, project_id):
+                # Never woken: no look found an event for this caller.
+                return Page([], since, truncated)
             seq, _ = self._latest()
+
+    def _pick(self, scan, limit, project_id):
+        """Up to ``limit`` events ``project_id`` may see from ``scan``:
+        from the tail, else from the database."""
+        tail = self._tail
+        if tail.knows(scan, project_id):
+            return tail.read(scan, limit, project_id)
+        start = tail.start
+        rows = db_events.read(self.db, scan, limit, project_id)
+        # NOTE: the read may have let other green threads move the tail
+        # (PostgreSQL); what it found ties to the tail only if not.
+        if not rows and self._tail is tail and tail.start == start:
+            tail.note_quiet(project_id, scan)
+        return rows

@@ -126,3 +126,68 @@ def _wait_until(predicate, timeout=10):
     while not predicate():
         assert time.monotonic() < deadline
         time.sleep(0.01)
+
+
+def _count_database_reads(monkeypatch):
+    """The database reads of callers' events (not the tail's own)."""
+    calls = []
+    real = db_events.read
+
+    def read(db, since, limit, project_id=None):
+        if project_id is not None:
+            calls.append((since, limit, project_id))
+        return real(db, since, limit, project_id)
+
+    monkeypatch.setattr(db_events, 'read', read)
+    return calls
+
+
+def test_a_member_behind_the_tail_searches_the_database_once(
+        db, feed, monkeypatch):
+    for name in ('h1', 'h2', 'h3'):
+        db_hosts.create(db, dict(HOST, name=name))
+    feed.read(since=None, limit=10, wait=0)  # the tail starts after 3
+    reads = _count_database_reads(monkeypatch)
+
+    # Nothing for project p: its since stays 1, poll after poll.
+    for _ in range(3):
+        assert feed.read(since=1, limit=10, wait=0, project_id='p').next == 1
+    assert reads == [(1, 10, 'p')]
+
+    _write_schedule_event(db, 'p')
+    page = feed.read(since=1, limit=10, wait=0, project_id='p')
+    assert [(e['id'], e['project_id']) for e in page.events] == [(4, 'p')]
+    assert len(reads) == 1
+
+
+def test_what_leaves_the_tail_is_searched_again_for_its_project(
+        db, feed, monkeypatch):
+    monkeypatch.setattr(sora_feed, '_TAIL_SIZE', 2)
+    db_hosts.create(db, dict(HOST, name='h1'))
+    feed.read(since=None, limit=10, wait=0)
+    assert feed.read(since=1, limit=10, wait=0, project_id='p').events == []
+    assert feed.read(since=1, limit=10, wait=0, project_id='q').events == []
+    reads = _count_database_reads(monkeypatch)
+
+    # Event 2 (p's) leaves the tail of two when 3 and 4 arrive.
+    for project in ('p', 'q', 'q'):
+        _write_schedule_event(db, project)
+        feed.read(since=None, limit=10, wait=0)
+    assert feed._tail.start == 2
+
+    page = feed.read(since=1, limit=10, wait=0, project_id='p')
+    assert [e['id'] for e in page.events] == [2]
+    assert reads == [(1, 10, 'p')]
+    assert feed.read(since=3, limit=10, wait=0, project_id='p').events == []
+    page = feed.read(since=1, limit=10, wait=0, project_id='q')
+    assert [e['id'] for e in page.events] == [3, 4]
+    assert len(reads) == 1  # q's quiet start still holds: the tail answers
+
+
+def test_a_long_poll_gets_an_event_written_just_before_it(conf, db, feed):
+    since = feed.read(since=None, limit=10, wait=0).next
+    _write_schedule_event(db, 'p')
+    started = time.monotonic()
+    page = feed.read(since=since, limit=10, wait=5, project_id='p')
+    assert [e['project_id'] for e in page.events] == ['p']
+    assert time.monotonic() - started < 2 * conf.events.poll_interval + 1
