@@ -144,6 +144,10 @@ def filter_table(filters, table, spec, last=None):
     return np.flatnonzero(alive), funnel
 
 
+# Kinds of request whose answers one driver keeps (``LastAnswers``).
+_KEPT_ANSWERS = 4
+
+
 class LastAnswers:
     """A driver's last answers of its ``row_local`` filters, patched where
     the table changed.
@@ -161,7 +165,10 @@ class LastAnswers:
     """
 
     def __init__(self):
-        self._last = None
+        # The answers of the last few requests unlike each other, most
+        # recent last: a fleet's usual mix (plain requests, GPU ones, ...)
+        # takes turns, and each kind keeps its own.
+        self._kept = []
 
     def filter(self, filters, table, spec):
         """``(rows, funnel)`` as ``filter_table`` gives them, or None when
@@ -173,14 +180,15 @@ class LastAnswers:
         asked = [f for f, a in zip(filters, applying) if a]
         key = (tuple(filters), tuple(applying),
                [f.answer_key(table, spec) for f in asked])
-        last = self._last
-        if (last is None or last['key'] != key
+        last = next((kept for kept in self._kept if kept['key'] == key),
+                    None)
+        if (last is None
                 or last['generation'] != table.generation
                 or last['changes'] is not table.changes
                 or len(last['failed']) != len(table)):
             last = self._full(table, spec, asked, key)
         else:
-            self._patch(table, spec, asked, last)
+            last = self._patch(table, spec, asked, last)
         return self._answer(filters, applying, table, last)
 
     def _full(self, table, spec, asked, key):
@@ -188,17 +196,21 @@ class LastAnswers:
         alive = np.ones(len(table), dtype=bool)
         for index in range(len(asked) - 1, -1, -1):
             failed[~asked[index].filter_mask(table, alive, spec)] = index
-        last = self._last = {
-            'key': key, 'failed': failed,
-            'counts': np.bincount(failed, minlength=len(asked) + 1)}
+        last = {'key': key, 'failed': failed,
+                'counts': np.bincount(failed, minlength=len(asked) + 1)}
+        self._kept = [kept for kept in self._kept if kept['key'] != key]
+        self._kept = self._kept[-(_KEPT_ANSWERS - 1):] + [last]
         self._remember(table, last)
         return last
 
     def _patch(self, table, spec, asked, last):
+        """``last`` brought up to date (or answered afresh when the table
+        no longer knows which rows changed since)."""
         rows = table.changes.since(last['number'])
         if rows is None:
-            self._full(table, spec, asked, last['key'])
-            return
+            return self._full(table, spec, asked, last['key'])
+        self._kept.remove(last)
+        self._kept.append(last)
         if last['up'] is not table.up:
             rows = np.union1d(rows, np.flatnonzero(last['up'] != table.up))
         if len(rows):
@@ -211,6 +223,7 @@ class LastAnswers:
             counts += np.bincount(failed, minlength=len(counts))
             last['failed'][rows] = failed
         self._remember(table, last)
+        return last
 
     @staticmethod
     def _remember(table, last):

@@ -228,6 +228,8 @@ class _Metric:
 
 # Past one row in this many changed, a weigher's shares are computed anew.
 _PATCHED_AT_MOST = 8
+# Kinds of request whose weighing one driver keeps (``LastWeights``).
+_KEPT_WEIGHINGS = 2
 
 
 class LastWeights:
@@ -244,21 +246,26 @@ class LastWeights:
     """
 
     def __init__(self):
-        self._last = None
-        # NOTE: arrays kept from one full weighing to the next: on a busy
-        # worker a fresh 100k-row array costs more in page faults (each
-        # new page touched) than the arithmetic done in it. That is all it
-        # keeps: per weigher active in a request its raw values (to find
-        # the changed rows) and its share (so a moved bound costs that
-        # weigher's share alone, not every one's), and the total: at most
-        # 2 x weighers + 1 float64 arrays of the most candidates seen,
-        # 10.5 MiB at 100k hosts and six active weighers.
-        self._buffers = {}
+        # The weighings of the last few kinds of request (which weighers
+        # apply, with what multipliers and bounds, over how many
+        # candidates), most recent last: a fleet's usual mix (plain
+        # requests, GPU ones) takes turns.
+        # NOTE: each keeps its arrays from one full weighing to the next:
+        # on a busy worker a fresh 100k-row array costs more in page
+        # faults (each new page touched) than the arithmetic done in it.
+        # That is all it keeps: per weigher active in a request its raw
+        # values (to find the changed rows) and its share (so a moved
+        # bound costs that weigher's share alone, not every one's), and
+        # the total: at most 2 x weighers + 1 float64 arrays of the most
+        # candidates seen, 10.5 MiB at 100k hosts and six active weighers,
+        # per kind kept.
+        self._kept = []
 
-    def _buffer(self, slot, count):
-        buffer = self._buffers.get(slot)
+    @staticmethod
+    def _buffer(buffers, slot, count):
+        buffer = buffers.get(slot)
         if buffer is None or len(buffer) < count:
-            buffer = self._buffers[slot] = np.empty(count + count // 16)
+            buffer = buffers[slot] = np.empty(count + count // 16)
         return buffer[:count]
 
     def weigh(self, table, rows, active):
@@ -266,10 +273,12 @@ class LastWeights:
         weighers over ``rows`` of ``table``."""
         key = [(name, multiplier, bounds)
                for name, multiplier, bounds, _ in active]
-        last = self._last
-        if (last is None or last['key'] != key
-                or last['count'] != len(rows)):
+        last = next((kept for kept in self._kept if kept['key'] == key
+                     and kept['count'] == len(rows)), None)
+        if last is None:
             return self._full(table, rows, key, active)
+        self._kept.remove(last)
+        self._kept.append(last)
         logged = None
         if last['changes'] is table.changes and len(rows) == len(table):
             logged = table.changes.since(last['number'])
@@ -287,7 +296,7 @@ class LastWeights:
                 where = np.flatnonzero(raw != metric.raw)
                 values = raw[where]
             if np.isnan(values).any():
-                return self._full(table, rows, key, active)
+                return self._full(table, rows, key, active, last)
             if len(where) > len(rows) // _PATCHED_AT_MOST:
                 # Most rows differ (the candidates shifted, a capacity
                 # changed everywhere): patching would cost more than this.
@@ -317,26 +326,36 @@ class LastWeights:
             total[where] += share[where]
         return shares, total
 
-    def _full(self, table, rows, key, active):
+    def _full(self, table, rows, key, active, last=None):
+        """Weigh afresh, into the arrays of ``last`` (the kept weighing of
+        this kind) if any, else of the kind kept longest once as many
+        kinds are kept as may be."""
+        if last is not None:
+            self._kept.remove(last)
+            buffers = last['buffers']
+        elif len(self._kept) >= _KEPT_WEIGHINGS:
+            buffers = self._kept.pop(0)['buffers']
+        else:
+            buffers = {}
         count = len(rows)
         metrics = []
         for j, (_, multiplier, bounds, source) in enumerate(active):
-            metric = _Metric(self._buffer(('raw', j), count),
-                             self._buffer(('share', j), count), bounds)
+            metric = _Metric(self._buffer(buffers, ('raw', j), count),
+                             self._buffer(buffers, ('share', j), count),
+                             bounds)
             metric.fill(source, table.owns(source), multiplier)
             metrics.append(metric)
-        total = self._buffer('total', count)
+        total = self._buffer(buffers, 'total', count)
         total.fill(0.0)
         for metric in metrics:
             total += metric.share
         last = {'key': key, 'count': count, 'metrics': metrics,
-                'total': total}
-        if any(np.isnan(m.low) or np.isnan(m.high) for m in metrics):
-            # NaN compares unequal to itself: never patched.
-            last = None
-        else:
+                'total': total, 'buffers': buffers}
+        # NOTE: NaN compares unequal to itself: such a weighing is never
+        # patched, so not kept.
+        if not any(np.isnan(m.low) or np.isnan(m.high) for m in metrics):
             self._remember(table, last)
-        self._last = last
+            self._kept.append(last)
         return [metric.share for metric in metrics], total
 
     @staticmethod

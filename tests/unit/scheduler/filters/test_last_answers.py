@@ -112,7 +112,47 @@ def test_projects_without_dedicated_hosts_share_the_kept_answers(
                                     last)
                for p in ('project-a', 'project-c', 'project-b', 'project-d')]
     # project-c's answers are project-a's; project-b has a host of its
-    # own; project-d's are project-a's again (only the last is kept).
-    assert asked == ['project-a', 'project-b', 'project-d']
+    # own; project-d's are project-a's again, still kept beside b's.
+    assert asked == ['project-a', 'project-b']
     assert [rows.tolist() for rows, _ in answers] == [
         [0, 1, 2, 3], [0, 1, 2, 3], [0, 1, 2, 3, 4], [0, 1, 2, 3]]
+
+
+def test_kinds_of_request_taking_turns_each_keep_their_answers(
+        conf, make_host, make_spec, monkeypatch):
+    """A mix of requests (plain, asking for a trait, for a zone, ...) keeps
+    one set of answers per kind, each patched to a full pass's answers,
+    including after more changes than the table remembers."""
+    rng = random.Random(9)
+    table = host_table.as_table([
+        make_host(f'h{i}', availability_zone=rng.choice(['az1', 'az2']),
+                  traits=rng.choice([[], ['SSD']]),
+                  vcpus=rng.choice([2, 8])) for i in range(60)])
+    chain = plugins.load_filters(conf)
+    last = filters.LastAnswers()
+    kinds = [make_spec(), make_spec(required_traits={'SSD'}),
+             make_spec(availability_zone='az2'), make_spec(vcpus=4)]
+    fulls = []
+    original = filters.LastAnswers._full
+
+    def full(self, *args):
+        fulls.append(args[1])
+        return original(self, *args)
+
+    monkeypatch.setattr(filters.LastAnswers, '_full', full)
+    for step in range(200):
+        # Now and then more changes than the log keeps between two turns.
+        changes = table.changes.KEEP + 1 if step % 50 == 49 else 2
+        for _ in range(changes):
+            i = rng.randrange(len(table))
+            table.update([_row(table, i, vcpus_used=rng.randint(0, 8))])
+        spec = kinds[step % len(kinds)]
+        kept = filters.filter_table(chain, table, spec, last)
+        full_pass = filters.filter_table(chain, table, spec)
+        assert kept[0].tolist() == full_pass[0].tolist(), step
+        assert kept[1] == full_pass[1], step
+    # Each kind answered afresh once, then again only at its first turn
+    # after an overflow (the last overflow, at step 199, ends the run).
+    overflows = range(49, 200, 50)
+    assert len(fulls) == len(kinds) + sum(min(len(kinds), 200 - step)
+                                          for step in overflows)

@@ -133,6 +133,53 @@ def test_patched_weights_are_those_of_a_full_pass(conf, make_host,
             k: v.tobytes() for k, v in full[1].items()}
 
 
+def test_kinds_of_request_taking_turns_each_keep_their_weighing(
+        conf, make_host, make_spec, monkeypatch):
+    """Plain requests and GPU ones, taking turns over other candidates,
+    are each patched to a full pass's weights; a third kind takes the
+    arrays of the kind kept longest."""
+    conf.set_override('resource_class_weight_multipliers',
+                      {'CUSTOM_GPU': 1.0}, group='filter_scheduler')
+    rng = random.Random(5)
+    table = host_table.as_table([
+        make_host(memory_mb=rng.choice([2048, 4096]),
+                  inventories=({'CUSTOM_GPU': {
+                      'total': rng.randint(1, 4), 'reserved': 0, 'used': 0,
+                      'allocation_ratio': 1.0, 'max_unit': 4}}
+                               if i % 4 == 0 else {}))
+        for i in range(120)])
+    chain = plugins.load_weighers(conf)
+    last = weighers.LastWeights()
+    everyone = np.arange(len(table))
+    gpu_hosts = np.arange(0, len(table), 4)
+    kinds = [(make_spec(), everyone),
+             (make_spec(custom_resources={'CUSTOM_GPU': 1}), gpu_hosts)]
+    fulls = []
+    original = weighers.LastWeights._full
+
+    def full(self, *args):
+        if self is last:
+            fulls.append(args[1] is gpu_hosts)
+        return original(self, *args)
+
+    monkeypatch.setattr(weighers.LastWeights, '_full', full)
+    for step in range(40):
+        table.consume(rng.randrange(len(table)), make_spec())
+        spec, rows = kinds[step % 2]
+        view = table.with_own_usage()
+        patched = weighers.weigh_rows(chain, view, rows, spec, last)
+        assert len(fulls) == min(step + 1, 2), step
+        whole = weighers.weigh_rows(chain, view, rows, spec)
+        assert patched[0].tobytes() == whole[0].tobytes(), step
+    assert len(last._kept) == 2
+    oldest = last._kept[0]['buffers']
+    weighers.weigh_rows(chain, table, everyone,
+                        make_spec(custom_resources={'CUSTOM_GPU': 2},
+                                  memory_mb=0), last)
+    assert len(last._kept) == 2
+    assert last._kept[-1]['buffers'] is oldest
+
+
 def test_weights_patched_from_the_tables_changes_are_those_of_a_full_pass(
         conf, make_host, make_spec):
     # A worker's table as the host cache keeps it: claims and capacity
@@ -386,6 +433,7 @@ def test_the_last_weighing_keeps_its_own_arrays_only(conf, make_host,
     assert [ref for ref in handed if ref() is not None] == []
     active = [w for w in chain
               if w.weight_multiplier() and w.applies(make_spec())]
-    assert len(last._buffers) == 2 * len(active) + 1
+    [kept] = last._kept
+    assert len(kept['buffers']) == 2 * len(active) + 1
     assert all(len(b) <= len(rows) + len(rows) // 16
-               for b in last._buffers.values())
+               for b in kept['buffers'].values())
