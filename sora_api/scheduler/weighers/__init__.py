@@ -229,7 +229,7 @@ class _Metric:
 # Past one row in this many changed, a weigher's shares are computed anew.
 _PATCHED_AT_MOST = 8
 # Kinds of request whose weighing one driver keeps (``LastWeights``).
-_KEPT_WEIGHINGS = 2
+_KEPT_WEIGHINGS = 4
 
 
 class LastWeights:

@@ -136,8 +136,8 @@ def test_patched_weights_are_those_of_a_full_pass(conf, make_host,
 def test_kinds_of_request_taking_turns_each_keep_their_weighing(
         conf, make_host, make_spec, monkeypatch):
     """Plain requests and GPU ones, taking turns over other candidates,
-    are each patched to a full pass's weights; a third kind takes the
-    arrays of the kind kept longest."""
+    are each patched to a full pass's weights; past as many kinds as are
+    kept, a new one takes the arrays of the kind used longest ago."""
     conf.set_override('resource_class_weight_multipliers',
                       {'CUSTOM_GPU': 1.0}, group='filter_scheduler')
     rng = random.Random(5)
@@ -172,11 +172,13 @@ def test_kinds_of_request_taking_turns_each_keep_their_weighing(
         whole = weighers.weigh_rows(chain, view, rows, spec)
         assert patched[0].tobytes() == whole[0].tobytes(), step
     assert len(last._kept) == 2
+    # More kinds (other candidates) than are kept: the newest takes the
+    # arrays of the one used longest ago.
     oldest = last._kept[0]['buffers']
-    weighers.weigh_rows(chain, table, everyone,
-                        make_spec(custom_resources={'CUSTOM_GPU': 2},
-                                  memory_mb=0), last)
-    assert len(last._kept) == 2
+    for count in range(10, 10 + weighers._KEPT_WEIGHINGS - 1):
+        weighers.weigh_rows(chain, table, everyone[:count], make_spec(),
+                            last)
+    assert len(last._kept) == weighers._KEPT_WEIGHINGS
     assert last._kept[-1]['buffers'] is oldest
 
 
