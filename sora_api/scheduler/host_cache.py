@@ -83,7 +83,10 @@ class HostCache:
                 self._seq = changes.seq
                 # The rows read carry the database's usage: the claims
                 # still in flight on them are counted again on top.
-                self._take({row['id'] for row in changes.rows}, 1)
+                read_ids = {row['id'] for row in changes.rows}
+                for counts, spec in self._holds.values():
+                    self._apply({h: n for h, n in counts.items()
+                                 if h in read_ids}, spec, 1)
                 read = len(changes.rows)
         finally:
             self._catching_up.release()
@@ -102,23 +105,20 @@ class HostCache:
         Called under the manager's table lock, like ``release``.
         """
         number = next(self._numbers)
-        self._holds[number] = (collections.Counter(host_ids), spec)
-        self._take(self._holds[number][0], 1, only=number)
+        counts = collections.Counter(host_ids)
+        self._holds[number] = (counts, spec)
+        self._apply(counts, spec, 1)
         return number
 
     def release(self, number):
         """Give back what hold ``number`` counted: its claim has ended."""
-        self._take(self._holds[number][0], -1, only=number)
-        del self._holds[number]
+        counts, spec = self._holds.pop(number)
+        self._apply(counts, spec, -1)
 
-    def _take(self, host_ids, sign, only=None):
-        """Apply the holds (``only``: that one) to the rows of
-        ``host_ids`` still in the table."""
+    def _apply(self, counts, spec, sign):
+        """``counts`` (``{host_id: instances}``) of ``spec`` taken
+        (``sign`` 1) or given back (-1) on the hosts still in the table."""
         position = self._table.position
-        for number, (counts, spec) in self._holds.items():
-            if only is not None and number != only:
-                continue
-            rows = {position[h]: n for h, n in counts.items()
-                    if h in host_ids and h in position}
-            if rows:
-                self._table.take_in_place(rows, spec, sign)
+        rows = {position[h]: n for h, n in counts.items() if h in position}
+        if rows:
+            self._table.take_in_place(rows, spec, sign)
