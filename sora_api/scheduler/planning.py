@@ -48,7 +48,9 @@ def capacity(table, spec, candidates, counts, remaining):
     per_zone = np.bincount(codes, weights=counts, minlength=len(zones))
     total = int(counts.sum())
     if remaining is not None:
+        # The quota caps what fits anywhere, each zone included.
         total = min(total, remaining)
+        per_zone = np.minimum(per_zone, remaining)
     return {'instances': total,
             'by_availability_zone': {zone: int(n) for zone, n
                                      in sorted(zip(zones, per_zone))},

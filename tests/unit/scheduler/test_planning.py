@@ -30,3 +30,14 @@ def test_capacity_sums_per_zone_and_caps_by_quota(make_host, make_spec):
                      'by_availability_zone': {'az1': 2, 'az2': 2},
                      'limited_by': {'VCPU': 1, 'MEMORY_MB': 1},
                      'quota_remaining': 3}
+
+
+def test_no_zone_shows_more_than_the_quota_leaves(make_host, make_spec):
+    table = host_table.as_table([
+        make_host('a', availability_zone='az1', vcpus=16, memory_mb=65536),
+        make_host('b', availability_zone='az2', vcpus=8, memory_mb=2048)])
+    spec = make_spec(vcpus=1, memory_mb=1024, disk_gb=0)
+    found = planning.capacity(table, spec, np.array([True, True]),
+                              np.array([12, 2]), 3)
+    assert found['instances'] == 3
+    assert found['by_availability_zone'] == {'az1': 3, 'az2': 2}
