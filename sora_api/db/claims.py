@@ -3,8 +3,10 @@
 A claim is one transaction: the group's generation compare-and-swap
 (``groups``), the conditional ``UPDATE`` of each host and of each custom
 class on it (``usage``), the schedule row, its allocations, the idempotency
-key and, last, the project's usage within its quota. Any lost race rolls
-the whole transaction back, so a schedule has all its allocations or none.
+key and, last, the project's usage within its quota (its rows of the
+resources some limit applies to; none for a project without limits). Any
+lost race rolls the whole transaction back, so a schedule has all its
+allocations or none.
 """
 
 import collections
@@ -47,6 +49,15 @@ def claim(db, project_id, user_id, request, hosts, group=None,
     raised, nothing is written. With ``hold_seconds`` in the request the
     schedule is ``held`` until that long from now.
     """
+    return quotas.tracked_first(
+        db, project_id, quota_limits, lambda: _claim(
+            db, project_id, user_id, request, hosts, group,
+            group_generation, idempotency, group_members, quota_limits,
+            group_policy))
+
+
+def _claim(db, project_id, user_id, request, hosts, group, group_generation,
+           idempotency, group_members, quota_limits, group_policy):
     now = timeutils.utcnow()
     expires_at = None
     if request.get('hold_seconds'):
@@ -91,9 +102,10 @@ def claim(db, project_id, user_id, request, hosts, group=None,
                     for name, amount in sorted(custom.items())])
             if idempotency:
                 _insert_key(conn, project_id, idempotency, record.id)
-            # NOTE: the project's usage rows are shared by all of its
-            # claims, which queue on them until each commits: taken after
-            # every row of the claim's own, so each holds them briefly.
+            # NOTE: a limited project's usage rows are shared by all of
+            # its claims, which queue on them until each commits: taken
+            # after every row of the claim's own, so each holds them
+            # briefly.
             quotas.consume(conn, project_id, amounts, quota_limits or {})
             db_hosts.mark_changed(conn, per_host)
             events.schedule(conn, 'schedule.created', record.id, project_id)

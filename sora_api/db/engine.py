@@ -58,6 +58,7 @@ class Database:
         # The SQLite file Sora opens itself; None for any other database.
         self.sqlite_path = None
         self.is_postgresql = self.url.get_backend_name() == 'postgresql'
+        self.is_mysql = self.url.get_backend_name() in ('mysql', 'mariadb')
         if self.is_sqlite:
             self.engine = self._sqlite_engine(conf)
         else:
@@ -177,7 +178,8 @@ class Database:
             yield session
 
     @contextlib.contextmanager
-    def connection(self, writer=False, autocommit=False):
+    def connection(self, writer=False, autocommit=False,
+                   read_committed=False):
         """A Core connection in one transaction, committed at the end.
 
         The hot paths (token checks, host-cache refreshes, claims) use it:
@@ -185,13 +187,18 @@ class Database:
         statements themselves. ``autocommit`` (PostgreSQL; ignored
         elsewhere): no transaction, each statement commits on its own,
         which spares the round trips of BEGIN and COMMIT around reads that
-        need no shared snapshot.
+        need no shared snapshot. ``read_committed`` (MySQL; PostgreSQL's
+        default already, ignored on SQLite): each statement reads what is
+        committed when it starts.
         """
         self._after_fault()
         with _unavailable_as_503():
             with self.engine.connect() as conn:
                 if writer and self.is_sqlite:
                     conn = conn.execution_options(sora_writer=True)
+                if read_committed and self.is_mysql:
+                    conn = conn.execution_options(
+                        isolation_level='READ COMMITTED')
                 with _autocommit(conn, autocommit and self.is_postgresql):
                     with conn.begin():
                         yield conn

@@ -270,7 +270,8 @@ class Quota(Base):
 
 
 class ProjectUsage(Base):
-    """What a project's live schedules hold of one resource.
+    """What a project's live schedules hold of one resource a limit
+    applies to (``db/quotas.py``: no row for a resource without a limit).
 
     Changed only in the transactions that claim or release allocations, by
     a conditional ``UPDATE`` that also checks the limit: the row serialises

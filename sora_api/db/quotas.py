@@ -1,30 +1,45 @@
 """Per-project limits and usage; the quota check inside a claim.
 
-A project's usage of each resource (``instances`` and every class it
-holds) is a row of ``project_usages``, changed only in the transactions
-that claim or release allocations. A claim adds to the rows with one
-conditional ``UPDATE`` that matches only rows still within their limit
-(the project's own, else the ``[quota]`` default): like a host claim, the
-database decides, so racing requests, workers and servers never take a
-project past a limit.
+What a project holds is the sum of its allocations (``holdings``); reading
+it needs no row of its own. A resource some limit applies to (the
+project's own, else the ``[quota]`` default) is *tracked*: a row of
+``project_usages`` keeps that sum, changed in the transactions that claim
+or release allocations. A claim adds to its tracked rows with one
+conditional ``UPDATE`` that matches only rows still within their limit:
+like a host claim, the database decides, so racing requests, workers and
+servers never take a project past a limit. A resource without a limit has
+no row, so the claims of a project without limits share no row at all.
+
+Tracking starts or stops only under ``_exclude_claims``, which waits for
+every claim and release already past its look at the rows and holds back
+the next ones until the rows are counted from the allocations: a row
+never misses a claim that found it absent, nor counts one twice.
 """
 
+import collections
 import functools
 import re
 
 import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
 
+from sora_api import capacity
 from sora_api import exception
+from sora_api.db import engine
 from sora_api.db import models
 
 Q = models.Quota.__table__
 U = models.ProjectUsage.__table__
+A = models.Allocation.__table__
+CA = models.CustomAllocation.__table__
+S = models.Schedule.__table__
 UNLIMITED = -1
 # Resources whose default limit comes from ``[quota]``, by option name.
 DEFAULT_OPTIONS = {'instances': 'instances', 'VCPU': 'vcpus',
                    'MEMORY_MB': 'memory_mb', 'DISK_GB': 'disk_gb'}
 STANDARD_USAGE = ('instances', 'VCPU', 'MEMORY_MB', 'DISK_GB')
 _SAFE_NAME = re.compile('^[A-Za-z0-9_]+$')
+_RETRACK_ATTEMPTS = 10
 
 
 def defaults(conf):
@@ -88,34 +103,144 @@ class Exceeded(Exception):
     claim's transaction has rolled back."""
 
 
+class Untracked(Exception):
+    """A claim asks for a resource a limit applies to but that has no row
+    yet (a ``[quota]`` default the project never claimed under): the
+    caller rolls back, starts the row and claims again
+    (``tracked_first``)."""
+
+
+_TRACKED = sa.select(U.c.resource).where(
+    U.c.project_id == sa.bindparam('project')).with_for_update()
+_COUNTER = models.HostChanges.__table__
+_GATE = sa.select(_COUNTER.c.seq).where(_COUNTER.c.id == 1).with_for_update()
+
+
+def _pass_gate(conn):
+    """On MySQL, lock the host-change counter row before the usage rows.
+
+    A claim there takes that row anyway, last, to number its change
+    (``counter_changes``); taking it here, before looking at the usage
+    rows, is what ``_exclude_claims`` waits for. Row and gap locks on the
+    usage rows could do the same, but a limit's insert then deadlocks with
+    the claims scanning the project's rows, and loses, most of the time.
+    """
+    if conn.dialect.name == 'mysql':
+        conn.execute(_GATE)
+
+
 def consume(conn, project_id, amounts, default_limits):
     """Add ``amounts`` (resource -> amount) to the project's usage.
 
-    Raises ``Exceeded`` when a resource would pass its limit; the caller's
-    transaction then rolls back. Runs in the claim's transaction, after its
-    other rows: every claim of the project queues on these until it ends.
+    Raises ``Exceeded`` when a tracked resource would pass its limit,
+    ``Untracked`` when one a default limit applies to has no row yet; the
+    caller's transaction then rolls back. Runs in the claim's transaction,
+    after its allocations are written. The look at the rows locks them to
+    the commit, which ``_exclude_claims`` waits for. A project without
+    limits has no rows, and its claims wait for nothing here.
     """
     resources = tuple(sorted(r for r, n in amounts.items() if n))
     if not resources:
         return
-    updated = conn.execute(_consume_statement(resources), _params(
-        project_id, resources, amounts, default_limits)).rowcount
-    if updated == len(resources):
-        return
-    held = _usage_rows(conn, project_id)
-    if updated < len([r for r in resources if r in held]):
+    _pass_gate(conn)
+    tracked = set(conn.execute(_TRACKED, {'project': project_id}).scalars())
+    untracked = [r for r in resources if r not in tracked]
+    # NOTE: a project's own limit always has its row (``replace``); only a
+    # default can apply to a resource without one, so the project's own
+    # limits are read only when a default is set.
+    if any(default_limits.get(r, UNLIMITED) >= 0 for r in untracked):
+        limits = effective_limits(conn, project_id, default_limits)
+        if any(limits.get(r, UNLIMITED) >= 0 for r in untracked):
+            raise Untracked()
+    counted = tuple(r for r in resources if r in tracked)
+    if counted and conn.execute(_consume_statement(counted), _params(
+            project_id, counted, amounts, default_limits)
+    ).rowcount < len(counted):
         raise Exceeded()
-    # First claims of these resources by the project: start their rows at
-    # 0, then add as above. Two first claims racing to insert make one hit
-    # the primary key and be placed again (a lost race, never seen).
-    missing = tuple(r for r in resources if r not in held)
-    conn.execute(sa.insert(U), [
-        {'project_id': project_id, 'resource': r, 'used': 0}
-        for r in missing])
-    if conn.execute(_consume_statement(missing), _params(
-            project_id, missing, amounts, default_limits)
-    ).rowcount < len(missing):
-        raise Exceeded()
+
+
+def tracked_first(db, project_id, default_limits, claim):
+    """``claim()``, a transaction that calls ``consume``; when it finds a
+    resource ``Untracked``, start the rows (``_retrack``) and claim again.
+    """
+    try:
+        return claim()
+    except Untracked:
+        _in_own_transaction(db, lambda conn: _retrack(
+            conn, project_id, default_limits or {}))
+    try:
+        return claim()
+    except Untracked as e:
+        # Another server, run with other defaults, stopped tracking it
+        # meanwhile: a lost race, placed again.
+        raise exception.ClaimConflict(
+            reason='usage of project %s not tracked yet' % project_id
+        ) from e
+
+
+def _in_own_transaction(db, work):
+    """Run ``work(conn)`` in a writer transaction of its own that excludes
+    claims from its start; again when a race ended it (a deadlock's victim,
+    or a row another one started).
+
+    NOTE: READ COMMITTED on MySQL: there its default, REPEATABLE READ,
+    could read the allocations as of before ``_exclude_claims`` waited.
+    """
+    for attempt in range(_RETRACK_ATTEMPTS):
+        try:
+            with db.connection(writer=True, read_committed=True) as conn:
+                _exclude_claims(conn)
+                return work(conn)
+        except sa_exc.DBAPIError as e:
+            lost = (isinstance(e, sa_exc.IntegrityError)
+                    or engine.is_deadlock(e))
+            if not lost or attempt + 1 == _RETRACK_ATTEMPTS:
+                raise
+
+
+def _exclude_claims(conn):
+    """Wait for every claim and release that has looked at the usage rows
+    and hold back the next ones, to the end of this transaction.
+
+    PostgreSQL: a table lock that conflicts with the lock of ``_TRACKED``
+    (``FOR UPDATE``) and of any ``UPDATE``; plain reads go on. MySQL: the
+    row ``_pass_gate`` locks. SQLite: writers already take turns. Taken
+    first: on MySQL a claim holding the counter row may wait for a limit
+    row this transaction writes.
+    """
+    if conn.dialect.name == 'postgresql':
+        conn.exec_driver_sql('LOCK TABLE project_usages IN EXCLUSIVE MODE')
+    else:
+        _pass_gate(conn)
+
+
+def _retrack(conn, project_id, default_limits, own=None):
+    """Keep a row for exactly the resources a limit applies to: the
+    project's ``own`` limits (as stored, when None) over the defaults.
+
+    Runs under ``_exclude_claims``: the allocations counted are final.
+    """
+    if own is None:
+        own = _own_limits(conn, project_id)
+    limits = dict(default_limits, **own)
+    wanted = {r for r, n in limits.items() if n >= 0}
+    tracked = set(conn.execute(sa.select(U.c.resource).where(
+        U.c.project_id == project_id)).scalars())
+    new = tuple(sorted(wanted - tracked))
+    if new:
+        conn.execute(sa.insert(U), [
+            {'project_id': project_id, 'resource': r, 'used': 0}
+            for r in new])
+        held = holdings(conn, project_id).get(project_id, {})
+        conn.execute(sa.update(U).where(
+            U.c.project_id == project_id,
+            U.c.resource.in_([_name(r) for r in new]),
+        ).values(used=_per_resource(new, 'held')),
+            {'held_%d' % i: held.get(r, 0) for i, r in enumerate(new)})
+    gone = sorted(tracked - wanted)
+    if gone:
+        conn.execute(sa.delete(U).where(U.c.project_id == project_id,
+                                        U.c.resource.in_(gone)))
 
 
 def explain(db, project_id, amounts, default_limits):
@@ -124,9 +249,7 @@ def explain(db, project_id, amounts, default_limits):
     When usage dropped meanwhile and there is room now, raise
     ``ClaimConflict`` instead, so the request is placed again.
     """
-    with db.connection() as conn:
-        limits = effective_limits(conn, project_id, default_limits)
-        held = _usage_rows(conn, project_id)
+    limits, held = get(db, project_id, default_limits)
     for resource, asked in sorted(amounts.items()):
         limit = limits.get(resource, UNLIMITED)
         usage = held.get(resource, 0)
@@ -139,10 +262,11 @@ def explain(db, project_id, amounts, default_limits):
 
 
 def release(conn, project_id, amounts):
-    """Take ``amounts`` off the project's usage (a schedule's release)."""
+    """Take ``amounts`` off the project's tracked rows (a release)."""
     resources = tuple(sorted(r for r, n in amounts.items() if n))
     if not resources:
         return
+    _pass_gate(conn)
     taken = _per_resource(resources, 'taken')
     params = {'taken_%d' % i: amounts[r] for i, r in enumerate(resources)}
     conn.execute(sa.update(U).where(
@@ -151,9 +275,27 @@ def release(conn, project_id, amounts):
     ).values(used=U.c.used - taken), params)
 
 
-def _usage_rows(conn, project_id):
-    return dict(conn.execute(sa.select(U.c.resource, U.c.used).where(
-        U.c.project_id == project_id)).all())
+def holdings(conn, project_id=None):
+    """``{project_id: {resource: amount}}``: what the live allocations of
+    one project (of every project, when None) hold, ``instances`` too."""
+    def of(query, table):
+        query = query.join_from(table, S, S.c.id == table.c.schedule_id)
+        if project_id is not None:
+            query = query.where(S.c.project_id == project_id)
+        return conn.execute(query)
+
+    held = collections.defaultdict(dict)
+    standard = [sa.func.sum(A.c[f]) for f in capacity.STANDARD.values()]
+    for project, instances, *amounts in of(sa.select(
+            S.c.project_id, sa.func.count(), *standard
+    ).group_by(S.c.project_id), A):
+        held[project]['instances'] = instances
+        held[project].update(zip(capacity.STANDARD, map(int, amounts)))
+    for project, name, amount in of(sa.select(
+            S.c.project_id, CA.c.resource_class, sa.func.sum(CA.c.amount)
+    ).group_by(S.c.project_id, CA.c.resource_class), CA):
+        held[project][name] = int(amount)
+    return held
 
 
 def _own_limits(conn, project_id):
@@ -166,50 +308,50 @@ def effective_limits(conn, project_id, default_limits):
     return dict(default_limits, **_own_limits(conn, project_id))
 
 
-def _usage_view(rows):
+def _usage_view(held):
     """Usage as the API shows it: the standard resources always, custom
     classes while held."""
     usage = dict.fromkeys(STANDARD_USAGE, 0)
-    usage.update((r, n) for r, n in rows.items()
-                 if n or r in STANDARD_USAGE)
+    usage.update((r, n) for r, n in held.items() if n)
     return usage
 
 
 def usage(db, project_id):
     with db.connection() as conn:
-        return _usage_view(_usage_rows(conn, project_id))
+        return _usage_view(holdings(conn, project_id)[project_id])
 
 
 def all_usages(db):
-    """``{project_id: usage}`` of every project that ever held anything."""
-    projects = {}
+    """``{project_id: usage}`` of every project that holds anything or
+    has limits of its own."""
     with db.connection() as conn:
-        for project_id, resource, used in conn.execute(
-                sa.select(U.c.project_id, U.c.resource, U.c.used)
-                .order_by(U.c.project_id)):
-            projects.setdefault(project_id, {})[resource] = used
-    return {p: _usage_view(rows) for p, rows in projects.items()}
+        held = holdings(conn)
+        limited = conn.execute(sa.select(Q.c.project_id).distinct()).scalars()
+        return {p: _usage_view(held[p]) for p in set(held).union(limited)}
 
 
 def get(db, project_id, default_limits):
     """``(limits, usage)``: every limit that applies, and the usage."""
     with db.connection() as conn:
         limits = effective_limits(conn, project_id, default_limits)
-        held = _usage_rows(conn, project_id)
+        held = holdings(conn, project_id)[project_id]
     return limits, _usage_view(held)
 
 
-def replace(db, project_id, limits):
-    """Make ``limits`` the project's own limits, in place of any before."""
-    with db.connection(writer=True) as conn:
+def replace(db, project_id, limits, default_limits=None):
+    """Make ``limits`` the project's own limits, in place of any before;
+    the rows tracked change with them (``default_limits``: ``[quota]``'s,
+    None for none)."""
+    def work(conn):
         conn.execute(sa.delete(Q).where(Q.c.project_id == project_id))
         if limits:
             conn.execute(sa.insert(Q), [
                 {'project_id': project_id, 'resource': r, 'hard_limit': n}
                 for r, n in sorted(limits.items())])
+        _retrack(conn, project_id, default_limits or {}, own=limits)
+    _in_own_transaction(db, work)
 
 
-def delete(db, project_id):
+def delete(db, project_id, default_limits=None):
     """Back to the ``[quota]`` defaults."""
-    with db.connection(writer=True) as conn:
-        conn.execute(sa.delete(Q).where(Q.c.project_id == project_id))
+    replace(db, project_id, {}, default_limits)

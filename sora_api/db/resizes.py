@@ -35,7 +35,6 @@ class NoRoomInPlace(exception.ClaimConflict):
     msg_fmt = 'Host %(host_id)s has no room for the difference.'
 
 
-@engine.retry_on_deadlock
 def resize(db, schedule, resources, targets, quota_limits=None, group=None,
            group_state=None):
     """Give every instance of ``schedule`` (as read) ``resources``; those in
@@ -48,6 +47,15 @@ def resize(db, schedule, resources, targets, quota_limits=None, group=None,
     ``ClaimConflict`` for any other lost race, ``OverQuota`` when the
     difference passes the project's quota; nothing is written then.
     """
+    return quotas.tracked_first(
+        db, schedule.project_id, quota_limits, lambda: _resize(
+            db, schedule, resources, targets, quota_limits, group,
+            group_state))
+
+
+@engine.retry_on_deadlock
+def _resize(db, schedule, resources, targets, quota_limits, group,
+            group_state):
     now = timeutils.utcnow()
     count = len(schedule.allocations)
     difference = collections.Counter(

@@ -17,8 +17,9 @@ def check(db):
     and each instance holds what the schedule asks, of every class, on one
     host; an expired hold holds nothing. For every host and class, ``used``
     is the sum of its allocations and stays within the usable capacity
-    (``capacity.usable``); every project's usage rows are the sums of its
-    live schedules' allocations per class.
+    (``capacity.usable``); every project's usage row (one for each of its
+    own limits, and for a resource a default limits once claimed) is the
+    sum of its live schedules' allocations of that resource.
     """
     with db.engine.connect() as conn:
         def rows(model):
@@ -29,10 +30,11 @@ def check(db):
         inventories = rows(models.Inventory)
         custom = rows(models.CustomAllocation)
         usages = rows(models.ProjectUsage)
+        limits = rows(models.Quota)
     _check_schedules(schedules, allocations, custom)
     _check_standard_usage(hosts, allocations)
     _check_custom_usage(hosts, inventories, custom)
-    _check_project_usage(schedules, allocations, custom, usages)
+    _check_project_usage(schedules, allocations, custom, usages, limits)
     return schedules, hosts
 
 
@@ -119,7 +121,7 @@ def _check_custom_usage(hosts, inventories, custom):
         assert host['custom_inventories'] == counts[host['id']], host['name']
 
 
-def _check_project_usage(schedules, allocations, custom, usages):
+def _check_project_usage(schedules, allocations, custom, usages, limits):
     owner = {s['id']: s['project_id'] for s in schedules}
     held = collections.Counter()
     for allocation in allocations:
@@ -131,5 +133,8 @@ def _check_project_usage(schedules, allocations, custom, usages):
         held[owner[allocation['schedule_id']],
              allocation['resource_class']] += allocation['amount']
     stored = {(u['project_id'], u['resource']): u['used'] for u in usages}
-    for key in set(held) | set(stored):
-        assert stored.get(key, 0) == held[key], key
+    for key, used in stored.items():
+        assert used == held[key], key
+    for limit in limits:
+        if limit['hard_limit'] >= 0:
+            assert (limit['project_id'], limit['resource']) in stored, limit

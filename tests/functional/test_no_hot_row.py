@@ -6,11 +6,9 @@ only its own hosts' rows. These tests hold a real claim open just before its
 commit and check what others can do meanwhile, and that a reader misses no
 change however the commits interleave.
 
-NOTE: the held claim belongs to a project of its own. Since quotas (issue 9)
-a claim also updates its project's usage rows in the same transaction, so
-claims of ONE project queue on those rows (per project, never across
-projects); that is the price of exact quotas under races, and counting usage
-from allocations for projects without limits is the recorded next step.
+A project without limits has no usage rows (``sora_api/db/quotas.py``), so
+even two claims of one project share no row; a limited project's claims
+queue on its usage rows, never on another project's.
 """
 
 import contextlib
@@ -32,7 +30,7 @@ HELD = 60  # seconds a claim may be held open at most, should a test fail
 
 
 @contextlib.contextmanager
-def held_claim(db, host):
+def held_claim(db, host, project=HELD_PROJECT):
     """A real claim of one vCPU on ``host``, held open just before COMMIT.
 
     Yields once the claim has written every row and waits to commit; it
@@ -50,7 +48,7 @@ def held_claim(db, host):
 
     def claim():
         result['schedule'] = db_claims.claim(
-            db, HELD_PROJECT, 'holder', {'resources': {'vcpus': 1}},
+            db, project, 'holder', {'resources': {'vcpus': 1}},
             [(host['id'], host['name'])])
 
     thread = threading.Thread(target=claim)
@@ -88,6 +86,24 @@ def test_a_claim_held_open_on_one_host_does_not_delay_one_on_another(
         assert srv.usage(a['id'])['vcpus_used'] == 0
     assert srv.usage(a['id'])['vcpus_used'] == 1
     assert srv.usage(b['id'])['vcpus_used'] == 1
+    db.engine.dispose()
+
+
+def test_a_claim_held_open_does_not_delay_one_of_its_own_project(
+        start_server):
+    srv = start_server({'api': {'workers': 1}})
+    a, b = _host(srv, 'held'), _host(srv, 'free')
+    db = srv.database()
+    with held_claim(db, a, project='project-a') as holder:
+        response = srv.request('POST', '/v1/schedules', as_='member', json={
+            'resources': {'vcpus': 1}, 'hints': {'force_hosts': ['free']}},
+            timeout=HELD / 2)
+        assert response.status_code == 201, response.text
+        assert response.json()['schedule']['allocations'][0][
+            'host_id'] == b['id']
+        assert holder.is_alive()
+    usage = srv.request('GET', '/v1/usages', as_='member').json()['usage']
+    assert (usage['instances'], usage['VCPU']) == (2, 2)
     db.engine.dispose()
 
 

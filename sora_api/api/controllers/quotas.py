@@ -42,14 +42,16 @@ class QuotasController(controllers.Controller):
         resource_classes.require(
             self.services.db, [r for r in limits if capacity.is_custom(r)],
             'limits')
-        db_quotas.replace(self.services.db, project_id, limits)
+        db_quotas.replace(self.services.db, project_id, limits,
+                          db_quotas.defaults(self.conf))
         return self._quota(project_id)
 
     def delete(self, req, project_id):
         """DELETE /v1/quotas/{id} (admin): back to the defaults."""
         project_id = _project_id(project_id)
         self.authorize(req, 'sora:quota:delete', {'project_id': project_id})
-        db_quotas.delete(self.services.db, project_id)
+        db_quotas.delete(self.services.db, project_id,
+                         db_quotas.defaults(self.conf))
         return wsgi.no_content()
 
 

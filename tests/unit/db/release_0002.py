@@ -22,7 +22,7 @@ def _host(host_id, name, vcpus_used, memory_mb_used, instances):
             'created_at': NOW, 'updated_at': NOW}
 
 
-def _fill(conn):
+def fill(conn):
     """Hosts and live schedules written as revision 0002 stores them."""
     meta = sa.MetaData()
     meta.reflect(conn)
@@ -53,7 +53,7 @@ def upgrade_from(db, revision):
     and check its schema is head's; returns the ids of hosts a and b."""
     migration.upgrade(db.engine, revision)
     with db.engine.begin() as conn:
-        host_a, host_b = _fill(conn)
+        host_a, host_b = fill(conn)
 
     migration.upgrade(db.engine)
 
