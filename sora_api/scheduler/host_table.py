@@ -279,9 +279,17 @@ class HostTable:
         """Recompute the cached free amounts of these rows only."""
         if not rows:
             return
+        # NOTE: one gather per class however many scales are kept (disk is
+        # kept in GB and MB); a request patches a row three times (catch-up,
+        # hold, release), so this runs per request.
+        rows = np.asarray(rows, dtype=np.intp)
+        room = {}
         for (resource, scale), free in self._free.items():
-            free[rows] = (self.usable(resource)[rows]
-                          - self.used(resource)[rows]) * scale
+            left = room.get(resource)
+            if left is None:
+                left = room[resource] = (self.usable(resource)[rows]
+                                         - self.used(resource)[rows])
+            free[rows] = left * scale
 
     def live_at(self, cutoff):
         """``liveness(self.heartbeat, cutoff)``, kept between calls.
