@@ -677,11 +677,14 @@ class ChangeLog:
         forgotten."""
         if number == self.number:
             return np.zeros(0, dtype=np.intp)
-        newer = [rows for n, rows in self._entries if n > number]
-        if len(newer) != self.number - number:
+        # The entries are numbered one after another up to ``self.number``:
+        # the newer ones are the last few, found without a look at the rest.
+        missing = self.number - number
+        if not 0 < missing <= len(self._entries):
             return None
         return np.unique(np.concatenate(
-            [np.asarray(rows, dtype=np.intp) for rows in newer]))
+            [np.asarray(rows, dtype=np.intp)
+             for _, rows in self._entries[-missing:]]))
 
 
 # NOTE: most hosts share their zone, traits and metadata with many others;
