@@ -341,10 +341,13 @@ class SchedulerManager:
     def _placed_or_explained(self, request, spec, table):
         """``select_destinations``; its ``NoValidHost`` also carries the
         relaxations of the whole request."""
-        whole = dataclasses.replace(spec, group_hosts=dict(spec.group_hosts))
+        # The driver adds its picks to the spec's group members, and
+        # changes nothing else of it: those are kept for the relaxations.
+        members = dict(spec.group_hosts)
         try:
             return self.driver.select_destinations(spec, table)
         except exception.NoValidHost as e:
+            whole = dataclasses.replace(spec, group_hosts=members)
             e.relaxations = explain.offerable(
                 request, self.driver.relaxations(whole, table))
             raise
