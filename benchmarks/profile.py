@@ -42,6 +42,8 @@ def finish(process, raw_path, summary_path, title, top=25):
         return None
     with open(raw_path) as f:
         text = summarize(f, top)
+    # The run writes its other outputs only at its end.
+    os.makedirs(os.path.dirname(os.path.abspath(summary_path)), exist_ok=True)
     with open(summary_path, 'w') as f:
         f.write('# %s\n\n%s' % (title, text))
     return summary_path
