@@ -197,7 +197,8 @@ class LastAnswers:
         for index in range(len(asked) - 1, -1, -1):
             failed[~asked[index].filter_mask(table, alive, spec)] = index
         last = {'key': key, 'failed': failed,
-                'counts': np.bincount(failed, minlength=len(asked) + 1)}
+                'counts': np.bincount(failed, minlength=len(asked) + 1),
+                'rows': None}
         self._kept = [kept for kept in self._kept if kept['key'] != key]
         self._kept = self._kept[-(_KEPT_ANSWERS - 1):] + [last]
         self._remember(table, last)
@@ -218,9 +219,13 @@ class LastAnswers:
             for index in range(len(asked) - 1, -1, -1):
                 failed[~asked[index].rows_pass(table, rows, spec)] = index
             counts = last['counts']
-            counts -= np.bincount(last['failed'][rows],
-                                  minlength=len(counts))
+            before = last['failed'][rows]
+            counts -= np.bincount(before, minlength=len(counts))
             counts += np.bincount(failed, minlength=len(counts))
+            if not np.array_equal(before == len(asked),
+                                  failed == len(asked)):
+                # A row came in or left: the survivors are found again.
+                last['rows'] = None
             last['failed'][rows] = failed
         self._remember(table, last)
         return last
@@ -250,7 +255,13 @@ class LastAnswers:
                 break
         if count == len(table):
             return table.all_rows(), funnel
-        return np.flatnonzero(last['failed'] == len(counts) - 1), funnel
+        # NOTE: kept (read-only, as ``all_rows``) while no row comes in or
+        # leaves: requests that leave some hosts out (a GPU class only some
+        # hosts have) then cost no pass over every row.
+        if last['rows'] is None:
+            last['rows'] = np.flatnonzero(last['failed'] == len(counts) - 1)
+            last['rows'].flags.writeable = False
+        return last['rows'], funnel
 
 
 def _explain(host_filter, table, eliminated, spec):

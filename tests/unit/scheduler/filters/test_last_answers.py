@@ -82,6 +82,34 @@ def test_a_pass_keeping_every_host_gives_the_kept_rows(conf, make_host,
     assert not first.flags.writeable
 
 
+def test_the_survivors_are_kept_while_no_host_comes_in_or_leaves(
+        conf, make_host, make_spec):
+    # A request some hosts cannot take (as a GPU request on a fleet where
+    # a quarter of the hosts have GPUs): its survivors are found once and
+    # kept, read-only, until a changed host passes where it failed or
+    # fails where it passed.
+    table = host_table.as_table([make_host(vcpus=8 if i % 4 else 2)
+                                 for i in range(12)])
+    table.update([_row(table, 5, vcpus_used=8)])
+    last = filters.LastAnswers()
+    chain = plugins.load_filters(conf)
+    spec = make_spec(vcpus=4)
+    answers = [filters.filter_table(chain, table, spec, last)[0]]
+    assert not answers[0].flags.writeable
+    for changes in ([(1, 2)], [(2, 8)], [(5, 0)], [(3, 1), (6, 4)]):
+        table.update([_row(table, i, vcpus_used=used)
+                      for i, used in changes])
+        answers.append(filters.filter_table(chain, table, spec, last)[0])
+        full = filters.filter_table(chain, table, spec)[0]
+        assert answers[-1].tolist() == full.tolist(), changes
+    # Host 1 kept its room, host 2 filled up, host 5 got room, host 3
+    # and 6 kept theirs.
+    assert answers[1] is answers[0]
+    assert answers[2] is not answers[1] and 2 not in answers[2].tolist()
+    assert answers[3] is not answers[2] and 5 in answers[3].tolist()
+    assert answers[4] is answers[3]
+
+
 def test_the_kept_rows_outlive_the_request_s_view(conf, make_host,
                                                   make_spec):
     table = host_table.as_table([make_host() for _ in range(3)])
