@@ -34,6 +34,7 @@ import shutil
 import sys
 import tempfile
 import time
+import urllib.request
 
 # Run as a script from anywhere: make the ``benchmarks`` package importable
 # (appended, so a PYTHONPATH pointing at another sora_api tree still wins).
@@ -235,6 +236,19 @@ def _show(name, r):
                                            r.get('samples', [])[:2]))
 
 
+_RACES = re.compile(r'^sora_claim_races_lost_total\{[^}]*\} ([0-9.e+]+)$',
+                    re.MULTILINE)
+
+
+def claim_races(srv):
+    """Claims lost to a race so far, from the server's ``/metrics``."""
+    request = urllib.request.Request(
+        '%s/metrics' % srv.url, headers={'X-Auth-Token': srv.tokens['admin']})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        text = response.read().decode()
+    return int(sum(float(n) for n in _RACES.findall(text)))
+
+
 def worker_memory(srv):
     rss, hwm = [], []
     for pid in srv.worker_pids():
@@ -353,8 +367,15 @@ def _schedule_run(srv, n, args, tool, workdir, row, prefix, connections):
             if trickle is not None:
                 row['trickle'] = trickle.stop()
 
+    races = claim_races(srv)
     row['schedule'] = _measured(srv, row, drive)
     _show('schedule', row['schedule'])
+    races = claim_races(srv) - races
+    placed = row['schedule']['statuses'].get(201, 0)
+    log('  claims lost to a race and placed again: %d (%.1f%% of %d '
+        'placed)' % (races, 100.0 * races / max(placed, 1), placed))
+    row['notes'].append('%d claims lost to a race during the schedule run'
+                        % races)
     if trickle is not None:
         t = row['trickle']
         log('  trickle   %d hosts registered during the run (%.1f/s '
