@@ -249,7 +249,7 @@ def explain(db, project_id, amounts, default_limits):
     When usage dropped meanwhile and there is room now, raise
     ``ClaimConflict`` instead, so the request is placed again.
     """
-    limits, held = get(db, project_id, default_limits)
+    limits, held = limited_usage(db, project_id, default_limits)
     for resource, asked in sorted(amounts.items()):
         limit = limits.get(resource, UNLIMITED)
         usage = held.get(resource, 0)
@@ -336,6 +336,23 @@ def get(db, project_id, default_limits):
         limits = effective_limits(conn, project_id, default_limits)
         held = holdings(conn, project_id)[project_id]
     return limits, _usage_view(held)
+
+
+def limited_usage(db, project_id, default_limits):
+    """``(limits, usage)`` as ``get``, the usage only of the resources a
+    limit applies to: read from their rows, which are exact and small,
+    rather than summed over every allocation of the project (the sum only
+    for a default the project has not claimed under yet)."""
+    with db.connection() as conn:
+        limits = effective_limits(conn, project_id, default_limits)
+        limited = {r for r, n in limits.items() if n >= 0}
+        if not limited:
+            return limits, {}
+        usage = dict(conn.execute(sa.select(U.c.resource, U.c.used).where(
+            U.c.project_id == project_id)).all())
+        if not limited <= set(usage):
+            usage = dict(holdings(conn, project_id)[project_id], **usage)
+    return limits, usage
 
 
 def replace(db, project_id, limits, default_limits=None):

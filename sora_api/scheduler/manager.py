@@ -266,8 +266,8 @@ class SchedulerManager:
         with self._table_lock:
             table, candidates, counts = self.driver.placeable(
                 spec, self._table_for(request))
-        limits, usage = quotas.get(self.db, project_id,
-                                   quotas.defaults(self.conf))
+        limits, usage = quotas.limited_usage(self.db, project_id,
+                                             quotas.defaults(self.conf))
         return planning.capacity(table, spec, candidates, counts,
                                  planning.quota_remaining(spec, limits,
                                                           usage))

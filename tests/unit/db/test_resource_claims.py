@@ -145,3 +145,22 @@ def test_a_limit_below_usage_refuses_new_claims_until_usage_drops(
     db_schedules.delete(db, first.id)
     claim(db, [host])
     assert quotas.usage(db, 'p')['instances'] == 1
+
+
+def test_limited_usage_reads_only_what_a_limit_applies_to(db, make_host):
+    host = make_host(gpus=8)
+    claim(db, [host, host], gpus=1)
+    # No limit: nothing to read, nothing tracked.
+    assert quotas.limited_usage(db, 'p', {}) == ({}, {})
+    # An own limit: its row, exact.
+    quotas.replace(db, 'p', {GPU: 5})
+    assert quotas.limited_usage(db, 'p', {}) == ({GPU: 5}, {GPU: 2})
+    # A default the project never claimed under has no row yet: the sum
+    # of the allocations stands in.
+    limits, usage = quotas.limited_usage(db, 'p', {'VCPU': 10})
+    assert limits == {GPU: 5, 'VCPU': 10}
+    assert (usage[GPU], usage['VCPU']) == (2, 2)
+    with pytest.raises(exception.OverQuota) as refused:
+        claim(db, [host], gpus=4, quota_limits={'VCPU': 10})
+    assert (refused.value.kwargs['usage'], refused.value.kwargs['asked']) == (
+        2, 4)
