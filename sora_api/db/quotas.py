@@ -134,10 +134,11 @@ def consume(conn, project_id, amounts, default_limits):
 
     Raises ``Exceeded`` when a tracked resource would pass its limit,
     ``Untracked`` when one a default limit applies to has no row yet; the
-    caller's transaction then rolls back. Runs in the claim's transaction,
-    after its allocations are written. The look at the rows locks them to
-    the commit, which ``_exclude_claims`` waits for. A project without
-    limits has no rows, and its claims wait for nothing here.
+    caller's transaction then rolls back. Runs in the transaction of the
+    claim (or resize) that changes the allocations. The look at the rows
+    locks them to the commit, which ``_exclude_claims`` waits for. A
+    project without limits has no rows, and its claims wait for nothing
+    here.
     """
     resources = tuple(sorted(r for r, n in amounts.items() if n))
     if not resources:
