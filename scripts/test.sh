@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Set up a virtualenv with the test tools, lint, and run every test on
-# SQLite; then run the functional tests again on a throwaway PostgreSQL
-# cluster (tests/pg.py: initdb in a temp dir, 127.0.0.1, a free port), and
-# on a throwaway MariaDB server (tests/mysql.py: mariadb-install-db, the
-# same way).
+# SQLite; then run the functional tests (and the migration tests) again on
+# a throwaway PostgreSQL cluster (tests/pg.py: initdb in a temp dir,
+# 127.0.0.1, a free port), and the functional tests on a throwaway MariaDB
+# server (tests/mysql.py: mariadb-install-db, the same way).
 #
 #   scripts/test.sh [--with-postgresql | --without-postgresql]
 #                   [--with-mariadb | --without-mariadb] [pytest args]
@@ -95,18 +95,25 @@ esac
 echo "== tests on SQLite"
 "$VENV/bin/pytest" -n 2 "${ARGS[@]}"
 
+# Without arguments: the functional tests on each server database, and on
+# PostgreSQL also the database tests that upgrade a database of an earlier
+# release (tests/unit/db, whose migration tests need one).
 if [ "$POSTGRESQL" = 1 ]; then
-    echo "== functional tests on PostgreSQL"
-    if [ ${#ARGS[@]} -eq 0 ]; then
-        ARGS=(tests/functional)
+    echo "== functional and migration tests on PostgreSQL"
+    PASS_ARGS=("${ARGS[@]}")
+    if [ ${#PASS_ARGS[@]} -eq 0 ]; then
+        PASS_ARGS=(tests/functional tests/unit/db)
     fi
-    "$VENV/bin/python" -m tests.pg run -- "$VENV/bin/pytest" -n 2 "${ARGS[@]}"
+    "$VENV/bin/python" -m tests.pg run -- "$VENV/bin/pytest" -n 2 \
+        "${PASS_ARGS[@]}"
 fi
 
 if [ "$MARIADB" = 1 ]; then
     echo "== functional tests on MariaDB"
-    if [ ${#ARGS[@]} -eq 0 ]; then
-        ARGS=(tests/functional)
+    PASS_ARGS=("${ARGS[@]}")
+    if [ ${#PASS_ARGS[@]} -eq 0 ]; then
+        PASS_ARGS=(tests/functional)
     fi
-    "$VENV/bin/python" -m tests.mysql run -- "$VENV/bin/pytest" -n 2 "${ARGS[@]}"
+    "$VENV/bin/python" -m tests.mysql run -- "$VENV/bin/pytest" -n 2 \
+        "${PASS_ARGS[@]}"
 fi
