@@ -11,6 +11,7 @@ allocations or none.
 
 import collections
 import datetime
+import json
 import uuid
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 from sora_api.db import quotas
 from sora_api.db import schedules
+from sora_api.db import together
 from sora_api.db import usage
 
 _INSERT_SCHEDULE = sa.insert(models.Schedule.__table__)
@@ -84,31 +86,43 @@ def _claim(db, project_id, user_id, request, hosts, group, group_generation,
             for host_id in sorted(per_host):
                 usage.arrive(conn, host_id, resources, custom,
                              per_host[host_id], now)
-            conn.execute(_INSERT_SCHEDULE, dict(
+            schedule_row = dict(
                 id=record.id, project_id=project_id, user_id=user_id,
                 status=record.status, group_name=group, request=request,
                 generation=1, expires_at=expires_at,
-                created_at=now, updated_at=now))
-            conn.execute(_INSERT_ALLOCATION, [
+                created_at=now, updated_at=now)
+            allocation_rows = [
                 dict(resources, schedule_id=record.id,
                      instance_index=a.instance_index, host_id=a.host_id)
-                for a in record.allocations])
-            if custom:
-                conn.execute(_INSERT_CUSTOM_ALLOCATION, [
-                    dict(schedule_id=record.id,
-                         instance_index=a.instance_index, host_id=a.host_id,
-                         resource_class=name, amount=amount)
-                    for a in record.allocations
-                    for name, amount in sorted(custom.items())])
+                for a in record.allocations]
+            custom_rows = [
+                dict(schedule_id=record.id,
+                     instance_index=a.instance_index, host_id=a.host_id,
+                     resource_class=name, amount=amount)
+                for a in record.allocations
+                for name, amount in sorted(custom.items())]
+            together = conn.dialect.name == 'postgresql'
+            if together:
+                tracked = _insert_together(conn, schedule_row,
+                                           allocation_rows, custom_rows)
+            else:
+                tracked = None
+                conn.execute(_INSERT_SCHEDULE, schedule_row)
+                conn.execute(_INSERT_ALLOCATION, allocation_rows)
+                if custom_rows:
+                    conn.execute(_INSERT_CUSTOM_ALLOCATION, custom_rows)
             if idempotency:
                 _insert_key(conn, project_id, idempotency, record.id)
             # NOTE: a limited project's usage rows are shared by all of
             # its claims, which queue on them until each commits: taken
             # after every row of the claim's own, so each holds them
             # briefly.
-            quotas.consume(conn, project_id, amounts, quota_limits or {})
+            quotas.consume(conn, project_id, amounts, quota_limits or {},
+                           tracked)
             db_hosts.mark_changed(conn, per_host)
-            events.schedule(conn, 'schedule.created', record.id, project_id)
+            if not together:
+                events.schedule(conn, 'schedule.created', record.id,
+                                project_id)
     except quotas.Exceeded:
         quotas.explain(db, project_id, amounts, quota_limits or {})
     except sa_exc.IntegrityError as e:
@@ -119,6 +133,21 @@ def _claim(db, project_id, user_id, request, hosts, group, group_generation,
         # The database ended this claim so another could go on: a lost race.
         raise exception.ClaimConflict(reason=str(e.orig)[:200]) from e
     return record
+
+
+def _insert_together(conn, schedule_row, allocation_rows, custom_rows):
+    """PostgreSQL: the schedule, its allocations, its event and the look
+    at its project's usage rows in one round trip (``together``); returns
+    the resources the project has rows for."""
+    parts = [together.insert(models.Schedule.__table__, [dict(
+        schedule_row, request=json.dumps(schedule_row['request']))], 's'),
+        together.insert(models.Allocation.__table__, allocation_rows, 'a')]
+    if custom_rows:
+        parts.append(together.insert(usage.CA, custom_rows, 'c'))
+    parts.append(events.schedule_part(
+        'schedule.created', schedule_row['id'], schedule_row['project_id']))
+    parts.append(quotas.tracked_part(schedule_row['project_id']))
+    return {resource for resource, in together.run(conn, parts)}
 
 
 def _insert_key(conn, project_id, idempotency, schedule_id):

@@ -26,6 +26,7 @@ from sora_api import liveness
 from sora_api import timeutils
 from sora_api.db import counters
 from sora_api.db import models
+from sora_api.db import together
 
 E = models.Event.__table__
 C = models.EventCounter.__table__
@@ -68,8 +69,7 @@ def _write(conn, type_, rows):
         return
     now = timeutils.utcnow()
     if _by_reader(conn):
-        conn.execute(sa.insert(E), [dict(row, time=now, type=type_)
-                                    for row in rows])
+        conn.execute(sa.insert(E), _unnumbered(type_, rows, now))
         return
     first = _take(conn, len(rows))
     conn.execute(sa.insert(E), [
@@ -88,6 +88,19 @@ def schedule(conn, type_, schedule_id, project_id):
     row until commit)."""
     _write(conn, type_, [{'schedule_id': schedule_id,
                           'project_id': project_id}])
+
+
+def _unnumbered(type_, rows, now):
+    """Rows of events the reader numbers (PostgreSQL)."""
+    return [dict(row, time=now, type=type_) for row in rows]
+
+
+def schedule_part(type_, schedule_id, project_id):
+    """PostgreSQL: ``schedule``'s ``INSERT`` as a part for
+    ``together.run``, sent with the claim's other statements."""
+    return together.insert(E, _unnumbered(type_, [{
+        'schedule_id': schedule_id, 'project_id': project_id}],
+        timeutils.utcnow()), 'e')
 
 
 def heartbeat(conn, host_id):

@@ -22,6 +22,7 @@ import re
 
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql
 
 from sora_api import capacity
 from sora_api import exception
@@ -129,7 +130,17 @@ def _pass_gate(conn):
         conn.execute(_GATE)
 
 
-def consume(conn, project_id, amounts, default_limits):
+def tracked_part(project_id):
+    """``_TRACKED`` as a part for ``together.run`` (PostgreSQL)."""
+    return _tracked_sql(), {'project': project_id}
+
+
+@functools.cache
+def _tracked_sql():
+    return str(_TRACKED.compile(dialect=postgresql.dialect()))
+
+
+def consume(conn, project_id, amounts, default_limits, tracked=None):
     """Add ``amounts`` (resource -> amount) to the project's usage.
 
     Raises ``Exceeded`` when a tracked resource would pass its limit,
@@ -138,13 +149,16 @@ def consume(conn, project_id, amounts, default_limits):
     claim (or resize) that changes the allocations. The look at the rows
     locks them to the commit, which ``_exclude_claims`` waits for. A
     project without limits has no rows, and its claims wait for nothing
-    here.
+    here. ``tracked``: the resources with rows, as the caller's
+    ``tracked_part`` read them; None: read them here.
     """
     resources = tuple(sorted(r for r, n in amounts.items() if n))
     if not resources:
         return
-    _pass_gate(conn)
-    tracked = set(conn.execute(_TRACKED, {'project': project_id}).scalars())
+    if tracked is None:
+        _pass_gate(conn)
+        tracked = set(conn.execute(_TRACKED,
+                                   {'project': project_id}).scalars())
     untracked = [r for r in resources if r not in tracked]
     # NOTE: a project's own limit always has its row (``replace``); only a
     # default can apply to a resource without one, so the project's own
