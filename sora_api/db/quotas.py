@@ -21,7 +21,6 @@ import functools
 import re
 
 import sqlalchemy as sa
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql
 
 from sora_api import capacity
@@ -40,7 +39,6 @@ DEFAULT_OPTIONS = {'instances': 'instances', 'VCPU': 'vcpus',
                    'MEMORY_MB': 'memory_mb', 'DISK_GB': 'disk_gb'}
 STANDARD_USAGE = ('instances', 'VCPU', 'MEMORY_MB', 'DISK_GB')
 _SAFE_NAME = re.compile('^[A-Za-z0-9_]+$')
-_RETRACK_ATTEMPTS = 10
 
 
 def defaults(conf):
@@ -193,24 +191,18 @@ def tracked_first(db, project_id, default_limits, claim):
         ) from e
 
 
+@engine.retry_on_deadlock
 def _in_own_transaction(db, work):
     """Run ``work(conn)`` in a writer transaction of its own that excludes
-    claims from its start; again when a race ended it (a deadlock's victim,
-    or a row another one started).
+    claims from its start. Two of these take turns there too, so neither
+    inserts a row the other started.
 
     NOTE: READ COMMITTED on MySQL: there its default, REPEATABLE READ,
     could read the allocations as of before ``_exclude_claims`` waited.
     """
-    for attempt in range(_RETRACK_ATTEMPTS):
-        try:
-            with db.connection(writer=True, read_committed=True) as conn:
-                _exclude_claims(conn)
-                return work(conn)
-        except sa_exc.DBAPIError as e:
-            lost = (isinstance(e, sa_exc.IntegrityError)
-                    or engine.is_deadlock(e))
-            if not lost or attempt + 1 == _RETRACK_ATTEMPTS:
-                raise
+    with db.connection(writer=True, read_committed=True) as conn:
+        _exclude_claims(conn)
+        return work(conn)
 
 
 def _exclude_claims(conn):
