@@ -101,8 +101,8 @@ def _claim(db, project_id, user_id, request, hosts, group, group_generation,
                      resource_class=name, amount=amount)
                 for a in record.allocations
                 for name, amount in sorted(custom.items())]
-            together = conn.dialect.name == 'postgresql'
-            if together:
+            in_one_trip = conn.dialect.name == 'postgresql'
+            if in_one_trip:
                 tracked = _insert_together(conn, schedule_row,
                                            allocation_rows, custom_rows)
             else:
@@ -120,7 +120,7 @@ def _claim(db, project_id, user_id, request, hosts, group, group_generation,
             quotas.consume(conn, project_id, amounts, quota_limits or {},
                            tracked)
             db_hosts.mark_changed(conn, per_host)
-            if not together:
+            if not in_one_trip:
                 events.schedule(conn, 'schedule.created', record.id,
                                 project_id)
     except quotas.Exceeded:
