@@ -74,8 +74,30 @@ def _claim(db, project_id, user_id, request, hosts, group, group_generation,
         allocations=[schedules.Allocation(i, host_id, name)
                      for i, (host_id, name) in enumerate(hosts)],
         created_at=now, updated_at=now, expires_at=expires_at)
+    schedule_row = dict(
+        id=record.id, project_id=project_id, user_id=user_id,
+        status=record.status, group_name=group, request=request,
+        generation=1, expires_at=expires_at, created_at=now, updated_at=now)
+    allocation_rows = [
+        dict(resources, schedule_id=record.id,
+             instance_index=a.instance_index, host_id=a.host_id)
+        for a in record.allocations]
+    custom_rows = [
+        dict(schedule_id=record.id, instance_index=a.instance_index,
+             host_id=a.host_id, resource_class=name, amount=amount)
+        for a in record.allocations
+        for name, amount in sorted(custom.items())]
+    # NOTE: a group's claim compares the members it was placed against
+    # with the group's as locked, which needs a look between statements.
+    one_message = db.changes_by_xid and not group
     try:
-        with db.connection(writer=True) as conn:
+        with db.connection(writer=True, autocommit=one_message) as conn:
+            if one_message:
+                _send_in_one_message(
+                    conn, per_host, resources, custom, now, schedule_row,
+                    allocation_rows, custom_rows, idempotency,
+                    (amounts, quota_limits or {}))
+                return record
             if group and not groups.bump_group(
                     conn, project_id, group, group_generation,
                     group_members, group_policy):
@@ -86,43 +108,19 @@ def _claim(db, project_id, user_id, request, hosts, group, group_generation,
             for host_id in sorted(per_host):
                 usage.arrive(conn, host_id, resources, custom,
                              per_host[host_id], now)
-            schedule_row = dict(
-                id=record.id, project_id=project_id, user_id=user_id,
-                status=record.status, group_name=group, request=request,
-                generation=1, expires_at=expires_at,
-                created_at=now, updated_at=now)
-            allocation_rows = [
-                dict(resources, schedule_id=record.id,
-                     instance_index=a.instance_index, host_id=a.host_id)
-                for a in record.allocations]
-            custom_rows = [
-                dict(schedule_id=record.id,
-                     instance_index=a.instance_index, host_id=a.host_id,
-                     resource_class=name, amount=amount)
-                for a in record.allocations
-                for name, amount in sorted(custom.items())]
-            in_one_trip = conn.dialect.name == 'postgresql'
-            if in_one_trip:
-                tracked = _insert_together(conn, schedule_row,
-                                           allocation_rows, custom_rows)
-            else:
-                tracked = None
-                conn.execute(_INSERT_SCHEDULE, schedule_row)
-                conn.execute(_INSERT_ALLOCATION, allocation_rows)
-                if custom_rows:
-                    conn.execute(_INSERT_CUSTOM_ALLOCATION, custom_rows)
+            conn.execute(_INSERT_SCHEDULE, schedule_row)
+            conn.execute(_INSERT_ALLOCATION, allocation_rows)
+            if custom_rows:
+                conn.execute(_INSERT_CUSTOM_ALLOCATION, custom_rows)
             if idempotency:
                 _insert_key(conn, project_id, idempotency, record.id)
             # NOTE: a limited project's usage rows are shared by all of
             # its claims, which queue on them until each commits: taken
             # after every row of the claim's own, so each holds them
             # briefly.
-            quotas.consume(conn, project_id, amounts, quota_limits or {},
-                           tracked)
+            quotas.consume(conn, project_id, amounts, quota_limits or {})
             db_hosts.mark_changed(conn, per_host)
-            if not in_one_trip:
-                events.schedule(conn, 'schedule.created', record.id,
-                                project_id)
+            events.schedule(conn, 'schedule.created', record.id, project_id)
     except quotas.Exceeded:
         quotas.explain(db, project_id, amounts, quota_limits or {})
     except sa_exc.IntegrityError as e:
@@ -135,19 +133,46 @@ def _claim(db, project_id, user_id, request, hosts, group, group_generation,
     return record
 
 
-def _insert_together(conn, schedule_row, allocation_rows, custom_rows):
-    """PostgreSQL: the schedule, its allocations, its event and the look
-    at its project's usage rows in one round trip (``together``); returns
-    the resources the project has rows for."""
-    parts = [together.insert(models.Schedule.__table__, [dict(
-        schedule_row, request=json.dumps(schedule_row['request']))], 's'),
-        together.insert(models.Allocation.__table__, allocation_rows, 'a')]
+def _send_in_one_message(conn, per_host, resources, custom, now,
+                         schedule_row, allocation_rows, custom_rows,
+                         idempotency, quota):
+    """PostgreSQL: the claim's whole transaction as one message
+    (``together``): hosts in a fixed order, the rows, the event, the
+    usage rows and the key last (taken by a concurrent request, it is the
+    one row a claim past its usage rows can wait for).
+    ``quota``: the claim's amounts and the default limits."""
+    project_id = schedule_row['project_id']
+    parts = []
+    for i, host_id in enumerate(sorted(per_host)):
+        parts += usage.arrive_parts(host_id, resources, custom,
+                                    per_host[host_id], now, 'h%d_' % i)
+    parts.append(together.insert(models.Schedule.__table__, [dict(
+        schedule_row, request=json.dumps(schedule_row['request']))], 's'))
+    parts.append(together.insert(models.Allocation.__table__,
+                                 allocation_rows, 'a'))
     if custom_rows:
         parts.append(together.insert(usage.CA, custom_rows, 'c'))
-    parts.append(events.schedule_part(
-        'schedule.created', schedule_row['id'], schedule_row['project_id']))
-    parts.append(quotas.tracked_part(schedule_row['project_id']))
-    return {resource for resource, in together.run(conn, parts)}
+    parts.append(events.schedule_part('schedule.created', schedule_row['id'],
+                                      project_id))
+    parts += quotas.consume_parts(project_id, *quota)
+    if idempotency:
+        key, request_hash = idempotency
+        parts.append(together.insert(models.IdempotencyKey.__table__, [{
+            'project_id': project_id, 'key': key,
+            'request_hash': request_hash,
+            'schedule_id': schedule_row['id']}], 'k'))
+    try:
+        together.transaction(conn, parts)
+    except together.Refused as e:
+        if e.reason == quotas.OVER_QUOTA:
+            raise quotas.Exceeded() from e
+        if e.reason == quotas.UNTRACKED:
+            raise quotas.Untracked() from e
+        raise exception.ClaimConflict(reason=e.reason) from e
+    except sa_exc.IntegrityError as e:
+        if idempotency and e.orig.diag.table_name == 'idempotency_keys':
+            raise exception.IdempotencyKeyTaken(key=idempotency[0]) from e
+        raise
 
 
 def _insert_key(conn, project_id, idempotency, schedule_id):

@@ -59,6 +59,10 @@ class Database:
         self.sqlite_path = None
         self.is_postgresql = self.url.get_backend_name() == 'postgresql'
         self.is_mysql = self.url.get_backend_name() in ('mysql', 'mariadb')
+        # Host changes read by transaction id (``hosts.by_xid``): a claim
+        # without a group then goes as one message (``claims``).
+        self.changes_by_xid = (self.is_postgresql and not
+                               conf.database.legacy_host_change_counter)
         if self.is_sqlite:
             self.engine = self._sqlite_engine(conf)
         else:

@@ -494,13 +494,15 @@ def _changes(conn, rows, fresh, deleted, cursor, reload):
 def _per_host(conn, table, columns, host_ids):
     """``{host_id: [row of ``columns``, ...]}`` of an attribute table;
     ``host_ids`` None: every host; an ``IdRange``: those."""
+    if host_ids is not None and not isinstance(host_ids, IdRange) and (
+            not host_ids):
+        # The usual catch-up: hosts whose usage alone changed.
+        return {}
     query = sa.select(table.c.host_id, *(table.c[c] for c in columns))
     if isinstance(host_ids, IdRange):
         query = query.where(table.c.host_id.between(host_ids.first,
                                                     host_ids.last))
     elif host_ids is not None:
-        if not host_ids:
-            return {}
         query = query.where(table.c.host_id.in_(host_ids))
     found = {}
     for host_id, *values in conn.execute(query):

@@ -21,12 +21,12 @@ import functools
 import re
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from sora_api import capacity
 from sora_api import exception
 from sora_api.db import engine
 from sora_api.db import models
+from sora_api.db import together
 
 Q = models.Quota.__table__
 U = models.ProjectUsage.__table__
@@ -128,17 +128,63 @@ def _pass_gate(conn):
         conn.execute(_GATE)
 
 
-def tracked_part(project_id):
-    """``_TRACKED`` as a part for ``together.run`` (PostgreSQL)."""
-    return _tracked_sql(), {'project': project_id}
+# Why a claim sent in one message (``consume_parts``) was ``Refused``.
+OVER_QUOTA = 'over quota'
+UNTRACKED = 'usage not tracked'
 
 
-@functools.cache
-def _tracked_sql():
-    return str(_TRACKED.compile(dialect=postgresql.dialect()))
+def consume_parts(project_id, amounts, default_limits):
+    """``consume`` as ``together`` parts of a claim sent in one message
+    (PostgreSQL): the transaction is ``Refused`` with ``OVER_QUOTA`` for
+    ``Exceeded``, ``UNTRACKED`` for ``Untracked``.
+
+    The ``UPDATE`` of the rows takes its lock on the table even when the
+    project has no row, so ``_exclude_claims`` waits for it as for the look
+    of ``consume``; it must change every row the project has of what it
+    asks. The rows it does not find are then read under that lock.
+    """
+    resources = tuple(sorted(r for r, n in amounts.items() if n))
+    if not resources:
+        return []
+    parts = [together.required(
+        _consume_statement(resources),
+        _params(project_id, resources, amounts, default_limits), 'q_',
+        OVER_QUOTA, _tracked_count_sql(resources))]
+    defaulted = tuple(r for r in resources
+                      if default_limits.get(r, UNLIMITED) >= 0)
+    if defaulted:
+        parts.append(together.check(_tracked_sql(defaulted),
+                                    {'project': project_id}, 'u_', UNTRACKED))
+    return parts
 
 
-def consume(conn, project_id, amounts, default_limits, tracked=None):
+def _in_list(resources):
+    """SQL: the names of ``resources`` as a list of literals (``_name``)."""
+    return ', '.join(str(_name(r)) for r in resources)
+
+
+@functools.lru_cache(maxsize=256)
+def _tracked_count_sql(resources):
+    """SQL: how many of ``resources`` the project has rows of."""
+    return ('(SELECT count(*) FROM project_usages WHERE project_id = '
+            '%%(project)s AND resource IN (%s))' % _in_list(resources))
+
+
+@functools.lru_cache(maxsize=256)
+def _tracked_sql(resources):
+    """SQL: each of ``resources`` (a default limits them) has its row,
+    unless the project's own limit lifts the default (-1: no row)."""
+    values = ', '.join('(%s)' % r for r in _in_list(resources).split(', '))
+    return (
+        'NOT EXISTS (SELECT 1 FROM (VALUES %s) AS asked (resource) '
+        'WHERE NOT EXISTS (SELECT 1 FROM project_usages u WHERE '
+        'u.project_id = %%(project)s AND u.resource = asked.resource) '
+        'AND NOT EXISTS (SELECT 1 FROM quotas q WHERE q.project_id = '
+        '%%(project)s AND q.resource = asked.resource AND '
+        'q.hard_limit < 0))' % values)
+
+
+def consume(conn, project_id, amounts, default_limits):
     """Add ``amounts`` (resource -> amount) to the project's usage.
 
     Raises ``Exceeded`` when a tracked resource would pass its limit,
@@ -147,16 +193,13 @@ def consume(conn, project_id, amounts, default_limits, tracked=None):
     claim (or resize) that changes the allocations. The look at the rows
     locks them to the commit, which ``_exclude_claims`` waits for. A
     project without limits has no rows, and its claims wait for nothing
-    here. ``tracked``: the resources with rows, as the caller's
-    ``tracked_part`` read them; None: read them here.
+    here.
     """
     resources = tuple(sorted(r for r, n in amounts.items() if n))
     if not resources:
         return
-    if tracked is None:
-        _pass_gate(conn)
-        tracked = set(conn.execute(_TRACKED,
-                                   {'project': project_id}).scalars())
+    _pass_gate(conn)
+    tracked = set(conn.execute(_TRACKED, {'project': project_id}).scalars())
     untracked = [r for r in resources if r not in tracked]
     # NOTE: a project's own limit always has its row (``replace``); only a
     # default can apply to a resource without one, so the project's own

@@ -20,6 +20,7 @@ from sora_api import timeutils
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 from sora_api.db import quotas
+from sora_api.db import together
 
 H = models.Host.__table__
 INV = models.Inventory.__table__
@@ -67,10 +68,15 @@ def claim_host(conn, host_id, asked, instances, now):
     """Add ``asked`` usage and ``instances`` arriving to one host if it
     still fits (and, with instances arriving, is enabled); False if not."""
     checked = tuple(r for r in RESOURCES if asked[r])
+    result = conn.execute(_claim_statement(checked, instances > 0),
+                          _claim_params(host_id, asked, instances, now))
+    return result.rowcount == 1
+
+
+def _claim_params(host_id, asked, instances, now):
     params = {'asked_' + r: asked[r] for r in RESOURCES}
     params.update(host_id=host_id, count=instances, now=now)
-    result = conn.execute(_claim_statement(checked, instances > 0), params)
-    return result.rowcount == 1
+    return params
 
 
 def arrive(conn, host_id, standard, custom, count, now):
@@ -81,6 +87,24 @@ def arrive(conn, host_id, standard, custom, count, now):
             and claim_inventories(conn, host_id, custom, count)):
         raise exception.ClaimConflict(
             reason='host %s has no room left' % host_id)
+
+
+def arrive_parts(host_id, standard, custom, count, now, prefix):
+    """``arrive`` as ``together`` parts of a claim sent in one message
+    (PostgreSQL): a host without room makes the transaction ``Refused``.
+    ``prefix``: distinct for each host of the claim."""
+    asked = _times(standard, count)
+    checked = tuple(r for r in RESOURCES if asked[r])
+    reason = 'host %s has no room left' % host_id
+    parts = [together.required(
+        _claim_statement(checked, count > 0),
+        _claim_params(host_id, asked, count, now), prefix, reason)]
+    for i, name in enumerate(sorted(custom)):
+        parts.append(together.required(_CLAIM_INVENTORY, {
+            'inventory_host': host_id, 'inventory_class': name,
+            'asked': custom[name] * count, 'unit': custom[name]},
+            '%si%d_' % (prefix, i), reason))
+    return parts
 
 
 def leave(conn, host_id, standard, custom, count, now):

@@ -19,6 +19,7 @@ import dataclasses
 import sqlalchemy as sa
 
 from sora_api.db import models
+from sora_api.db import together
 
 H = models.Host.__table__
 _TOMBSTONES = models.HostTombstone.__table__
@@ -101,8 +102,8 @@ def read_since(conn, cursor):
     transaction, and a catch-up costs one round trip, not three (BEGIN
     and COMMIT around it).
     """
-    result = conn.execute(_SINCE, {'previous': cursor.snapshot})
-    rows = result.mappings().all()
+    rows = together.query(conn, _SINCE, {
+        'previous': cursor.snapshot}).mappings().all()
     head = rows[0]
     if not _same_history(cursor, head):
         return RELOAD

@@ -11,55 +11,21 @@ even two claims of one project share no row; a limited project's claims
 queue on its usage rows, never on another project's.
 """
 
-import contextlib
 import threading
 
 import pytest
-from sqlalchemy import event
 
 from sora_api.db import claims as db_claims
 from sora_api.db import hosts as db_hosts
 from tests.functional import server as sora_server
+from tests.functional.held_claims import HELD
+from tests.functional.held_claims import held_claim
 
 pytestmark = pytest.mark.skipif(
     not sora_server.postgresql_url(),
     reason='needs PostgreSQL: scripts/test.sh --with-postgresql, or set '
            'SORA_TEST_DATABASE_URL')
 HELD_PROJECT = 'project-held'
-HELD = 60  # seconds a claim may be held open at most, should a test fail
-
-
-@contextlib.contextmanager
-def held_claim(db, host, project=HELD_PROJECT):
-    """A real claim of one vCPU on ``host``, held open just before COMMIT.
-
-    Yields once the claim has written every row and waits to commit; it
-    commits when the block ends. Yields the thread doing it, to check it is
-    still waiting.
-    """
-    reached, release = threading.Event(), threading.Event()
-    result = {}
-
-    def hold(conn):
-        reached.set()
-        release.wait(HELD)
-
-    event.listen(db.engine, 'commit', hold, once=True)
-
-    def claim():
-        result['schedule'] = db_claims.claim(
-            db, project, 'holder', {'resources': {'vcpus': 1}},
-            [(host['id'], host['name'])])
-
-    thread = threading.Thread(target=claim)
-    thread.start()
-    try:
-        assert reached.wait(HELD), 'the held claim never reached its commit'
-        yield thread
-    finally:
-        release.set()
-        thread.join(HELD)
-    assert result['schedule'].allocations[0].host_id == host['id']
 
 
 def _host(srv, name):
@@ -76,7 +42,7 @@ def test_a_claim_held_open_on_one_host_does_not_delay_one_on_another(
     srv = start_server({'api': {'workers': 1}})
     a, b = _host(srv, 'held'), _host(srv, 'free')
     db = srv.database()
-    with held_claim(db, a, project) as holder:
+    with held_claim(db, project, a) as holder:
         response = srv.request('POST', '/v1/schedules', as_='member', json={
             'resources': {'vcpus': 1}, 'hints': {'force_hosts': ['free']}},
             timeout=HELD / 2)
@@ -100,7 +66,7 @@ def test_a_reader_sees_a_change_that_commits_after_a_later_one(
     db = srv.database()
     reader = srv.database()
     cursor = db_hosts.changes_since(reader, -1).seq
-    with held_claim(db, a):
+    with held_claim(db, HELD_PROJECT, a):
         # A claim that began after the held one commits first.
         db_claims.claim(reader, 'project-a', 'alice',
                            {'resources': {'vcpus': 2}}, [(b['id'], 'fast')])
@@ -131,7 +97,7 @@ def test_events_are_numbered_in_commit_order_and_a_held_one_delays_none(
     a = _host(srv, 'held')
     db = srv.database()
     since = _events(srv)['next']
-    with held_claim(db, a) as holder:
+    with held_claim(db, HELD_PROJECT, a) as holder:
         # Registering writes an event too: it does not wait for the claim.
         b = _host(srv, 'later')
         page = _events(srv, since)

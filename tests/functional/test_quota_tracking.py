@@ -10,27 +10,16 @@ PostgreSQL or MariaDB.
 """
 
 import concurrent.futures
-import contextlib
 import threading
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
-from sora_api.db import claims as db_claims
 from sora_api.db import models
-from tests import databases
+from tests.functional import held_claims
 from tests.functional import invariants
 from tests.functional import server as sora_server
-
-HELD = 60  # seconds a claim may be held open at most, should a test fail
-# How each server database shows a session waiting for a lock.
-_LOCK_WAITS = {
-    'postgresql': "SELECT count(*) FROM pg_stat_activity WHERE "
-                  "wait_event_type = 'Lock' AND datname = current_database()",
-    'mysql': "SELECT count(*) FROM information_schema.innodb_trx "
-             "WHERE trx_state = 'LOCK WAIT'",
-}
+from tests.functional.held_claims import HELD
 
 
 def _host(srv, name):
@@ -44,42 +33,6 @@ def _rows(db):
     with db.engine.connect() as conn:
         return {(p, r): n for p, r, n in conn.execute(sa.select(
             models.ProjectUsage.__table__))}
-
-
-@contextlib.contextmanager
-def held_claim(db, project, host):
-    """A real claim of one vCPU for ``project`` on ``host``, held open just
-    before its COMMIT (every row written); commits when the block ends."""
-    reached, release = threading.Event(), threading.Event()
-
-    def hold(conn):
-        reached.set()
-        release.wait(HELD)
-
-    event.listen(db.engine, 'commit', hold, once=True)
-    thread = threading.Thread(target=lambda: db_claims.claim(
-        db, project, 'holder', {'resources': {'vcpus': 1}},
-        [(host['id'], host['name'])]))
-    thread.start()
-    try:
-        assert reached.wait(HELD), 'the held claim never reached its commit'
-        yield
-    finally:
-        release.set()
-        thread.join(HELD)
-
-
-def _wait_until_blocked(db, thread):
-    """Until a session of ``db`` waits for a lock (SQLite, which shows
-    none: a second); ``thread`` must still be running then."""
-    query = _LOCK_WAITS.get(databases.backend(str(db.url)))
-    for _ in range(1 if query is None else 200):
-        thread.join(0.05 if query else 1.0)
-        if query:
-            with db.engine.connect() as conn:
-                if conn.exec_driver_sql(query).scalar_one():
-                    break
-    assert thread.is_alive(), 'nothing waited for the claim in flight'
 
 
 def test_a_project_without_limits_has_no_usage_rows(start_server):
@@ -111,12 +64,13 @@ def test_a_limit_set_while_a_claim_is_in_flight_counts_it(start_server):
     db = srv.database()
     answers = []
     try:
-        with held_claim(db, 'project-a', host):
+        with held_claims.held_claim(db, 'project-a', host):
+            waiting = held_claims.lock_waiters(db)
             setter = threading.Thread(target=lambda: answers.append(
                 srv.request('PUT', '/v1/quotas/project-a', as_='admin',
                             json={'limits': {'VCPU': 3}}, timeout=HELD)))
             setter.start()
-            _wait_until_blocked(db, setter)
+            held_claims.wait_until_blocked(db, setter, waiting or 0)
         setter.join(HELD)
         assert answers[0].status_code == 200, answers[0].text
         assert answers[0].json()['quota']['usage']['VCPU'] == 1

@@ -1,5 +1,7 @@
 """Real databases per test: an SQLite file migrated to the newest schema,
-and empty ones (SQLite, and PostgreSQL when the run has one) to migrate."""
+and empty ones (SQLite, and PostgreSQL when the run has one) to migrate,
+or migrated (``migrated_database``: claims, which take another path on
+PostgreSQL)."""
 
 import pytest
 
@@ -35,3 +37,10 @@ def empty_database(request, conf, tmp_path):
     if url:
         pg.drop_database(url)
 
+
+
+@pytest.fixture
+def migrated_database(empty_database):
+    """``empty_database`` migrated to the newest schema."""
+    migration.upgrade(empty_database.engine)
+    return empty_database

@@ -1,4 +1,6 @@
-"""The atomic claim of ``sora_api.db.claims`` on a real SQLite file."""
+"""The atomic claim of ``sora_api.db.claims`` on a real SQLite file
+and, when the run has one, PostgreSQL (where a claim without a group is
+one message, ``sora_api/db/together.py``)."""
 
 import pytest
 import sqlalchemy as sa
@@ -11,6 +13,11 @@ from sora_api.db import models
 from sora_api.db import schedules as db_schedules
 
 USAGE = ('vcpus_used', 'memory_mb_used', 'disk_gb_used', 'instances')
+
+
+@pytest.fixture
+def db(migrated_database):
+    return migrated_database
 
 
 @pytest.fixture
@@ -227,6 +234,28 @@ def test_a_taken_idempotency_key_raises_and_writes_nothing(db, make_host):
     # The same key in another project is another key.
     claim(db, 'q', 'u', request(), [host],
                        idempotency=('key', 'hash'))
+
+
+def test_a_refused_claim_hands_its_connection_back_at_rest(db, make_host):
+    """A refusal ends the claim's transaction before its connection goes
+    back to the pool (on PostgreSQL the message began it, not psycopg2),
+    and the connection stays in the pool: the next claim runs on it."""
+    host = make_host(vcpus=2)
+    claim(db, 'p', 'u', request(vcpus=1), [host], idempotency=('key', 'h'))
+    refusals = [
+        (exception.ClaimConflict, dict(req=request(vcpus=2))),
+        (exception.IdempotencyKeyTaken,
+         dict(req=request(vcpus=1), idempotency=('key', 'h'))),
+    ]
+    for error, kwargs in refusals:
+        before = row_counts(db)
+        with pytest.raises(error):
+            claim(db, 'p', 'u', kwargs.pop('req'), [host], **kwargs)
+        assert row_counts(db) == before
+        assert db.engine.pool.checkedin() == 1
+    claim(db, 'p', 'u', request(vcpus=1), [host])
+    assert counters(db, host)['vcpus_used'] == 2
+    assert db.engine.pool.checkedin() == 1
 
 
 def test_delete_releases_the_counters_and_the_rows(db, make_host):

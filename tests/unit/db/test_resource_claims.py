@@ -1,4 +1,6 @@
-"""Claims of custom classes and the quota check, on a real SQLite file."""
+"""Claims of custom classes and the quota check, on a real SQLite file
+and, when the run has one, PostgreSQL (where a claim without a group is
+one message, ``sora_api/db/together.py``)."""
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +14,11 @@ from sora_api.db import resource_classes
 from sora_api.db import schedules as db_schedules
 
 GPU = 'CUSTOM_GPU_A100'
+
+
+@pytest.fixture
+def db(migrated_database):
+    return migrated_database
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from sora_api.db import together
 
 
 def test_insert_names_every_parameter_by_row_and_column():
-    sql, params = together.insert(models.Allocation.__table__, [
+    sql, params, prepared = together.insert(models.Allocation.__table__, [
         {'schedule_id': 's', 'instance_index': 0, 'host_id': 'h1'},
         {'schedule_id': 's', 'instance_index': 1, 'host_id': 'h2'}], 'a')
     assert sql == (
@@ -15,3 +15,4 @@ def test_insert_names_every_parameter_by_row_and_column():
     assert params == {'a0_schedule_id': 's', 'a0_instance_index': 0,
                       'a0_host_id': 'h1', 'a1_schedule_id': 's',
                       'a1_instance_index': 1, 'a1_host_id': 'h2'}
+    assert prepared is None
