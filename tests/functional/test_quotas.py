@@ -255,7 +255,8 @@ def test_racing_gpu_requests_of_two_projects_never_pass_a_tight_quota(
             sora_server.assert_error(response, 409, 'sora.no_valid_host')
     assert placed['project-a'] <= 3
     assert placed['project-a'] + placed['project-b'] == 6
-    assert usage(srv)['usage']['CUSTOM_GPU'] == placed['project-a']
+    # A class shows in usage only while held: project-b may have won all.
+    assert usage(srv)['usage'].get('CUSTOM_GPU', 0) == placed['project-a']
     assert usage(srv, 'other')['usage'].get(
         'CUSTOM_GPU', 0) == placed['project-b']
     invariants.check_server(srv)
