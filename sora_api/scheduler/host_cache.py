@@ -110,6 +110,10 @@ class HostCache:
         self._apply(counts, spec, 1)
         return number
 
+    def holding(self):
+        """The numbers of the holds in flight (claims not ended yet)."""
+        return frozenset(self._holds)
+
     def release(self, number):
         """Give back what hold ``number`` counted: its claim has ended."""
         counts, spec = self._holds.pop(number)

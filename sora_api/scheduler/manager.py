@@ -41,6 +41,9 @@ from sora_api.scheduler import plugins
 from sora_api.scheduler import request_spec
 
 LOG = logging.getLogger(__name__)
+# Seconds a request that found no room waits at most for the worker's
+# claims in flight to end before it is placed again (``schedule``).
+CLAIM_WAIT = 5.0
 
 # Host columns the scheduler reads, named as in HostState.
 _TABLE_COLUMNS = (('id', 'name', 'availability_zone', 'enabled')
@@ -95,6 +98,8 @@ class SchedulerManager:
         # placement (schedule, dry run, move, its plan, resize) takes it:
         # the driver also keeps its last weighing between requests.
         self._table_lock = threading.Lock()
+        # Notified whenever a claim in flight ends (``_release``).
+        self._claim_ended = threading.Condition(self._table_lock)
 
     def after_fork(self):
         """Give each worker process its own random stream."""
@@ -288,16 +293,30 @@ class SchedulerManager:
             if earlier is not None:
                 return earlier, False
         attempts = self.conf.scheduler.max_claim_attempts
-        for attempt in range(1, attempts + 1):
+        attempt = waits = 0
+        while attempt < attempts:
+            attempt += 1
             spec, (group_generation, group_members) = self.build_spec(
                 project_id, request)
             try:
                 with self._table_lock:
+                    in_flight = self.cache.holding()
                     chosen = self._placed_or_explained(
                         request, spec,
-                        self._table_for(request, own_read=attempt > 1))
+                        self._table_for(request,
+                                        own_read=attempt > 1 or waits > 0))
                     hold = self._hold(chosen, spec)
             except exception.NoValidHost as e:
+                # NOTE: the room this worker's claims in flight hold is
+                # counted as taken; one may yet lose (a host or quota race)
+                # and give it back. Refused only once they have ended: a
+                # lost race is never the client's to see. Waiting is no
+                # attempt of this request's.
+                if in_flight and waits < attempts:
+                    waits += 1
+                    attempt -= 1
+                    self._wait_for_claims(in_flight)
+                    continue
                 metrics.no_valid_host(e.explanation)
                 raise
             try:
@@ -337,6 +356,14 @@ class SchedulerManager:
         """The claim of ``hold`` has ended, whichever way."""
         with self._table_lock:
             self.cache.release(hold)
+            self._claim_ended.notify_all()
+
+    def _wait_for_claims(self, numbers):
+        """Until the claims in flight ``numbers`` (holds) have all ended,
+        or ``CLAIM_WAIT`` seconds."""
+        with self._claim_ended:
+            self._claim_ended.wait_for(
+                lambda: not numbers & self.cache.holding(), CLAIM_WAIT)
 
     def _placed_or_explained(self, request, spec, table):
         """``select_destinations``; its ``NoValidHost`` also carries the

@@ -12,14 +12,19 @@ queue on its usage rows, never on another project's.
 """
 
 import threading
+import uuid
 
 import pytest
+import sqlalchemy as sa
 
+from sora_api import timeutils
 from sora_api.db import claims as db_claims
 from sora_api.db import hosts as db_hosts
+from sora_api.db import models
 from tests.functional import server as sora_server
 from tests.functional.held_claims import HELD
 from tests.functional.held_claims import held_claim
+from tests.functional.held_claims import wait_until_blocked
 
 pytestmark = pytest.mark.skipif(
     not sora_server.postgresql_url(),
@@ -165,4 +170,54 @@ def test_a_claim_in_flight_sends_the_next_request_to_another_host(
         'host_id'] == best['id']
     assert srv.usage(best['id'])['memory_mb_used'] == 4096
     assert srv.usage(second['id'])['memory_mb_used'] == 4096
+    db.engine.dispose()
+
+
+def test_no_room_waits_for_the_workers_claims_in_flight_before_a_409(
+        start_server):
+    """The only room is held by a claim still in flight; a second request
+    is not refused while that room may yet be given back. Here the first
+    claim loses (a request with its Idempotency-Key and another body was
+    stored meanwhile), and the second request gets the room."""
+    srv = start_server({'api': {'workers': 1}})
+    only = _host(srv, 'only')
+    db = srv.database()
+    answers = {}
+
+    def post(name, as_, memory_mb, headers=None):
+        # Bodies that differ, so the second is filtered anew (a request
+        # like the last one may reuse its surviving hosts).
+        answers[name] = srv.request('POST', '/v1/schedules', as_=as_, json={
+            'resources': {'vcpus': 4, 'memory_mb': memory_mb}},
+            headers=headers, timeout=HELD)
+
+    now = timeutils.utcnow()
+    with db.engine.connect() as taker:
+        # What a concurrent request with the same key writes first.
+        taker.execute(sa.insert(models.Schedule.__table__).values(
+            id=str(uuid.uuid4()), project_id='project-a', user_id='alice',
+            status='active', request={}, generation=1, created_at=now,
+            updated_at=now))
+        taker.execute(sa.insert(models.IdempotencyKey.__table__).values(
+            project_id='project-a', key='k', request_hash='another body',
+            schedule_id=taker.execute(sa.select(
+                models.Schedule.id)).scalar_one()))
+        first = threading.Thread(target=post, args=(
+            'first', 'member', 0, {'Idempotency-Key': 'k'}))
+        first.start()
+        wait_until_blocked(db, first)
+        second = threading.Thread(target=post, args=('second', 'other', 16))
+        second.start()
+        second.join(1.0)
+        # Not refused while the claim holding the room is in flight.
+        assert second.is_alive(), answers['second'].text
+        taker.commit()
+    first.join(HELD)
+    second.join(HELD)
+    sora_server.assert_error(answers['first'], 422,
+                             'sora.idempotency_mismatch')
+    assert answers['second'].status_code == 201, answers['second'].text
+    assert answers['second'].json()['schedule']['allocations'][0][
+        'host_id'] == only['id']
+    assert srv.usage(only['id'])['vcpus_used'] == 4
     db.engine.dispose()
