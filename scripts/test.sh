@@ -20,10 +20,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${SORA_VENV:-.venv}
-# pytest-xdist workers (SORA_TEST_WORKERS). Three on 2 cores: a functional
-# test spends a third of its time waiting for the servers it starts, and
-# 3 finished a sample of 169 of them in 37 s where 2 took 42 and 4 took 39.
+# pytest-xdist workers on SQLite (SORA_TEST_WORKERS) and on a server
+# database (SORA_TEST_DB_WORKERS). On 2 cores a functional test on SQLite
+# spends a third of its time waiting for the servers it starts: 3 workers
+# ran that pass in 353-368 s where 2 took 377. With PostgreSQL or MariaDB
+# on the same cores, 3 were slower than 2 (405 s against 386, 439 against
+# 400), the database server needing the CPU.
 WORKERS=${SORA_TEST_WORKERS:-3}
+DB_WORKERS=${SORA_TEST_DB_WORKERS:-2}
 POSTGRESQL=${SORA_TEST_POSTGRESQL:-auto}
 MARIADB=${SORA_TEST_MARIADB:-auto}
 ARGS=()
@@ -108,7 +112,7 @@ if [ "$POSTGRESQL" = 1 ]; then
     if [ ${#PASS_ARGS[@]} -eq 0 ]; then
         PASS_ARGS=(tests/functional tests/unit/db)
     fi
-    "$VENV/bin/python" -m tests.pg run -- "$VENV/bin/pytest" -n "$WORKERS" \
+    "$VENV/bin/python" -m tests.pg run -- "$VENV/bin/pytest" -n "$DB_WORKERS" \
         "${PASS_ARGS[@]}"
 fi
 
@@ -118,6 +122,6 @@ if [ "$MARIADB" = 1 ]; then
     if [ ${#PASS_ARGS[@]} -eq 0 ]; then
         PASS_ARGS=(tests/functional)
     fi
-    "$VENV/bin/python" -m tests.mysql run -- "$VENV/bin/pytest" -n "$WORKERS" \
+    "$VENV/bin/python" -m tests.mysql run -- "$VENV/bin/pytest" -n "$DB_WORKERS" \
         "${PASS_ARGS[@]}"
 fi
