@@ -174,7 +174,7 @@ def _tracked_count_sql(resources):
 def _tracked_sql(resources):
     """SQL: each of ``resources`` (a default limits them) has its row,
     unless the project's own limit lifts the default (-1: no row)."""
-    values = ', '.join('(%s)' % r for r in _in_list(resources).split(', '))
+    values = ', '.join('(%s)' % _name(r) for r in resources)
     return (
         'NOT EXISTS (SELECT 1 FROM (VALUES %s) AS asked (resource) '
         'WHERE NOT EXISTS (SELECT 1 FROM project_usages u WHERE '
