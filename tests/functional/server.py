@@ -165,10 +165,13 @@ class SoraServer:
         raise RuntimeError('sora-api did not start:\n' + self.log())
 
     def _healthy(self):
+        # NOTE: a server just started on a busy machine may take longer
+        # than the timeout to answer its first request: asked again until
+        # start's deadline, not failed.
         try:
             return requests.get(self.url + '/healthcheck',
                                 timeout=2).status_code == 200
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             return False
 
     def log(self):
