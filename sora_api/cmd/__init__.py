@@ -4,7 +4,15 @@ It is the only place eventlet is patched in: the application, scheduler and
 database code never import eventlet, so the same app runs under any server.
 """
 
+import os
 import warnings
+
+# NOTE: eventlet's green DNS resolver (dnspython, 200 modules) doubled what
+# starting a process costs, and it ignores /etc/hosts entries it cannot
+# parse; Nova, Ironic and Designate turn it off the same way. Names are
+# then resolved by the C library: binding at start, and connecting to a
+# database by name (a lookup the resolver usually answers from its cache).
+os.environ.setdefault('EVENTLET_NO_GREENDNS', 'yes')
 
 # NOTE: eventlet warns on import that it is in maintenance mode; the
 # contract names it as our server, so operators need not see that on every
