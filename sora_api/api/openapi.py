@@ -41,6 +41,11 @@ _NULLABLE_TIME = {'type': ['string', 'null'], 'format': 'date-time'}
 
 _INVENTORY_READ = {'type': 'object', 'properties': dict(
     copy.deepcopy(host_schemas.INVENTORY['properties']),
+    # A standard class's max_unit reads as its usable capacity, which a
+    # ratio above 1 takes past any total a host may be given.
+    max_unit={'type': 'integer', 'minimum': 0, 'description': 'The most '
+              'one instance may take; of a standard class, the usable '
+              'capacity (total x allocation_ratio - reserved).'},
     used={'type': 'integer'})}
 
 _HOST = {

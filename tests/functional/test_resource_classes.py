@@ -5,8 +5,10 @@ import collections
 import concurrent.futures
 import threading
 
+import jsonschema
 import pytest
 
+from sora_api.api.schemas import common
 from tests.functional import server as sora_server
 
 REQUESTS = 40
@@ -127,6 +129,17 @@ def test_a_host_shows_every_class_with_defaults_and_used(api, gpu,
         name: {'total': 4, 'reserved': 0, 'allocation_ratio': 1.0,
                'max_unit': 4, 'used': 0}}
     assert show_host(api, host['id'])['inventories'] == host['inventories']
+
+
+def test_a_standard_max_unit_past_32_bits_reads_by_the_openapi_schema(
+        api, make_host):
+    # Found by the fuzzer: 1,945,847,316 vCPUs at the default ratio of 16
+    # read as a max_unit the read schema's write-side maximum refused.
+    host = make_host(vcpus=common.MAX_INT, cpu_allocation_ratio=16.0)
+    assert host['inventories']['VCPU']['max_unit'] == common.MAX_INT * 16
+    document = api.request('GET', '/openapi.json').json()
+    jsonschema.validate(host, dict(document['components']['schemas']['Host'],
+                                   components=document['components']))
 
 
 def test_a_request_for_a_custom_class_lands_where_it_is_and_is_claimed(
