@@ -5,9 +5,27 @@ import itertools
 import pytest
 
 from sora_api.client import Client
+from tests import databases
 from tests.functional import server as sora_server
 
 _names = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _database_independent(request, monkeypatch):
+    """A test marked ``database_independent`` (pytest.ini) that uses the
+    server database of a PostgreSQL or MariaDB pass after all fails, rather
+    than being left out of those passes for nothing."""
+    if request.node.get_closest_marker('database_independent') is None:
+        return
+    servers = sorted({'api', 'start_server'} & set(request.fixturenames))
+    assert not servers, ('marked database_independent, but starts servers '
+                         'on the database of the pass: %s' % servers)
+
+    def refuse(admin):
+        raise AssertionError('marked database_independent, but makes a '
+                             'database on the server of the pass')
+    monkeypatch.setattr(databases, 'create_database', refuse)
 
 
 @pytest.fixture(scope='session')

@@ -4,7 +4,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests import docblocks
+
+# The oslo.policy tools read rules, never a database.
+pytestmark = pytest.mark.database_independent
 
 BIN = os.path.dirname(sys.executable)
 

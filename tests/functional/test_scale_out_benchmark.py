@@ -4,7 +4,12 @@ Two servers on one database (an SQLite file of the run's own): each
 answers every schedule sent to it, without an error.
 """
 
+import pytest
+
 from benchmarks import scale_out
+
+# Both servers run on an SQLite file of the run's own.
+pytestmark = pytest.mark.database_independent
 
 
 def test_scale_out_benchmark_smoke_run(capsys):
