@@ -119,27 +119,32 @@ class SoraServer:
         finally:
             db.engine.dispose()
 
-    def create_tokens(self):
+    def prepare(self, token_auth=True):
+        """What comes before each start: on a server database what
+        ``sora-manage db sync`` does for an operator; the first time, the
+        tokens of ``IDENTITIES`` when the server takes tokens. One
+        connection and one schema upgrade for both."""
+        server_database = (self.database_url
+                           and not self.database_url.startswith('sqlite'))
+        wants_tokens = not self.tokens and token_auth
+        if not (server_database or wants_tokens):
+            return
         db = self.database()
-        migration.upgrade(db.engine)
-        for name, (user, project, roles) in IDENTITIES.items():
-            _, self.tokens[name] = tokens.create(db, user, project, roles)
-        db.engine.dispose()
-
-    def _sync_database(self):
-        """What ``sora-manage db sync`` does for an operator."""
-        db = self.database()
-        migration.upgrade(db.engine)
-        db.engine.dispose()
+        try:
+            # On SQLite: the tables the tokens go in.
+            migration.upgrade(db.engine)
+            if wants_tokens:
+                for name, (user, project, roles) in IDENTITIES.items():
+                    _, self.tokens[name] = tokens.create(db, user, project,
+                                                         roles)
+        finally:
+            db.engine.dispose()
 
     def start(self, timeout=30, healthy=True):
         """Start and wait until it serves (``healthy``: and its health
         check is 200)."""
-        if self.database_url and not self.database_url.startswith('sqlite'):
-            self._sync_database()
-        if not self.tokens and self.options['api'].get(
-                'auth_strategy', 'token') == 'token':
-            self.create_tokens()
+        self.prepare(self.options['api'].get('auth_strategy',
+                                             'token') == 'token')
         # A restarted server appends to its log: read only the new part.
         offset = len(self.log())
         self._log = open(self.log_file, 'ab')

@@ -36,10 +36,7 @@ class GunicornServer(sora_server.SoraServer):
 
     def start(self, workers=2, threads=4, env=None, preload=False,
               timeout=60):
-        if self.database_url and not self.database_url.startswith('sqlite'):
-            self._sync_database()
-        if not self.tokens:
-            self.create_tokens()
+        self.prepare()
         self._log = open(self.log_file, 'ab')
         env = dict(os.environ, OS_SORA_CONFIG_DIR=self.workdir,
                    OS_SORA_CONFIG_FILES='sora.conf',
