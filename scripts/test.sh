@@ -26,13 +26,8 @@ VENV=${SORA_VENV:-.venv}
 # ran that pass in 353-368 s where 2 took 377. With PostgreSQL or MariaDB
 # on the same cores, 3 were slower than 2 (405 s against 386, 439 against
 # 400), the database server needing the CPU.
-# Work stealing hands each worker a contiguous run of tests and balances
-# the end: a module's shared server starts in fewer workers than under
-# xdist's default round robin (the SQLite functional pass took 308 s
-# against 342).
 WORKERS=${SORA_TEST_WORKERS:-3}
 DB_WORKERS=${SORA_TEST_DB_WORKERS:-2}
-DIST=(--dist worksteal)
 POSTGRESQL=${SORA_TEST_POSTGRESQL:-auto}
 MARIADB=${SORA_TEST_MARIADB:-auto}
 ARGS=()
@@ -106,7 +101,7 @@ case "$MARIADB" in
 esac
 
 echo "== tests on SQLite"
-"$VENV/bin/pytest" -n "$WORKERS" "${DIST[@]}" "${ARGS[@]}"
+"$VENV/bin/pytest" -n "$WORKERS" "${ARGS[@]}"
 
 # Without arguments: the functional tests on each server database, and on
 # PostgreSQL also the database tests that upgrade a database of an earlier
@@ -121,7 +116,7 @@ if [ "$POSTGRESQL" = 1 ]; then
                    tests/unit/db)
     fi
     "$VENV/bin/python" -m tests.pg run -- "$VENV/bin/pytest" -n "$DB_WORKERS" \
-        "${DIST[@]}" "${PASS_ARGS[@]}"
+        "${PASS_ARGS[@]}"
 fi
 
 if [ "$MARIADB" = 1 ]; then
@@ -131,5 +126,5 @@ if [ "$MARIADB" = 1 ]; then
         PASS_ARGS=(-m "not database_independent" tests/functional)
     fi
     "$VENV/bin/python" -m tests.mysql run -- "$VENV/bin/pytest" -n "$DB_WORKERS" \
-        "${DIST[@]}" "${PASS_ARGS[@]}"
+        "${PASS_ARGS[@]}"
 fi
