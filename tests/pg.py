@@ -109,7 +109,8 @@ class Cluster(dbserver.Throwaway):
             raise RuntimeError('PostgreSQL binaries (initdb, pg_ctl) not '
                                'found; install the postgresql package')
         self.owner = _run_as()
-        self.dir = tempfile.mkdtemp(prefix='sora-pg-', dir=base)
+        self.dir = tempfile.mkdtemp(prefix='sora-pg-',
+                                    dir=dbserver.scratch(base))
         self.data = os.path.join(self.dir, 'data')
         self.sockets = os.path.join(self.dir, 'run')
         self.logfile = os.path.join(self.dir, 'postgres.log')
