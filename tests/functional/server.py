@@ -119,14 +119,15 @@ class SoraServer:
         finally:
             db.engine.dispose()
 
-    def prepare(self, token_auth=True):
+    def prepare(self):
         """What comes before each start: on a server database what
         ``sora-manage db sync`` does for an operator; the first time, the
         tokens of ``IDENTITIES`` when the server takes tokens. One
         connection and one schema upgrade for both."""
         server_database = (self.database_url
                            and not self.database_url.startswith('sqlite'))
-        wants_tokens = not self.tokens and token_auth
+        wants_tokens = not self.tokens and self.options['api'].get(
+            'auth_strategy', 'token') == 'token'
         if not (server_database or wants_tokens):
             return
         db = self.database()
@@ -143,8 +144,7 @@ class SoraServer:
     def start(self, timeout=30, healthy=True):
         """Start and wait until it serves (``healthy``: and its health
         check is 200)."""
-        self.prepare(self.options['api'].get('auth_strategy',
-                                             'token') == 'token')
+        self.prepare()
         # A restarted server appends to its log: read only the new part.
         offset = len(self.log())
         self._log = open(self.log_file, 'ab')
