@@ -118,10 +118,28 @@ def weigh_rows(weighers, table, rows, spec, last=None):
             active.append((weigher.name, multiplier,
                            (weigher.minval, weigher.maxval),
                            weigher.weigh_rows(table, rows, spec)))
-    parts, total = (last or LastWeights()).weigh(table, rows, active)
+    if last is None or len(rows) < KEPT_FROM:
+        parts, total = _weigh_afresh(active, len(rows))
+    else:
+        parts, total = last.weigh(table, rows, active)
     shares = dict(zip((name for name, _, _, _ in active), parts))
     return total, {weigher.name: shares.get(weigher.name, zeros)
                    for weigher in weighers}
+
+
+def _weigh_afresh(active, count):
+    """``(shares, total)`` of the ``(name, multiplier, bounds, raw)``
+    weighers over ``count`` candidates, computed as ``LastWeights`` does
+    on a first weighing (the same arithmetic in the same order), keeping
+    nothing."""
+    total = np.zeros(count)
+    shares = []
+    for _, multiplier, bounds, source in active:
+        raw = np.asarray(source, dtype=np.float64)
+        share = _share(raw, *_bounds(raw, bounds), multiplier)
+        total += share
+        shares.append(share)
+    return shares, total
 
 
 def _bounds(raw, bounds):
@@ -226,6 +244,10 @@ class _Metric:
         return self.low == low and self.high == high
 
 
+# Fewer candidates than this are weighed afresh (``_weigh_afresh``): a
+# kept weighing spares a pass over them, and costs more in bookkeeping
+# than such a pass.
+KEPT_FROM = 15_000
 # Past one row in this many changed, a weigher's shares are computed anew.
 _PATCHED_AT_MOST = 8
 # Kinds of request whose weighing one driver keeps (``LastWeights``).

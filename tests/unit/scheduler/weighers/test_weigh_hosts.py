@@ -13,6 +13,38 @@ from sora_api.scheduler import weighers
 from tests import docblocks
 
 
+@pytest.fixture(autouse=True)
+def keep_every_weighing(monkeypatch):
+    """The tests of ``LastWeights`` use tables of a few hundred hosts:
+    keep their weighings however few the candidates (``KEPT_FROM``)."""
+    monkeypatch.setattr(weighers, 'KEPT_FROM', 0)
+
+
+def test_fewer_candidates_than_kept_from_are_weighed_afresh(
+        conf, make_host, make_spec, monkeypatch):
+    """Below ``KEPT_FROM`` candidates nothing is kept, and the weights are
+    those of a kept weighing, bit for bit."""
+    rng = random.Random(3)
+    table = host_table.as_table([
+        make_host(memory_mb=rng.choice([2048, 4096]), vcpus=rng.choice([4, 8]),
+                  io_ops=rng.randint(0, 3)) for _ in range(300)])
+    chain = plugins.load_weighers(conf)
+    rows = np.arange(len(table))
+    kept = weighers.LastWeights()
+    for step in range(20):
+        table.consume(rng.randrange(len(table)), make_spec(memory_mb=512))
+        expected = weighers.weigh_rows(chain, table, rows, make_spec(), kept)
+        monkeypatch.setattr(weighers, 'KEPT_FROM', len(table) + 1)
+        afresh = weighers.LastWeights()
+        got = weighers.weigh_rows(chain, table, rows, make_spec(), afresh)
+        monkeypatch.setattr(weighers, 'KEPT_FROM', 0)
+        assert afresh._kept == []
+        assert got[0].tobytes() == expected[0].tobytes(), step
+        assert {k: v.tobytes() for k, v in got[1].items()} == {
+            k: v.tobytes() for k, v in expected[1].items()}
+    assert len(kept._kept) == 1
+
+
 class RawWeigher(weighers.BaseHostWeigher):
     """Weighs a host by a number looked up by its name."""
 
