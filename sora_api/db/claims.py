@@ -19,6 +19,7 @@ from sqlalchemy import exc as sa_exc
 
 from sora_api import exception
 from sora_api import timeutils
+from sora_api.db import compiled
 from sora_api.db import engine
 from sora_api.db import events
 from sora_api.db import groups
@@ -108,10 +109,11 @@ def _claim(db, project_id, user_id, request, hosts, group, group_generation,
             for host_id in sorted(per_host):
                 usage.arrive(conn, host_id, resources, custom,
                              per_host[host_id], now)
-            conn.execute(_INSERT_SCHEDULE, schedule_row)
-            conn.execute(_INSERT_ALLOCATION, allocation_rows)
+            compiled.execute(conn, _INSERT_SCHEDULE, schedule_row)
+            compiled.execute(conn, _INSERT_ALLOCATION, allocation_rows)
             if custom_rows:
-                conn.execute(_INSERT_CUSTOM_ALLOCATION, custom_rows)
+                compiled.execute(conn, _INSERT_CUSTOM_ALLOCATION,
+                                 custom_rows)
             if idempotency:
                 _insert_key(conn, project_id, idempotency, record.id)
             # NOTE: a limited project's usage rows are shared by all of
@@ -180,7 +182,7 @@ def _insert_key(conn, project_id, idempotency, schedule_id):
     ``IdempotencyKeyTaken`` (MySQL's message does not name the table)."""
     key, request_hash = idempotency
     try:
-        conn.execute(_INSERT_KEY, dict(
+        compiled.execute(conn, _INSERT_KEY, dict(
             project_id=project_id, key=key, request_hash=request_hash,
             schedule_id=schedule_id))
     except sa_exc.IntegrityError as e:

@@ -11,6 +11,8 @@ import functools
 
 import sqlalchemy as sa
 
+from sora_api.db import compiled
+
 
 @functools.cache
 def _statements(table):
@@ -28,6 +30,7 @@ def take(conn, table, count=1):
     bump, bump_returning, read = _statements(table)
     if conn.dialect.update_returning:
         # One round trip to the database instead of two.
-        return conn.execute(bump_returning, {'count': count}).scalar_one()
-    conn.execute(bump, {'count': count})
-    return conn.execute(read).scalar_one()
+        return compiled.execute(conn, bump_returning,
+                                {'count': count}).scalar_one()
+    compiled.execute(conn, bump, {'count': count})
+    return compiled.execute(conn, read, {}).scalar_one()

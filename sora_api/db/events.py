@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from sora_api import liveness
 from sora_api import timeutils
+from sora_api.db import compiled
 from sora_api.db import counters
 from sora_api.db import models
 from sora_api.db import together
@@ -32,6 +33,7 @@ E = models.Event.__table__
 C = models.EventCounter.__table__
 H = models.Host.__table__
 
+_INSERT = sa.insert(E)
 _CURRENT = sa.select(C.c.seq, C.c.pruned_seq).where(C.c.id == 1)
 _UNNUMBERED = sa.exists().where(E.c.id.is_(None))
 _CURRENT_PG = sa.select(C.c.seq, C.c.pruned_seq,
@@ -69,10 +71,10 @@ def _write(conn, type_, rows):
         return
     now = timeutils.utcnow()
     if _by_reader(conn):
-        conn.execute(sa.insert(E), _unnumbered(type_, rows, now))
+        conn.execute(_INSERT, _unnumbered(type_, rows, now))
         return
     first = _take(conn, len(rows))
-    conn.execute(sa.insert(E), [
+    compiled.execute(conn, _INSERT, [
         dict(row, id=first + i, time=now, type=type_)
         for i, row in enumerate(rows)])
 

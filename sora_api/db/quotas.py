@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from sora_api import capacity
 from sora_api import exception
+from sora_api.db import compiled
 from sora_api.db import engine
 from sora_api.db import models
 from sora_api.db import together
@@ -199,7 +200,8 @@ def consume(conn, project_id, amounts, default_limits):
     if not resources:
         return
     _pass_gate(conn)
-    tracked = set(conn.execute(_TRACKED, {'project': project_id}).scalars())
+    tracked = set(compiled.execute(conn, _TRACKED,
+                                   {'project': project_id}).scalars())
     untracked = [r for r in resources if r not in tracked]
     # NOTE: a project's own limit always has its row (``replace``); only a
     # default can apply to a resource without one, so the project's own
@@ -209,8 +211,9 @@ def consume(conn, project_id, amounts, default_limits):
         if any(limits.get(r, UNLIMITED) >= 0 for r in untracked):
             raise Untracked()
     counted = tuple(r for r in resources if r in tracked)
-    if counted and conn.execute(_consume_statement(counted), _params(
-            project_id, counted, amounts, default_limits)
+    if counted and compiled.execute(
+            conn, _consume_statement(counted),
+            _params(project_id, counted, amounts, default_limits)
     ).rowcount < len(counted):
         raise Exceeded()
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sora_api import capacity
 from sora_api import exception
 from sora_api import timeutils
+from sora_api.db import compiled
 from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 from sora_api.db import quotas
@@ -68,8 +69,8 @@ def claim_host(conn, host_id, asked, instances, now):
     """Add ``asked`` usage and ``instances`` arriving to one host if it
     still fits (and, with instances arriving, is enabled); False if not."""
     checked = tuple(r for r in RESOURCES if asked[r])
-    result = conn.execute(_claim_statement(checked, instances > 0),
-                          _claim_params(host_id, asked, instances, now))
+    result = compiled.execute(conn, _claim_statement(checked, instances > 0),
+                              _claim_params(host_id, asked, instances, now))
     return result.rowcount == 1
 
 
@@ -130,7 +131,7 @@ def claim_inventories(conn, host_id, custom, count):
 def claim_inventory(conn, host_id, name, asked, unit):
     """Add ``asked`` of class ``name`` on the host if it fits and ``unit``
     (what one instance holds) is within ``max_unit``; False if not."""
-    return conn.execute(_CLAIM_INVENTORY, {
+    return compiled.execute(conn, _CLAIM_INVENTORY, {
         'inventory_host': host_id, 'inventory_class': name,
         'asked': asked, 'unit': unit}).rowcount == 1
 
