@@ -10,6 +10,7 @@ from sora_api import capacity
 from sora_api import exception
 from sora_api import liveness
 from sora_api import timeutils
+from sora_api.db import compiled
 from sora_api.db import counter_changes
 from sora_api.db import counters
 from sora_api.db import engine
@@ -380,6 +381,10 @@ _STAMP_USAGE = _STAMP.values(change_seq=sa.bindparam('seq'))
 _STAMP_ALL = _STAMP.values(change_seq=sa.bindparam('seq'),
                            attrs_seq=sa.bindparam('seq'))
 _STAMP_ATTRS_XID = _STAMP.values(attrs_xid=sa.func.txid_current())
+# A claim's usual stamp: one host, its usage (sent as driver SQL,
+# ``compiled``, which an expanding IN cannot be).
+_STAMP_ONE_USAGE = sa.update(H).where(H.c.id == sa.bindparam('id')).values(
+    change_seq=sa.bindparam('seq'))
 _TOMBSTONE = sa.insert(models.HostTombstone.__table__)
 
 
@@ -412,6 +417,10 @@ def mark_changed(conn, host_ids, attributes=False):
             conn.execute(_STAMP_ATTRS_XID, {'ids': list(host_ids)})
         return
     seq = next_change(conn)
+    if len(host_ids) == 1 and not attributes:
+        compiled.execute(conn, _STAMP_ONE_USAGE,
+                         {'id': next(iter(host_ids)), 'seq': seq})
+        return
     conn.execute(_STAMP_ALL if attributes else _STAMP_USAGE,
                  {'ids': list(host_ids), 'seq': seq})
 

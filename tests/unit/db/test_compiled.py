@@ -139,6 +139,7 @@ def test_the_claims_statements_go_as_driver_sql_where_they_can(dialect,
                                      'disk_gb')),
         (quotas._TRACKED, None),
         (counters._statements(models.HostChanges.__table__)[1], None),
+        (db_hosts._STAMP_ONE_USAGE, None),
         (events._INSERT, ('schedule_id', 'project_id', 'id', 'time',
                           'type'))]
     for statement, keys in statements:
