@@ -224,6 +224,7 @@ class HostTable:
         """
         fresh = []
         known = []
+        beaten = []
         attributes_changed = False
         usable = self._usable
         for row in rows:
@@ -250,7 +251,12 @@ class HostTable:
             self.taints[i] = taints
             self.projects[i] = _shared(projects)
             self.enabled[i] = bool(row['enabled'])
-            self.heartbeat[i] = row.get('heartbeat', np.nan)
+            beat = row.get('heartbeat', np.nan)
+            # NaN (not tracked) is no new heartbeat either.
+            if beat != self.heartbeat[i] and not (
+                    np.isnan(beat) and np.isnan(self.heartbeat[i])):
+                self.heartbeat[i] = beat
+                beaten.append(i)
             for column in CAPACITY_COLUMNS:
                 if getattr(self, column)[i] != row[column]:
                     getattr(self, column)[i] = row[column]
@@ -268,7 +274,7 @@ class HostTable:
         else:
             self._free = {}
         self.changes.record(known)
-        self._patch_liveness(known)
+        self._patch_liveness(beaten)
         self._states = {}
         if fresh:
             self.append(fresh)
