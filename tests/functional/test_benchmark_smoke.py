@@ -7,8 +7,11 @@ machine runs it too). It fails only on socket errors, timeouts or non-2xx
 answers, never on how fast the service was.
 """
 
+import sqlite3
+
 import pytest
 
+from benchmarks import instructions
 from benchmarks import loadgen
 from benchmarks import run as bench_run
 
@@ -106,3 +109,18 @@ def test_changes_benchmark_smoke_run(tmp_path):
     assert drain['all_moved'], drain
     assert not [n for n in row['notes'] if 'exited with status' in n], row
     assert (tmp_path / 'out' / 'RESULTS-changes.md').exists()
+
+
+def test_instruction_counting_places_the_requests_it_counts(tmp_path):
+    """``benchmarks/instructions.py`` without valgrind: the fleet it
+    registers through the API takes every request its counted process
+    runs (a request that failed would be counted all the same)."""
+    state = tmp_path / 'state'
+    instructions._registered(50, str(state))
+    instructions._inner(str(state), 5, dry_run=False)
+    instructions._inner(str(state), 5, dry_run=True)
+    with sqlite3.connect(state / 'sora.sqlite') as conn:
+        placed = conn.execute('SELECT count(*) FROM schedules').fetchone()
+    assert placed == (instructions.WARM_UP + 5,)
+    assert instructions._REFS.search(
+        '==1== I   refs:      4,586,376,079').group(1) == '4,586,376,079'
