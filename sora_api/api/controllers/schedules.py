@@ -256,5 +256,5 @@ def _view(schedule, full=True):
 
 
 def _candidate(weighed):
-    return {'host_id': weighed.host.id, 'host_name': weighed.host.name,
+    return {'host_id': weighed.host_id, 'host_name': weighed.host_name,
             'weight': weighed.weight, 'weights': weighed.weights}

@@ -91,7 +91,7 @@ class Scheduler:
     def first_pick(self, spec, table):
         """The row the best-ranked candidate of ``spec`` is on."""
         best = self.rank(spec, table, limit=1)[0]
-        return table.position[best[0].host.id]
+        return table.position[best[0].host_id]
 
     def placeable(self, spec, hosts):
         """``(table, candidates, per-row counts)``: how many instances of

@@ -8,7 +8,6 @@ unit. A weigher is a ``sora.scheduler.weighers`` stevedore plugin; its
 entry-point name is the key of its contribution in ``WeighedHost.weights``.
 """
 
-import dataclasses
 import weakref
 
 import numpy as np
@@ -16,13 +15,44 @@ import numpy as np
 from sora_api.scheduler import host_table
 
 
-@dataclasses.dataclass(slots=True)
 class WeighedHost:
-    """A candidate with its total weight and each weigher's contribution."""
+    """A candidate with its total weight and each weigher's contribution.
 
-    host: object
-    weight: float
-    weights: dict
+    ``host`` is its ``HostState``; ``host_id`` and ``host_name`` its id and
+    name. Of a table's row (``of_row``) the state is built on first use
+    only: a dry run answers with the ids and names of up to a hundred
+    candidates, and building their states cost it more than ranking them.
+    """
+
+    __slots__ = ('host_id', 'host_name', 'weight', 'weights', '_host',
+                 '_table', '_row')
+
+    def __init__(self, host, weight, weights):
+        self.host_id, self.host_name = host.id, host.name
+        self.weight = weight
+        self.weights = weights
+        self._host = host
+
+    @classmethod
+    def of_row(cls, table, row, weight, weights):
+        """Row ``row`` of a ``HostTable``, its ``HostState`` built when
+        first asked for."""
+        weighed = cls.__new__(cls)
+        weighed.host_id, weighed.host_name = table.ids[row], table.names[row]
+        weighed.weight = weight
+        weighed.weights = weights
+        weighed._host = None
+        weighed._table, weighed._row = table, row
+        return weighed
+
+    @property
+    def host(self):
+        if self._host is None:
+            self._host = self._table.host_state(self._row)
+        return self._host
+
+    def __repr__(self):
+        return 'WeighedHost(%s, weight=%r)' % (self.host_name, self.weight)
 
 
 class BaseHostWeigher:
@@ -411,10 +441,10 @@ def ranking(weights, limit=None):
 
 
 def weighed_hosts(table, rows, weights, contributions, order):
-    """``WeighedHost``s of ``rows`` in ``order``, their hosts materialised."""
-    return [WeighedHost(table.host_state(rows[o]), float(weights[o]),
-                        {name: float(part[o])
-                         for name, part in contributions.items()})
+    """``WeighedHost``s of ``rows`` in ``order``."""
+    return [WeighedHost.of_row(table, int(rows[o]), float(weights[o]),
+                               {name: float(part[o])
+                                for name, part in contributions.items()})
             for o in order]
 
 

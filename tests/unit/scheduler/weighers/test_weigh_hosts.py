@@ -471,3 +471,16 @@ def test_the_last_weighing_keeps_its_own_arrays_only(conf, make_host,
     assert len(kept['buffers']) == 2 * len(active) + 1
     assert all(len(b) <= len(rows) + len(rows) // 16
                for b in kept['buffers'].values())
+
+
+def test_a_ranked_rows_host_state_is_built_only_when_asked_for(make_host):
+    table = host_table.as_table([make_host('a'), make_host('b')])
+    rows = np.arange(2)
+    ranked = weighers.weighed_hosts(table, rows, np.array([0.5, 1.0]),
+                                    {'Raw': np.array([0.5, 1.0])}, [1, 0])
+    assert [(w.host_name, w.weight, w.weights) for w in ranked] == [
+        ('b', 1.0, {'Raw': 1.0}), ('a', 0.5, {'Raw': 0.5})]
+    assert [w.host_id for w in ranked] == [table.ids[1], table.ids[0]]
+    assert table._states == {}
+    assert ranked[0].host is table.host_state(1)
+    assert ranked[0].host.name == 'b'
