@@ -383,8 +383,8 @@ _STAMP_ALL = _STAMP.values(change_seq=sa.bindparam('seq'),
 _STAMP_ATTRS_XID = _STAMP.values(attrs_xid=sa.func.txid_current())
 # A claim's usual stamp: one host, its usage (sent as driver SQL,
 # ``compiled``, which an expanding IN cannot be).
-_STAMP_ONE_USAGE = sa.update(H).where(H.c.id == sa.bindparam('id')).values(
-    change_seq=sa.bindparam('seq'))
+_STAMP_ONE_USAGE = sa.update(H).where(
+    H.c.id == sa.bindparam('host_id')).values(change_seq=sa.bindparam('seq'))
 _TOMBSTONE = sa.insert(models.HostTombstone.__table__)
 
 
@@ -419,7 +419,7 @@ def mark_changed(conn, host_ids, attributes=False):
     seq = next_change(conn)
     if len(host_ids) == 1 and not attributes:
         compiled.execute(conn, _STAMP_ONE_USAGE,
-                         {'id': next(iter(host_ids)), 'seq': seq})
+                         {'host_id': next(iter(host_ids)), 'seq': seq})
         return
     conn.execute(_STAMP_ALL if attributes else _STAMP_USAGE,
                  {'ids': list(host_ids), 'seq': seq})

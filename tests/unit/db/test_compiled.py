@@ -144,3 +144,12 @@ def test_the_claims_statements_go_as_driver_sql_where_they_can(dialect,
                           'type'))]
     for statement, keys in statements:
         assert (compiled._plan(statement, dialect, keys) is not None) == sent
+        # Where it is not sent so, Connection.execute compiles it with the
+        # parameters' names: none may be a column's (CompileError).
+        statement.compile(dialect=dialect,
+                          column_keys=list(keys or _parameters(statement)))
+
+
+def _parameters(statement):
+    return [name for name, bind in statement.compile().binds.items()
+            if bind.required]
