@@ -19,6 +19,7 @@ from sora_api.db import hosts as db_hosts
 from sora_api.db import models
 from sora_api.db import quotas
 from sora_api.db import usage
+from tests.unit.db.test_claims import make_host  # noqa: F401 - a fixture
 
 S = models.Schedule.__table__
 A = models.Allocation.__table__
@@ -26,13 +27,8 @@ NOW = datetime.datetime(2026, 12, 1, 17, 30, 0, 0)
 
 
 @pytest.fixture
-def host_id(db):
-    return db_hosts.create(db, {
-        'name': 'h1', 'availability_zone': 'nova', 'enabled': True,
-        'vcpus': 8, 'memory_mb': 8192, 'disk_gb': 100,
-        'cpu_allocation_ratio': 1.0, 'ram_allocation_ratio': 1.0,
-        'disk_allocation_ratio': 1.0, 'reserved_vcpus': 0,
-        'reserved_memory_mb': 0, 'reserved_disk_gb': 0, 'io_ops': 0}).id
+def host_id(make_host):  # noqa: F811 - the fixture imported above
+    return make_host()
 
 
 def schedule_row(schedule_id):
