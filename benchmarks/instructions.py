@@ -45,9 +45,9 @@ def _inner(workdir, count, dry_run):
     from sora_api.db import engine
     from sora_api.scheduler import manager
 
-    srv = bench_server.BenchServer(workdir)
-    db = engine.Database(srv.config())
-    scheduler = manager.SchedulerManager(srv.config(), db)
+    conf = bench_server.BenchServer(workdir).config()
+    db = engine.Database(conf)
+    scheduler = manager.SchedulerManager(conf, db)
     body = fleet.schedule_body(dry_run=dry_run)
     if dry_run:
         def one():

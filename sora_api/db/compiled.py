@@ -81,4 +81,3 @@ def execute(conn, statement, params):
         return conn.exec_driver_sql(
             plan.sql, [plan.values(row) for row in params])
     return conn.exec_driver_sql(plan.sql, plan.values(params))
-
