@@ -1,17 +1,18 @@
-"""The hot path's statements, compiled once and sent as the driver's SQL.
+"""The hot path's statements, compiled once and run on the driver's cursor.
 
 ``Connection.execute`` of a statement built once still costs SQLAlchemy
 about 35 microseconds a call on this project's hardware (the compiled
-cache's lookup, an execution context, the types' processing): several
-times what SQLite takes to run one of a claim's statements. ``execute``
-compiles the statement once per dialect and sends it through
-``Connection.exec_driver_sql``, about 11: the same transaction, the same
-errors (wrapped as SQLAlchemy's, through the engine's ``handle_error``),
-the same pool invalidation. Parameters pass through the processors of
-their bound types, as SQLAlchemy applies them (a ``DateTime`` becomes
-SQLite's text, a ``JSON`` value its document); rows come back as the
-driver gives them, so only statements whose results need no conversion
-(numbers, strings) belong here.
+cache's lookup, an execution context, the types' processing), and even
+``Connection.exec_driver_sql`` about 11: several times what SQLite takes
+to run one of a claim's statements. ``execute`` compiles the statement
+once per dialect and runs it on a cursor of the connection's own driver
+connection: the same transaction, and the same errors, which go through
+the connection's handling of driver errors (wrapped as SQLAlchemy's, the
+engine's ``handle_error`` hooks, pool invalidation on a disconnect).
+Parameters pass through the processors of their bound types, as SQLAlchemy
+applies them (a ``DateTime`` becomes SQLite's text, a ``JSON`` value its
+document); rows come back as the driver gives them, so only statements
+whose results need no conversion (numbers, strings) belong here.
 
 A statement this cannot send as it is goes through ``Connection.execute``
 unchanged: a dialect with named parameters (psycopg2: PostgreSQL's claim
@@ -24,26 +25,49 @@ import functools
 
 class _Plan:
     """A statement compiled for one dialect: its SQL, the names of its
-    positional parameters in order, each one's processor (or None), and
-    the values of those the statement itself binds."""
+    positional parameters in order, the positions whose values a bound
+    type processes (with the processor), and the values of those the
+    statement itself binds."""
 
-    __slots__ = ('sql', 'names', 'processors', 'defaults')
+    __slots__ = ('sql', 'names', 'processed', 'defaults')
 
     def __init__(self, sql, names, processors, defaults):
         self.sql = sql
         self.names = names
-        self.processors = processors
+        self.processed = tuple((i, process)
+                               for i, process in enumerate(processors)
+                               if process is not None)
         self.defaults = defaults
 
     def values(self, params):
         """The positional values of one set of ``params``."""
         defaults = self.defaults
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(
-                (params[name] if name in params else defaults[name]
-                 for name in self.names),
-                self.processors))
+        values = [params[name] if name in params else defaults[name]
+                  for name in self.names]
+        for i, process in self.processed:
+            values[i] = process(values[i])
+        return values
+
+
+class Result:
+    """What ``execute`` ran: the rows it returned (if any) and how many
+    rows it changed."""
+
+    __slots__ = ('rowcount', 'rows')
+
+    def __init__(self, rowcount, rows):
+        self.rowcount = rowcount
+        self.rows = rows
+
+    def scalar_one(self):
+        """The one value of the one row (``ValueError`` otherwise)."""
+        (row,) = self.rows
+        (value,) = row
+        return value
+
+    def scalars(self):
+        """The first value of each row."""
+        return [row[0] for row in self.rows]
 
 
 @functools.lru_cache(maxsize=512)
@@ -69,15 +93,32 @@ def _plan(statement, dialect, keys):
 
 def execute(conn, statement, params):
     """``conn.execute(statement, params)`` for a statement built once
-    (module level or cached): ``params`` one dict, or a list of dicts with
-    the same keys (an ``executemany``). Returns the driver's result."""
+    (module level or cached), inside ``conn``'s transaction: ``params``
+    one dict, or a list of dicts with the same keys (an ``executemany``).
+    Returns a ``Result`` (or, for a statement that cannot go as driver
+    SQL, SQLAlchemy's)."""
     many = isinstance(params, list)
     first = params[0] if many else params
     keys = tuple(first) if statement.is_insert else None
     plan = _plan(statement, conn.dialect, keys)
     if plan is None:
         return conn.execute(statement, params)
-    if many:
-        return conn.exec_driver_sql(
-            plan.sql, [plan.values(row) for row in params])
-    return conn.exec_driver_sql(plan.sql, plan.values(params))
+    values = [plan.values(row) for row in params] if many else plan.values(
+        params)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        if many:
+            cursor.executemany(plan.sql, values)
+            return Result(cursor.rowcount, ())
+        cursor.execute(plan.sql, values)
+        return Result(cursor.rowcount,
+                      cursor.fetchall() if cursor.description else ())
+    except Exception as e:
+        # NOTE: SQLAlchemy's own handling of a driver's error, as
+        # ``Connection.execute`` applies it: it wraps the error, runs the
+        # engine's ``handle_error`` hooks (a storage fault, a deadlock) and
+        # invalidates the pool on a disconnect; then raises. Its tests
+        # (tests/unit/db/test_compiled.py) fail should SQLAlchemy change it.
+        conn._handle_dbapi_exception(e, plan.sql, values, cursor, None)
+    finally:
+        cursor.close()

@@ -99,6 +99,28 @@ def test_a_database_error_is_raised_as_sqlalchemys(db):
             S)).scalar() == 0
 
 
+def test_a_database_error_goes_through_the_engines_error_hooks(db):
+    # The hooks that turn a full disk into a storage fault and a deadlock
+    # into a lost race see the driver's error and the statement.
+    seen = []
+
+    def hook(context):
+        seen.append((type(context.original_exception).__name__,
+                     context.statement))
+
+    sa.event.listen(db.engine, 'handle_error', hook)
+    try:
+        with pytest.raises(sa_exc.IntegrityError) as raised:
+            with db.connection(writer=True) as conn:
+                for _ in range(2):
+                    compiled.execute(conn, claims._INSERT_SCHEDULE,
+                                     schedule_row('twice'))
+    finally:
+        sa.event.remove(db.engine, 'handle_error', hook)
+    assert seen == [('IntegrityError', raised.value.statement)]
+    assert raised.value.statement.startswith('INSERT INTO schedules')
+
+
 def test_what_cannot_go_as_driver_sql_goes_through_sqlalchemy(db, host_id):
     # An INSERT leaving out columns with Python-side defaults (status,
     # generation, times), and an expanding IN.
