@@ -103,14 +103,22 @@ def execute(conn, statement, params):
     plan = _plan(statement, conn.dialect, keys)
     if plan is None:
         return conn.execute(statement, params)
-    values = [plan.values(row) for row in params] if many else plan.values(
-        params)
+    if many:
+        return driver_sql(conn, plan.sql,
+                          [plan.values(row) for row in params], many=True)
+    return driver_sql(conn, plan.sql, plan.values(params))
+
+
+def driver_sql(conn, sql, values=(), many=False):
+    """Run ``sql`` (the driver's SQL, with ``values`` for its positional
+    parameters; ``many``: a list of them) on a cursor of ``conn``'s driver
+    connection, in its transaction; a ``Result``."""
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         if many:
-            cursor.executemany(plan.sql, values)
+            cursor.executemany(sql, values)
             return Result(cursor.rowcount, ())
-        cursor.execute(plan.sql, values)
+        cursor.execute(sql, values)
         return Result(cursor.rowcount,
                       cursor.fetchall() if cursor.description else ())
     except Exception as e:
@@ -119,6 +127,6 @@ def execute(conn, statement, params):
         # engine's ``handle_error`` hooks (a storage fault, a deadlock) and
         # invalidates the pool on a disconnect; then raises. Its tests
         # (tests/unit/db/test_compiled.py) fail should SQLAlchemy change it.
-        conn._handle_dbapi_exception(e, plan.sql, values, cursor, None)
+        conn._handle_dbapi_exception(e, sql, values, cursor, None)
     finally:
         cursor.close()

@@ -30,6 +30,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
 from sora_api import exception
+from sora_api.db import compiled
 from sora_api.db import migration
 from sora_api.db import models
 from sora_api.db import sqlite_file
@@ -123,7 +124,7 @@ class Database:
             if conn.get_execution_options().get('sora_writer'):
                 _begin_immediate(conn, busy_timeout)
             else:
-                conn.exec_driver_sql('BEGIN')
+                compiled.driver_sql(conn, 'BEGIN')
 
         return engine
 
@@ -330,7 +331,7 @@ def _begin_immediate(conn, busy_timeout):
     deadline = time.monotonic() + busy_timeout
     for attempt in itertools.count():
         try:
-            conn.exec_driver_sql('BEGIN IMMEDIATE')
+            compiled.driver_sql(conn, 'BEGIN IMMEDIATE')
             return
         except sa_exc.OperationalError as e:
             if ('locked' not in str(e.orig).lower()
