@@ -91,6 +91,31 @@ def _plan(statement, dialect, keys):
     return _Plan(compiled.string, names, processors, defaults)
 
 
+@functools.lru_cache(maxsize=64)
+def _columns(statement, dialect):
+    """The names of a ``SELECT``'s columns and each one's result processor
+    on ``dialect`` (or None), as ``Result.mappings`` gives them."""
+    columns = statement.selected_columns
+    return tuple(columns.keys()), tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in columns)
+
+
+def mappings(conn, statement, params):
+    """``conn.execute(statement, params).mappings().all()`` for a
+    ``SELECT`` built once: a dict per row, each value as its column's type
+    gives it (an SQLite text a ``datetime``, an integer a ``bool``)."""
+    plan = _plan(statement, conn.dialect, None)
+    if plan is None:
+        return [dict(row) for row in conn.execute(statement, params)
+                .mappings()]
+    names, processors = _columns(statement, conn.dialect)
+    return [
+        {name: value if process is None else process(value)
+         for name, value, process in zip(names, row, processors)}
+        for row in driver_sql(conn, plan.sql, plan.values(params)).rows]
+
+
 def execute(conn, statement, params):
     """``conn.execute(statement, params)`` for a statement built once
     (module level or cached), inside ``conn``'s transaction: ``params``

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import sqlite
 
 from sora_api.db import claims
 from sora_api.db import compiled
+from sora_api.db import counter_changes
 from sora_api.db import counters
 from sora_api.db import events
 from sora_api.db import hosts as db_hosts
@@ -171,3 +172,17 @@ def test_the_claims_statements_go_as_driver_sql_where_they_can(dialect,
 def _parameters(statement):
     return [name for name, bind in statement.compile().binds.items()
             if bind.required]
+
+
+def test_rows_read_come_back_as_sqlalchemy_gives_them(db, host_id):
+    # The catch-up's rows: text times, integer booleans and the head's
+    # numbers, each as its column's type reads it.
+    params = {'witness': host_id, 'seq': -1}
+    with db.connection() as conn:
+        read = compiled.mappings(conn, counter_changes._SINCE, params)
+        expected = [dict(row) for row in conn.execute(
+            counter_changes._SINCE, params).mappings()]
+    assert read == expected
+    assert [type(read[0][c]) for c in ('enabled', 'created_at', 'vcpus')
+            ] == [bool, datetime.datetime, int]
+    assert read[0]['id'] == host_id
