@@ -121,7 +121,7 @@ def _claim(db, project_id, user_id, request, hosts, group, group_generation,
             # after every row of the claim's own, so each holds them
             # briefly.
             quotas.consume(conn, project_id, amounts, quota_limits or {})
-            db_hosts.mark_changed(conn, per_host)
+            record.host_change = db_hosts.mark_changed(conn, per_host)
             events.schedule(conn, 'schedule.created', record.id, project_id)
     except quotas.Exceeded:
         quotas.explain(db, project_id, amounts, quota_limits or {})

@@ -88,3 +88,12 @@ def read(conn, cursor):
         witness_seq = cursor[3]
     seq = max([current] + [r['change_seq'] for r in rows])
     return rows, fresh, deleted, (identity, seq, witness, witness_seq), reload
+
+
+def cursor_after(cursor, number, host_id):
+    """The cursor once the change ``number`` (of ``host_id``, among
+    others) is read, if it is the one change after ``cursor``; else
+    None."""
+    if cursor == -1 or cursor[1] != number - 1:
+        return None
+    return cursor[0], number, host_id, number

@@ -411,18 +411,32 @@ def mark_changed(conn, host_ids, attributes=False):
     Call it last in the transaction that changed them. On PostgreSQL the
     rows' own UPDATE already stamped them (a trigger); only a change of
     traits or metadata, which live in other tables, is marked here.
+    Returns the change's number (None on PostgreSQL: ``cursor_after``).
     """
     if by_xid(conn):
         if attributes:
             conn.execute(_STAMP_ATTRS_XID, {'ids': list(host_ids)})
-        return
+        return None
     seq = next_change(conn)
     if len(host_ids) == 1 and not attributes:
         compiled.execute(conn, _STAMP_ONE_USAGE,
                          {'host_id': next(iter(host_ids)), 'seq': seq})
-        return
+        return seq
     conn.execute(_STAMP_ALL if attributes else _STAMP_USAGE,
                  {'ids': list(host_ids), 'seq': seq})
+    return seq
+
+
+def cursor_after(db, cursor, number, host_id):
+    """``changes_since``'s cursor past the change ``number`` (a
+    ``mark_changed`` of ``host_id`` among others), when that change is the
+    one after ``cursor``: a reader that applied it itself has nothing left
+    to read. None otherwise, and on PostgreSQL, whose readers follow
+    transaction ids, not these numbers.
+    """
+    if db.is_postgresql:
+        return None
+    return counter_changes.cursor_after(cursor, number, host_id)
 
 
 class Changes:

@@ -40,6 +40,9 @@ class ScheduleRecord:
     updated_at: object
     generation: int = 1
     expires_at: object = None
+    # The number of the host change that stored it, on the record a claim
+    # returns (None on PostgreSQL): see ``hosts.cursor_after``.
+    host_change: object = None
 
 
 def changed(schedule, now, targets, request=None):

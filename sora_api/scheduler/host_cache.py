@@ -41,10 +41,15 @@ class HostCache:
     (the cursor to ask with next) and ``reload`` (true: ``rows`` are every
     host, and what the table held before is gone: the database is new, or
     was restored). ``seq`` -1 asks for every host.
+
+    ``advance(seq, number, host_id)`` returns the cursor past the change
+    ``number`` (of ``host_id``, among others) if it is the one change after
+    ``seq``, else None: see ``release``.
     """
 
-    def __init__(self, fetch, trim=memory.trim):
+    def __init__(self, fetch, trim=memory.trim, advance=None):
         self._fetch = fetch
+        self._advance = advance
         self._trim = trim
         self._table = host_table.HostTable()
         self._seq = -1
@@ -114,9 +119,27 @@ class HostCache:
         """The numbers of the holds in flight (claims not ended yet)."""
         return frozenset(self._holds)
 
-    def release(self, number):
-        """Give back what hold ``number`` counted: its claim has ended."""
+    def release(self, number, change=None):
+        """Give back what hold ``number`` counted: its claim has ended.
+
+        ``change``: the number of the host change the claim committed, when
+        it stored exactly what the hold counts (a new schedule's). If that
+        is the one change after what the table holds, the table with the
+        hold is the database as it now is: the hold stays, as the change
+        itself, and the next catch-up has nothing to read for it.
+        """
         counts, spec = self._holds.pop(number)
+        if (change is not None and self._advance is not None
+                and self._catching_up.acquire(blocking=False)):
+            # NOTE: not while a catch-up reads: it may have read before
+            # the change, and would then set the cursor back before it.
+            try:
+                seq = self._advance(self._seq, change, next(iter(counts)))
+                if seq is not None:
+                    self._seq = seq
+                    return
+            finally:
+                self._catching_up.release()
         self._apply(counts, spec, -1)
 
     def _apply(self, counts, spec, sign):

@@ -10,6 +10,7 @@ the next-best host), up to ``[scheduler] max_claim_attempts``.
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import json
 import random
@@ -89,7 +90,9 @@ class SchedulerManager:
         self.db = db
         self.rng = rng or random.Random()
         self.driver = plugins.load_driver(conf, self.rng)
-        self.cache = host_cache.HostCache(self._fetch_changes)
+        self.cache = host_cache.HostCache(
+            self._fetch_changes, advance=functools.partial(
+                db_hosts.cursor_after, db))
         # NOTE: the worker's one host table is caught up in place and read
         # by the driver. Green threads (sora-api) switch only on I/O, so
         # neither step sees the other half done; real threads (gunicorn
@@ -319,6 +322,7 @@ class SchedulerManager:
                     continue
                 metrics.no_valid_host(e.explanation)
                 raise
+            committed = None
             try:
                 schedule = db_claims.claim(
                     self.db, project_id, user_id, request,
@@ -329,6 +333,7 @@ class SchedulerManager:
                         request.get('hints', {})),
                     idempotency=idempotency,
                     quota_limits=quotas.defaults(self.conf))
+                committed = schedule.host_change
                 metrics.schedule_created()
                 if schedule.status == 'held':
                     metrics.hold('created')
@@ -340,7 +345,7 @@ class SchedulerManager:
             except exception.IdempotencyKeyTaken:
                 return self._idempotent_result(project_id, idempotency), False
             finally:
-                self._release(hold)
+                self._release(hold, committed)
         metrics.no_valid_host()
         raise exception.NoValidHost(
             reason='Every claim lost a race with concurrent requests after '
@@ -352,10 +357,11 @@ class SchedulerManager:
         the table lock, with the choice."""
         return self.cache.hold([host.id for host in chosen], spec)
 
-    def _release(self, hold):
-        """The claim of ``hold`` has ended, whichever way."""
+    def _release(self, hold, change=None):
+        """The claim of ``hold`` has ended, whichever way (``change``: see
+        ``HostCache.release``)."""
         with self._table_lock:
-            self.cache.release(hold)
+            self.cache.release(hold, change)
             self._claim_ended.notify_all()
 
     def _wait_for_claims(self, numbers):

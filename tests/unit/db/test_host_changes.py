@@ -43,6 +43,28 @@ def test_a_claim_reports_usage_but_not_attributes(db):
     assert changes.seq > seq
 
 
+def test_a_claim_that_is_the_next_change_moves_its_readers_cursor(db):
+    host = _host(db, 'a')
+    other = _host(db, 'b')
+    seq = db_hosts.changes_since(db, -1).seq
+    record = db_claims.claim(db, 'p', 'u', {'resources': {'vcpus': 2}},
+                             [(host.id, 'a'), (host.id, 'a')])
+    # A worker that counted the claim itself reads nothing for it...
+    after = db_hosts.cursor_after(db, seq, record.host_change, host.id)
+    assert after == db_hosts.changes_since(db, seq).seq
+    assert db_hosts.changes_since(db, after) is None
+    # ... and reads what others change next.
+    db_claims.claim(db, 'p', 'u', {'resources': {'vcpus': 1}},
+                    [(other.id, 'b')])
+    assert [r['id'] for r in db_hosts.changes_since(db, after).rows] == [
+        other.id]
+    # Past a change it has not read, the cursor cannot move.
+    third = db_claims.claim(db, 'p', 'u', {'resources': {'vcpus': 1}},
+                            [(host.id, 'a')])
+    assert db_hosts.cursor_after(db, after, third.host_change,
+                                 host.id) is None
+
+
 def test_updates_heartbeats_deletes_and_releases_are_all_seen(db):
     host = _host(db, 'a')
     other = _host(db, 'b')

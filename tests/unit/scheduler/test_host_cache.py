@@ -131,6 +131,94 @@ def test_a_hold_on_a_host_deleted_meanwhile_is_dropped_quietly(
     assert table.vcpus_used.tolist() == [0]
 
 
+def _advance(seq, number, host_id):
+    # As the change counter's cursor (hosts.cursor_after): a plain number.
+    return number if number == seq + 1 else None
+
+
+def test_a_claim_that_is_the_next_change_stays_as_the_change(
+        make_host, make_spec):
+    asked = []
+    feeds = [_Changes([_row(make_host, 'a'), _row(make_host, 'b')], [], 5),
+             None]
+
+    def fetch(seq):
+        asked.append(seq)
+        return feeds.pop(0)
+
+    cache = host_cache.HostCache(fetch, advance=_advance)
+    cache.table()
+    hold = cache.hold(['id-a', 'id-a'], make_spec(vcpus=2))
+    # The claim committed change 6, the one after the table's 5: the
+    # table with the hold is the database now.
+    cache.release(hold, change=6)
+    table = cache.table()
+    assert asked == [-1, 6]
+    assert table.vcpus_used.tolist() == [4, 0]
+    assert table.instances.tolist() == [2, 0]
+    assert table.free('vcpus').tolist() == [4, 8]
+    assert cache.holding() == frozenset()
+
+
+def test_a_claim_after_others_changes_is_given_back_and_read(
+        make_host, make_spec):
+    asked = []
+    feeds = [
+        _Changes([_row(make_host, 'a'), _row(make_host, 'b')], [], 5),
+        # Change 6 was another worker's, 7 this claim's: both are read.
+        _Changes([{k: v for k, v in _row(make_host, n, vcpus_used=u,
+                                         instances=1).items()
+                   if k not in ('traits', 'metadata')}
+                  for n, u in (('a', 2), ('b', 1))], [], 7)]
+
+    def fetch(seq):
+        asked.append(seq)
+        return feeds.pop(0)
+
+    cache = host_cache.HostCache(fetch, advance=_advance)
+    cache.table()
+    hold = cache.hold(['id-a'], make_spec(vcpus=2))
+    cache.release(hold, change=7)
+    table = cache.table()
+    assert asked == [-1, 5]
+    assert table.vcpus_used.tolist() == [2, 1]
+    assert table.instances.tolist() == [1, 1]
+
+
+def test_a_claim_ending_during_a_catch_up_is_given_back(make_host,
+                                                        make_spec):
+    reading, release = threading.Event(), threading.Event()
+    asked = []
+
+    def fetch(seq):
+        asked.append(seq)
+        if len(asked) == 2:
+            reading.set()
+            release.wait(10)
+            # Read before the claim committed.
+            return _Changes([], [], 5)
+        if len(asked) == 1:
+            return _Changes([_row(make_host, 'a')], [], 5)
+        return _Changes([{k: v for k, v in _row(make_host, 'a',
+                                                vcpus_used=2, instances=1)
+                          .items() if k not in ('traits', 'metadata')}],
+                        [], 6)
+
+    cache = host_cache.HostCache(fetch, advance=_advance)
+    cache.table()
+    hold = cache.hold(['id-a'], make_spec(vcpus=2))
+    reader = threading.Thread(target=lambda: cache.table(own_read=True))
+    reader.start()
+    assert reading.wait(10)
+    cache.release(hold, change=6)
+    release.set()
+    reader.join(10)
+    # The catch-up in flight may have read before the change: the hold
+    # was given back, and the change is read.
+    assert cache.table(own_read=True).vcpus_used.tolist() == [2]
+    assert asked == [-1, 5, 5]
+
+
 def test_only_a_large_catch_up_gives_memory_back(make_host, monkeypatch):
     monkeypatch.setattr(host_cache, 'TRIM_AFTER_ROWS', 3)
     feeds = [_Changes([_row(make_host, 'a'), _row(make_host, 'b')], [], 5),
