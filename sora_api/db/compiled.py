@@ -142,16 +142,20 @@ def driver_sql(conn, sql, values=(), many=False):
     try:
         if many:
             cursor.executemany(sql, values)
-            return Result(cursor.rowcount, ())
-        cursor.execute(sql, values)
-        return Result(cursor.rowcount,
-                      cursor.fetchall() if cursor.description else ())
-    except Exception as e:
+            result = Result(cursor.rowcount, ())
+        else:
+            cursor.execute(sql, values)
+            result = Result(cursor.rowcount,
+                            cursor.fetchall() if cursor.description else ())
+    except BaseException as e:
         # NOTE: SQLAlchemy's own handling of a driver's error, as
-        # ``Connection.execute`` applies it: it wraps the error, runs the
-        # engine's ``handle_error`` hooks (a storage fault, a deadlock) and
-        # invalidates the pool on a disconnect; then raises. Its tests
-        # (tests/unit/db/test_compiled.py) fail should SQLAlchemy change it.
+        # ``Connection.execute`` applies it: it closes the cursor (quietly),
+        # wraps the error, runs the engine's ``handle_error`` hooks (a
+        # storage fault, a deadlock) and invalidates the pool on a
+        # disconnect (or on an exit exception, a green thread killed
+        # mid-statement, which leaves the connection in no known state);
+        # then raises. Its tests (tests/unit/db/
+        # test_compiled.py) fail should SQLAlchemy change it.
         conn._handle_dbapi_exception(e, sql, values, cursor, None)
-    finally:
-        cursor.close()
+    cursor.close()
+    return result
