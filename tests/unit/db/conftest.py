@@ -34,6 +34,20 @@ def pytest_collection_modifyitems(items):
         item.add_marker(pytest.mark.database_independent)
 
 
+@pytest.fixture(autouse=True)
+def _database_independent(request, monkeypatch):
+    """A test marked above that makes a PostgreSQL database after all
+    fails, rather than being left out of the PostgreSQL pass for nothing
+    (as tests/functional/conftest.py's guard)."""
+    if request.node.get_closest_marker('database_independent') is None:
+        return
+
+    def refuse(admin_url, prefix='sora'):
+        raise AssertionError('marked database_independent, but makes a '
+                             'PostgreSQL database')
+    monkeypatch.setattr(pg, 'create_database', refuse)
+
+
 @pytest.fixture
 def db(conf, tmp_path):
     conf.set_override('state_path', str(tmp_path))
