@@ -18,7 +18,8 @@ def _database_independent(request, monkeypatch):
     than being left out of those passes for nothing."""
     if request.node.get_closest_marker('database_independent') is None:
         return
-    servers = sorted({'api', 'start_server'} & set(request.fixturenames))
+    servers = sorted({'api', 'start_server', 'start_module_server'}
+                     & set(request.fixturenames))
     assert not servers, ('marked database_independent, but starts servers '
                          'on the database of the pass: %s' % servers)
 
@@ -37,9 +38,8 @@ def api(tmp_path_factory):
     srv.cleanup()
 
 
-@pytest.fixture
-def start_server(tmp_path_factory):
-    """Start servers with their own options; all stopped after the test."""
+def _starter(tmp_path_factory):
+    """``start(options, **kwargs)`` and the servers it started."""
     started = []
 
     def _start(options=None, **kwargs):
@@ -47,8 +47,26 @@ def start_server(tmp_path_factory):
                                      options, **kwargs)
         started.append(srv)
         return srv.start()
+    return _start, started
 
-    yield _start
+
+@pytest.fixture
+def start_server(tmp_path_factory):
+    """Start servers with their own options; all stopped after the test."""
+    start, started = _starter(tmp_path_factory)
+    yield start
+    for srv in started:
+        srv.cleanup()
+
+
+@pytest.fixture(scope='module')
+def start_module_server(tmp_path_factory):
+    """``start_server`` for a module-scoped fixture: servers shared by the
+    cases of one test that each leave the server as they found it (a
+    refused request), where a server per case would only cost its start
+    (2-4 s, and a fresh database on PostgreSQL or MariaDB)."""
+    start, started = _starter(tmp_path_factory)
+    yield start
     for srv in started:
         srv.cleanup()
 

@@ -24,6 +24,11 @@ BROKEN_POLICIES = {
 }
 
 
+# NOTE: sora-api and sora-manage check the policy file before they open
+# the database (cmd/api.py's _serve, policy_file.check), so a broken file
+# stops them the same on any: an SQLite file of the test's own, and the
+# PostgreSQL and MariaDB passes leave it out (pytest.ini).
+@pytest.mark.database_independent
 @pytest.mark.parametrize('kind', sorted(BROKEN_POLICIES))
 def test_a_malformed_policy_file_stops_sora_api_naming_file_and_line(
         tmp_path, kind):
@@ -31,7 +36,8 @@ def test_a_malformed_policy_file_stops_sora_api_naming_file_and_line(
     policy = tmp_path / 'policy.yaml'
     policy.write_text(text)
     srv = sora_server.SoraServer(tmp_path / 'srv', {
-        'oslo_policy': {'policy_file': str(policy)}})
+        'oslo_policy': {'policy_file': str(policy)},
+        'database': {'connection': 'sqlite:///%s' % (tmp_path / 'db')}})
     try:
         with pytest.raises(RuntimeError) as failed:
             srv.start()

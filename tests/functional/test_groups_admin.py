@@ -12,15 +12,25 @@ ZONE_ANTI = {'group_policy': 'anti-affinity',
              'group_topology_key': 'availability_zone'}
 
 
-@pytest.fixture
-def server(start_server):
-    srv = start_server()
+def with_hosts(srv):
     for i in range(4):
         response = srv.request('POST', '/v1/hosts', as_='admin', json={
             'name': 'h%d' % i, 'availability_zone': 'az%d' % i, 'vcpus': 8,
             'memory_mb': 8192, 'disk_gb': 100})
         assert response.status_code == 201, response.text
     return srv
+
+
+@pytest.fixture
+def server(start_server):
+    return with_hosts(start_server())
+
+
+@pytest.fixture(scope='module')
+def refusing(start_module_server):
+    """A server shared by the cases below that only check a request is
+    refused, whatever groups earlier cases made."""
+    return with_hosts(start_module_server())
 
 
 def schedule(srv, name, as_='member', **hints):
@@ -87,7 +97,8 @@ def test_every_projects_groups_are_paginated_by_project_then_name(server):
 
 
 @pytest.mark.parametrize('as_', ['member', 'reader'])
-def test_only_an_admin_sees_other_projects_groups(server, as_):
+def test_only_an_admin_sees_other_projects_groups(refusing, as_):
+    server = refusing
     schedule(server, 'web', as_='other')
     assert_error(server.request('GET', '/v1/groups?all_projects=true',
                                 as_=as_), 403, 'sora.forbidden')
@@ -98,7 +109,8 @@ def test_only_an_admin_sees_other_projects_groups(server, as_):
 @pytest.mark.parametrize('query', [
     'all_projects=yes', 'all_projects=true&all_projects=false',
     'project_id=project-b'])
-def test_bad_list_queries_are_400(server, query):
+def test_bad_list_queries_are_400(refusing, query):
+    server = refusing
     assert_error(server.request('GET', '/v1/groups?' + query, as_='admin'),
                  400, 'sora.invalid_request')
 

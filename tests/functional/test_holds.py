@@ -66,10 +66,21 @@ def sleep_past(schedule):
     sleep_until(schedule, 1)
 
 
+OPTIONS = {'scheduler': {'hold_expiry_interval': 1, 'max_hold_seconds': 600}}
+
+
 @pytest.fixture
 def server(start_server):
-    return start_server({'scheduler': {'hold_expiry_interval': 1,
-                                       'max_hold_seconds': 600}})
+    return start_server(OPTIONS)
+
+
+@pytest.fixture(scope='module')
+def refusing(start_module_server):
+    """A server and its one host for the refused holds below, shared:
+    each case checks that nothing was claimed, so a claim by any case
+    fails it (and the ones after it) as on a server of its own."""
+    srv = start_module_server(OPTIONS)
+    return srv, placements.make_host(srv, 'h1', vcpus=4)
 
 
 def test_a_hold_is_201_held_with_expires_at_seconds_ahead(server):
@@ -84,8 +95,8 @@ def test_a_hold_is_201_held_with_expires_at_seconds_ahead(server):
 
 @pytest.mark.parametrize('seconds', [0, 601, -1, 1.5, '60', None, True])
 def test_hold_seconds_outside_1_to_the_maximum_is_400_and_claims_nothing(
-        server, seconds):
-    host = placements.make_host(server, 'h1', vcpus=4)
+        refusing, seconds):
+    server, host = refusing
     response = server.request('POST', '/v1/schedules', as_='member', json={
         'resources': {'vcpus': 1}, 'hold_seconds': seconds})
     assert_error(response, 400, 'sora.invalid_request')

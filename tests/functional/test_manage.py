@@ -12,6 +12,11 @@ from sora_api.db import migration
 from tests import docblocks
 from tests.functional import server as sora_server
 
+# Every test here writes its own configuration with an SQLite file (or the
+# default one under its state_path): none reaches the database of a
+# PostgreSQL or MariaDB pass, which would run them the same again.
+pytestmark = pytest.mark.database_independent
+
 
 def _manage(config_file, *args):
     return subprocess.run(sora_server.command('sora-manage')

@@ -33,6 +33,13 @@ def server(start_server):
     return start_server()
 
 
+@pytest.fixture(scope='module')
+def refusing(start_module_server):
+    """A server for the refused quotas below, shared by their cases:
+    each sets the limit it checks first."""
+    return start_module_server()
+
+
 def host(srv, name, **fields):
     body = dict({'name': name, 'vcpus': 64, 'memory_mb': 65536,
                  'disk_gb': 100, 'cpu_allocation_ratio': 1.0}, **fields)
@@ -129,7 +136,8 @@ def test_only_an_admin_sets_quotas_and_members_read_only_their_own(server):
     ({'gpus': 1}, 'gpus'),
     ({'instances': 'many'}, 'instances'),
 ])
-def test_a_bad_quota_is_400_and_changes_nothing(server, limits, field):
+def test_a_bad_quota_is_400_and_changes_nothing(refusing, limits, field):
+    server = refusing
     set_limits(server, 'project-a', {'instances': 5})
     response = set_limits(server, 'project-a', limits)
     error = sora_server.assert_error(response, 400, 'sora.invalid_request')

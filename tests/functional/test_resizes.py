@@ -9,10 +9,21 @@ from tests.functional.server import assert_error
 from tests.functional.test_concurrency import TIMEOUT
 from tests.functional.test_concurrency import all_at_once
 
+OPTIONS = {'api': {'workers': 2}}
+
 
 @pytest.fixture
 def server(start_server):
-    return start_server({'api': {'workers': 2}})
+    return start_server(OPTIONS)
+
+
+@pytest.fixture(scope='module')
+def refusing(start_module_server):
+    """A server for the refused resizes below, shared: each case checks
+    its own schedule only. Its one host has room for every case's."""
+    srv = start_module_server(OPTIONS)
+    make_host(srv, 'h1', vcpus=64)
+    return srv
 
 
 def resize(srv, schedule, resources, **kwargs):
@@ -107,8 +118,8 @@ def test_the_difference_counts_against_quota(server):
     {'resources': {'vcpus': -1}}, {'resources': {'vcpus': 1}, 'x': 1},
     {'resources': {'CUSTOM_NOPE': 1}}, {'resources': {'vcpus': 1,
                                                       'VCPU': 2}}])
-def test_bad_input_is_400_and_changes_nothing(server, body):
-    make_host(server, 'h1')
+def test_bad_input_is_400_and_changes_nothing(refusing, body):
+    server = refusing
     schedule = create(server)
     response = server.request(
         'POST', '/v1/schedules/%s/resize' % schedule['id'], as_='member',
