@@ -154,8 +154,8 @@ def driver_sql(conn, sql, values=(), many=False):
         # storage fault, a deadlock) and invalidates the pool on a
         # disconnect (or on an exit exception, a green thread killed
         # mid-statement, which leaves the connection in no known state);
-        # then raises. Its tests (tests/unit/db/
-        # test_compiled.py) fail should SQLAlchemy change it.
+        # then raises. tests/unit/db/test_compiled.py fails should
+        # SQLAlchemy change it.
         conn._handle_dbapi_exception(e, sql, values, cursor, None)
     cursor.close()
     return result
